@@ -1,0 +1,386 @@
+//! The fast implementation (spec section 7), exact to rounding.
+//!
+//! Per source and side:
+//! 1. each cohort's death by a galloping first-passage query on a sparse
+//!    table of lows (longs) or highs (shorts): O(log life);
+//! 2. columns where the cohort is alive from start to end go into a
+//!    difference array over columns (value carried as `n·R(k, a_c)`, the
+//!    alive notional at the column's first candle `a_c`);
+//! 3. the one or two columns where it is alive for only part of the time get
+//!    their exact mean directly, from in-column prefix sums;
+//! 4. one sweep over columns: `acc = acc·ρ_c + births − deaths`, where `ρ_c`
+//!    is the closing between the first candles of two columns, and the column
+//!    mean is `acc·γ_c`. An integer count of cohorts per cell makes cells
+//!    where every cohort has died exactly zero (no cancellation residue).
+//!
+//! `R(k, j) = r_{k+1} ⋯ r_j` is kept as differences of per-segment log sums, so
+//! long products of closing ratios cannot underflow; an open interest that
+//! falls to zero starts a new segment (every older cohort is closed there).
+
+use super::cohort::{Cohort, SourceModel};
+use super::finish;
+use super::grid::{Grid, GridSpec, TimeAxis};
+use super::input::Source;
+use super::liquidation::Side;
+use super::output::{Estimate, LiqMap};
+use super::params::Params;
+
+/// Columns whose in-column closing falls below this use exact loops instead
+/// of prefix-sum differences (which would lose digits there).
+const STEEP_COLUMN: f64 = 1e-3;
+const NO_COLUMN: usize = usize::MAX;
+
+/// The whole model on the common grid. See [`super::estimate`].
+pub fn estimate_fast(sources: &[Source], params: &Params, spec: &GridSpec) -> Estimate {
+    let (columns, bins) = (spec.time.columns, spec.prices.count);
+    let mut heatmap = [Grid::zeros(columns, bins), Grid::zeros(columns, bins)];
+    let mut predicted = heatmap.clone();
+    let mut map = LiqMap::zeros(bins, sources.len(), params.tiers.len());
+    let mut scratch = [Scratch::new(columns, bins), Scratch::new(columns, bins)];
+
+    for (source_index, source) in sources.iter().enumerate() {
+        let model = SourceModel::new(source, params, spec.time.end_ms());
+        if model.len == 0 {
+            continue;
+        }
+        let timeline = Timeline::new(&model, &spec.time);
+        let passages = [
+            FirstPassage::new(&model.lows, Side::Long),
+            FirstPassage::new(&model.highs, Side::Short),
+        ];
+        model.for_each_cohort(|cohort| {
+            let side = cohort.side.index();
+            let Some(q) = cohort.liquidation_price else {
+                return;
+            };
+            let Some(bin) = spec.prices.bin_of(q) else {
+                return;
+            };
+            let death = passages[side].first_hit(cohort.candle + 1, q);
+            let life = Life::new(&model, &timeline, &cohort, death);
+            if let Some((column, usd)) = life.liquidation(&timeline) {
+                predicted[side].values[column * bins + bin] += usd;
+            }
+            if life.end == model.len {
+                let usd = cohort.notional * timeline.ratio(cohort.candle, model.len - 1);
+                map.add(source_index, cohort.tier, cohort.side, bin, usd);
+            }
+            life.add_to_heatmap(&timeline, bin, &mut scratch[side], &mut heatmap[side]);
+        });
+        for side in Side::BOTH {
+            scratch[side.index()].sweep_into(&timeline, &mut heatmap[side.index()]);
+        }
+    }
+    finish(sources, spec, heatmap, predicted, map)
+}
+
+/// Per-source facts about time: columns, closing factors, resets.
+struct Timeline<'a> {
+    len: usize,
+    closing: &'a [f64],
+    /// Column of each candle, `NO_COLUMN` for warm-up.
+    column_of: Vec<usize>,
+    /// First candle of each column (`a_c`); one extra entry closes the last.
+    column_start: Vec<usize>,
+    /// `ln(r_{s+1} ⋯ r_j)` from the start `s` of the candle's segment.
+    log_closing: Vec<f64>,
+    /// First candle after `j` where open interest fell to zero, else `len`.
+    next_reset: Vec<usize>,
+    /// `R(a_c, j)` for candles in column `c`, and its running sum in the column.
+    weight: Vec<f64>,
+    prefix: Vec<f64>,
+    steep: Vec<bool>,
+    /// `ρ_c = R(a_{c−1}, a_c)`.
+    carry: Vec<f64>,
+    /// `γ_c`: mean over column `c` of `R(a_c, j)`.
+    mean_factor: Vec<f64>,
+}
+
+impl<'a> Timeline<'a> {
+    fn new(model: &'a SourceModel, axis: &TimeAxis) -> Self {
+        let len = model.len;
+        let candles = &model.source.candles[..len];
+        let closing = &model.closing[..];
+        let column_of: Vec<usize> = candles
+            .iter()
+            .map(|c| axis.column_of(c.open_time_ms).unwrap_or(NO_COLUMN))
+            .collect();
+        let column_start: Vec<usize> = (0..=axis.columns)
+            .map(|c| candles.partition_point(|x| x.open_time_ms < axis.column_start_ms(c)))
+            .collect();
+
+        let mut log_closing = vec![0.0; len];
+        let mut segment_start = vec![0; len];
+        let mut running = (0.0, 0);
+        for j in 1..len {
+            running = match closing[j] {
+                r if r > 0.0 => (running.0 + r.ln(), running.1),
+                _ => (0.0, j),
+            };
+            (log_closing[j], segment_start[j]) = running;
+        }
+        let mut next_reset = vec![len; len];
+        for j in (0..len.saturating_sub(1)).rev() {
+            next_reset[j] = if closing[j + 1] > 0.0 {
+                next_reset[j + 1]
+            } else {
+                j + 1
+            };
+        }
+
+        let columns = axis.columns;
+        let mut weight = vec![0.0; len];
+        let mut prefix = vec![0.0; len];
+        let mut steep = vec![false; columns];
+        let mut carry = vec![0.0; columns];
+        let mut mean_factor = vec![0.0; columns];
+        let mut timeline = Timeline {
+            len,
+            closing,
+            column_of,
+            column_start,
+            log_closing,
+            next_reset,
+            weight: Vec::new(),
+            prefix: Vec::new(),
+            steep: Vec::new(),
+            carry: Vec::new(),
+            mean_factor: Vec::new(),
+        };
+        for c in 0..columns {
+            let (a, b) = (timeline.column_start[c], timeline.column_start[c + 1]);
+            let mut sum = 0.0;
+            let mut product = 1.0;
+            for j in a..b {
+                let base = a.max(segment_start[j]);
+                weight[j] = (timeline.log_closing[j] - timeline.log_closing[base]).exp();
+                prefix[j] = if j == base { 0.0 } else { prefix[j - 1] } + weight[j];
+                steep[c] |= base != a || weight[j] < STEEP_COLUMN;
+                if j > a {
+                    product *= closing[j];
+                }
+                sum += product;
+            }
+            if b > a {
+                mean_factor[c] = sum / (b - a) as f64;
+            }
+            carry[c] = match c {
+                0 => 0.0,
+                _ if a >= len => 1.0,
+                _ => timeline.ratio(timeline.column_start[c - 1], a),
+            };
+        }
+        timeline.weight = weight;
+        timeline.prefix = prefix;
+        timeline.steep = steep;
+        timeline.carry = carry;
+        timeline.mean_factor = mean_factor;
+        timeline
+    }
+
+    /// `R(k, j)`: the share of a cohort opened at `k` still open at `j ≥ k`.
+    #[inline]
+    fn ratio(&self, k: usize, j: usize) -> f64 {
+        if self.next_reset[k] <= j {
+            0.0
+        } else {
+            (self.log_closing[j] - self.log_closing[k]).exp()
+        }
+    }
+
+    /// `Σ R(k, j)` for `j` in `[x, y)`, all in column `c`, no reset between.
+    fn partial_sum(&self, k: usize, x: usize, y: usize, c: usize) -> f64 {
+        if self.steep[c] {
+            let mut alive = self.ratio(k, x);
+            let mut sum = alive;
+            for j in x + 1..y {
+                alive *= self.closing[j];
+                sum += alive;
+            }
+            sum
+        } else {
+            let a = self.column_start[c];
+            let scale = (self.log_closing[a] - self.log_closing[k]).exp();
+            (self.prefix[y - 1] - self.prefix[x] + self.weight[x]) * scale
+        }
+    }
+
+    fn candles_in(&self, c: usize) -> f64 {
+        (self.column_start[c + 1] - self.column_start[c]) as f64
+    }
+}
+
+/// One cohort's life: alive at candles `[start, end)`.
+struct Life {
+    start: usize,
+    end: usize,
+    notional: f64,
+    /// Candle where it was liquidated, if it was.
+    liquidated_at: Option<usize>,
+}
+
+impl Life {
+    fn new(model: &SourceModel, timeline: &Timeline, cohort: &Cohort, death: usize) -> Self {
+        let start = cohort.candle;
+        let closed = timeline.next_reset[start].min(start.saturating_add(model.max_life));
+        let end = death.min(closed).min(model.len);
+        Life {
+            start,
+            end,
+            notional: cohort.notional,
+            liquidated_at: (death < closed && death < model.len).then_some(death),
+        }
+    }
+
+    /// Column and USD of the liquidation, if it happened inside the window.
+    fn liquidation(&self, timeline: &Timeline) -> Option<(usize, f64)> {
+        let d = self.liquidated_at?;
+        let column = *timeline.column_of.get(d).filter(|c| **c != NO_COLUMN)?;
+        Some((column, self.notional * timeline.ratio(self.start, d)))
+    }
+
+    fn add_to_heatmap(&self, t: &Timeline, bin: usize, scratch: &mut Scratch, heatmap: &mut Grid) {
+        let (k, e) = (self.start, self.end);
+        let first_window_candle = t.column_start[0];
+        if e <= first_window_candle {
+            return; // died during the warm-up
+        }
+        let first = t.column_of[k.max(first_window_candle)];
+        let last = t.column_of[e - 1];
+        let full_from = if k <= t.column_start[first] {
+            first
+        } else {
+            first + 1
+        };
+        let full_until = if e >= t.column_start[last + 1] {
+            last + 1
+        } else {
+            last
+        };
+        let bins = heatmap.bins;
+
+        if full_from < full_until {
+            let i = full_from * bins + bin;
+            scratch.births[i] += self.notional * t.ratio(k, t.column_start[full_from]);
+            scratch.count[i] += 1;
+            let after = t.column_start.get(full_until).copied().unwrap_or(t.len);
+            if full_until < t.column_start.len() - 1 && after < t.len {
+                let i = full_until * bins + bin;
+                scratch.births[i] -= self.notional * t.ratio(k, after);
+                scratch.count[i] -= 1;
+            }
+        }
+        let mut partial = |c: usize, x: usize, y: usize| {
+            let mean = self.notional * t.partial_sum(k, x, y, c) / t.candles_in(c);
+            heatmap.values[c * bins + bin] += mean;
+        };
+        if first == last {
+            if full_from > first || full_until <= last {
+                partial(first, k.max(first_window_candle), e);
+            }
+        } else {
+            if full_from > first {
+                partial(first, k, t.column_start[first + 1]);
+            }
+            if full_until <= last {
+                partial(last, t.column_start[last], e);
+            }
+        }
+    }
+}
+
+/// Difference arrays of one side, reused across sources.
+struct Scratch {
+    bins: usize,
+    births: Vec<f64>,
+    count: Vec<i32>,
+    acc: Vec<f64>,
+    alive: Vec<i32>,
+}
+
+impl Scratch {
+    fn new(columns: usize, bins: usize) -> Self {
+        Scratch {
+            bins,
+            births: vec![0.0; columns * bins],
+            count: vec![0; columns * bins],
+            acc: vec![0.0; bins],
+            alive: vec![0; bins],
+        }
+    }
+
+    /// Prefix sums over columns into `heatmap`; leaves the arrays zeroed.
+    fn sweep_into(&mut self, t: &Timeline, heatmap: &mut Grid) {
+        self.acc.fill(0.0);
+        self.alive.fill(0);
+        let rows = self
+            .births
+            .chunks_exact_mut(self.bins)
+            .zip(self.count.chunks_exact_mut(self.bins))
+            .zip(heatmap.values.chunks_exact_mut(self.bins));
+        for (c, ((births, count), out)) in rows.enumerate() {
+            let (carry, mean) = (t.carry[c], t.mean_factor[c]);
+            for b in 0..self.bins {
+                self.alive[b] += count[b];
+                let acc = self.acc[b] * carry + births[b];
+                self.acc[b] = if self.alive[b] == 0 { 0.0 } else { acc };
+                out[b] += self.acc[b] * mean;
+                births[b] = 0.0;
+                count[b] = 0;
+            }
+        }
+    }
+}
+
+/// "First candle from `from` on where the price reaches `q`", by galloping
+/// over a sparse table of minima (longs: lows) or maxima (shorts: highs).
+struct FirstPassage {
+    len: usize,
+    side: Side,
+    /// `levels[l][i]`: extreme of `values[i .. i + 2^l]`.
+    levels: Vec<Vec<f64>>,
+}
+
+impl FirstPassage {
+    fn new(values: &[f64], side: Side) -> Self {
+        let len = values.len();
+        let extreme = |a: f64, b: f64| match side {
+            Side::Long => a.min(b),
+            Side::Short => a.max(b),
+        };
+        let mut levels = vec![values.to_vec()];
+        let mut width = 1;
+        while width * 2 <= len {
+            let prev = &levels[levels.len() - 1];
+            let next = (0..=len - width * 2)
+                .map(|i| extreme(prev[i], prev[i + width]))
+                .collect();
+            levels.push(next);
+            width *= 2;
+        }
+        FirstPassage { len, side, levels }
+    }
+
+    #[inline]
+    fn first_hit(&self, from: usize, q: f64) -> usize {
+        let hit = |x: f64| match self.side {
+            Side::Long => x <= q,
+            Side::Short => x >= q,
+        };
+        let top = self.levels.len() - 1;
+        let mut i = from;
+        let mut level = 0;
+        // Gallop up while whole blocks miss: short lives cost few steps.
+        while i + (1 << level) <= self.len && !hit(self.levels[level][i]) {
+            i += 1 << level;
+            level = (level + 1).min(top);
+        }
+        // Then down: the hit (or the end) is within 2^(level+1) of i.
+        for l in (0..=level).rev() {
+            if i + (1 << l) <= self.len && !hit(self.levels[l][i]) {
+                i += 1 << l;
+            }
+        }
+        i.min(self.len)
+    }
+}

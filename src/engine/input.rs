@@ -1,0 +1,65 @@
+//! What goes into the engine: one [`Source`] per exchange and instrument,
+//! already normalised (USD notional, base units, candles on one time grid).
+
+use serde::{Deserialize, Serialize};
+
+/// How a contract is margined; decides the liquidation price formula.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ContractKind {
+    /// USDT/USDC margined: PnL and margin in USD.
+    Linear,
+    /// Coin margined: PnL and margin in the base coin.
+    Inverse,
+}
+
+/// One trade candle. Prices in USD, volumes in base units.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Candle {
+    /// Open time, milliseconds since the Unix epoch (UTC).
+    pub open_time_ms: i64,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    /// Traded volume in base units.
+    pub base_volume: f64,
+    /// Traded volume in USD.
+    pub quote_volume: f64,
+    /// Taker-buy volume in base units, where the exchange gives it.
+    pub taker_buy_base: Option<f64>,
+}
+
+impl Candle {
+    /// The model's entry price `(high + low + close) / 3`.
+    pub fn typical_price(&self) -> f64 {
+        (self.high + self.low + self.close) / 3.0
+    }
+}
+
+/// High and low of the mark price over one candle (exchanges liquidate on it).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HighLow {
+    pub high: f64,
+    pub low: f64,
+}
+
+/// One exchange instrument's series, aligned on one candle grid.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    /// Exchange name shown to the user, e.g. `"Binance"`.
+    pub exchange: String,
+    pub kind: ContractKind,
+    /// Candle length in milliseconds; `candles[k].open_time_ms` steps by it.
+    pub interval_ms: i64,
+    /// Warm-up then window, oldest first.
+    pub candles: Vec<Candle>,
+    /// Mark-price high/low per candle (same length as `candles`), if given.
+    pub mark: Option<Vec<HighLow>>,
+    /// Open interest in base units at each candle's close (same length as
+    /// `candles`, forward-filled), if the exchange serves its history.
+    pub open_interest: Option<Vec<f64>>,
+    /// Open interest now, in base units, if known (calibrates volume mode).
+    pub current_open_interest: Option<f64>,
+    /// Tier-1 maintenance margin rate, e.g. `0.004` for 0.4 %.
+    pub maintenance_margin_rate: f64,
+}

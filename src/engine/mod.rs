@@ -1,0 +1,104 @@
+//! The liquidation estimation engine: `liquidation-model.md` in code.
+//!
+//! **In**: one [`Source`] per exchange instrument (candles, mark high/low,
+//! open interest in base units, maintenance margin rate), the model
+//! [`Params`] (leverage tiers, long share, mode) and a [`GridSpec`] (time
+//! columns over the shown window, price bins).
+//!
+//! **Out**: an [`Estimate`]: the heatmap (alive USD notional per price bin and
+//! time column, longs and shorts apart; a column spanning several candles
+//! holds their mean), the model's predicted liquidations per cell (USD), the
+//! liquidation map at the last candle (USD per bin by source, tier and side,
+//! with cumulative curves) and the clusters.
+//!
+//! [`estimate`] is the fast implementation; [`reference::estimate_direct`]
+//! walks every cohort over every candle and is what tests compare it with.
+//!
+//! Deliberate readings of the spec:
+//! - `C_j / C_k` is taken as `r_{k+1} ⋯ r_j`, so it stays defined after
+//!   open interest falls to zero (which closes every older cohort).
+//! - Volume mode: a cohort is alive while `j − k < memory / interval`.
+//! - Predicted liquidations are sums per cell (not means).
+//! - The current price is the last close of the first source.
+
+mod clusters;
+mod cohort;
+mod fast;
+pub mod grid;
+pub mod input;
+pub mod liquidation;
+mod output;
+pub mod params;
+pub mod reference;
+
+pub use clusters::{find_clusters, TOP_CLUSTERS};
+pub use cohort::Cohort;
+pub use grid::{Grid, GridSpec, PriceBins, TimeAxis};
+pub use input::{Candle, ContractKind, HighLow, Source};
+pub use liquidation::{liquidation_price, Side};
+pub use output::{Cluster, Estimate, LiqMap};
+pub use params::{LongShare, Mode, Params, Tier};
+
+/// Runs the model over `sources` on the common grid `spec`.
+pub fn estimate(sources: &[Source], params: &Params, spec: &GridSpec) -> Estimate {
+    fast::estimate_fast(sources, params, spec)
+}
+
+/// The default grid for a window: columns over `[start_ms, end_ms)` (at most
+/// `max_columns`) and `bins` linear price bins from the window's lowest low
+/// × 0.9 to its highest high × 1.1 over all sources. `None` when no source
+/// has a candle in the window.
+pub fn default_grid(
+    sources: &[Source],
+    start_ms: i64,
+    end_ms: i64,
+    max_columns: usize,
+    bins: usize,
+) -> Option<GridSpec> {
+    let in_window = sources
+        .iter()
+        .flat_map(|s| &s.candles)
+        .filter(|c| c.open_time_ms >= start_ms && c.open_time_ms < end_ms);
+    let (low, high) = in_window.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), c| {
+        (lo.min(c.low), hi.max(c.high))
+    });
+    let interval = sources
+        .iter()
+        .map(|s| s.interval_ms)
+        .filter(|i| *i > 0)
+        .min()?;
+    (low.is_finite() && high.is_finite() && high > low && low > 0.0).then(|| GridSpec {
+        time: TimeAxis::covering(start_ms, end_ms, interval, max_columns),
+        prices: PriceBins::around(low, high, bins),
+    })
+}
+
+/// What both implementations do once the grids are filled.
+fn finish(
+    sources: &[Source],
+    spec: &GridSpec,
+    heatmap: [Grid; 2],
+    predicted: [Grid; 2],
+    map: LiqMap,
+) -> Estimate {
+    let current_price = sources.first().and_then(|s| {
+        s.candles
+            .iter()
+            .take_while(|c| c.open_time_ms < spec.time.end_ms())
+            .last()
+            .map(|c| c.close)
+    });
+    let clusters = find_clusters(&map, &spec.prices, current_price, TOP_CLUSTERS);
+    Estimate {
+        grid: *spec,
+        sources: sources.iter().map(|s| s.exchange.clone()).collect(),
+        heatmap,
+        predicted,
+        map,
+        current_price,
+        clusters,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,287 @@
+//! The fast path against the direct reference on random markets.
+
+use super::reference::estimate_direct;
+use super::*;
+use crate::sim::rng::Rng;
+use proptest::prelude::*;
+
+/// What a random market may contain; each flag widens the cases covered.
+#[derive(Clone, Copy, Debug)]
+struct Shape {
+    candles: usize,
+    warmup: usize,
+    inverse: bool,
+    flat: bool,
+    with_oi: bool,
+    oi_zeros: bool,
+    with_mark: bool,
+    with_taker: bool,
+    jumps: bool,
+}
+
+const INTERVAL: i64 = 300_000;
+const T0: i64 = 1_700_000_000_000;
+
+fn random_source(rng: &mut Rng, shape: Shape, name: &str) -> Source {
+    let mut price = rng.range(50.0, 150.0);
+    let mut oi: f64 = rng.range(10.0, 1000.0);
+    let mut candles = Vec::new();
+    let mut mark = Vec::new();
+    let mut open_interest = Vec::new();
+    for k in 0..shape.candles {
+        let open = price;
+        if !shape.flat {
+            let step = if shape.jumps && rng.chance(0.1) {
+                0.3
+            } else {
+                0.02
+            };
+            price *= 1.0 + rng.range(-step, step);
+        }
+        let close = price;
+        let wick = if shape.flat {
+            0.0
+        } else {
+            rng.range(0.0, 0.03)
+        };
+        let high = open.max(close) * (1.0 + wick);
+        let low = open.min(close) * (1.0 - wick * rng.uniform());
+        let volume = rng.range(1.0, 100.0);
+        candles.push(Candle {
+            open_time_ms: T0 + k as i64 * INTERVAL,
+            open,
+            high,
+            low,
+            close,
+            base_volume: volume,
+            quote_volume: volume * close,
+            taker_buy_base: shape.with_taker.then(|| volume * rng.range(0.2, 0.8)),
+        });
+        let m = 1.0 + rng.range(-0.005, 0.005);
+        mark.push(HighLow {
+            high: high * m,
+            low: low * m,
+        });
+        oi = match rng.below(10) {
+            0 if shape.oi_zeros => 0.0,
+            0..=3 => oi * rng.range(0.5, 1.0),
+            _ => oi * rng.range(1.0, 1.5) + rng.range(0.0, 20.0),
+        };
+        open_interest.push(oi);
+    }
+    Source {
+        exchange: name.to_string(),
+        kind: if shape.inverse {
+            ContractKind::Inverse
+        } else {
+            ContractKind::Linear
+        },
+        interval_ms: INTERVAL,
+        candles,
+        mark: shape.with_mark.then_some(mark),
+        open_interest: shape.with_oi.then_some(open_interest),
+        current_open_interest: rng.chance(0.5).then(|| rng.range(100.0, 5000.0)),
+        maintenance_margin_rate: rng.range(0.002, 0.02),
+    }
+}
+
+fn random_case(seed: u64) -> (Vec<Source>, Params, GridSpec) {
+    let mut rng = Rng::new(seed);
+    let candles = 1 + rng.below(160);
+    let shape = |rng: &mut Rng| Shape {
+        candles,
+        warmup: rng.below(candles),
+        inverse: rng.chance(0.3),
+        flat: rng.chance(0.1),
+        with_oi: rng.chance(0.8),
+        oi_zeros: rng.chance(0.3),
+        with_mark: rng.chance(0.5),
+        with_taker: rng.chance(0.5),
+        jumps: rng.chance(0.5),
+    };
+    let first = shape(&mut rng);
+    let count = 1 + rng.below(3);
+    let sources: Vec<Source> = (0..count)
+        .map(|i| {
+            let s = if i == 0 { first } else { shape(&mut rng) };
+            random_source(&mut rng, s, &format!("ex{i}"))
+        })
+        .collect();
+    let tiers = (0..1 + rng.below(5))
+        .map(|_| Tier {
+            leverage: [1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 125.0][rng.below(8)],
+            weight: rng.range(0.05, 1.0),
+        })
+        .collect();
+    let params = Params {
+        tiers,
+        long_share: if rng.chance(0.5) {
+            LongShare::Auto
+        } else {
+            LongShare::Fixed(rng.uniform())
+        },
+        mode: if rng.chance(0.7) {
+            Mode::OpenInterest
+        } else {
+            Mode::Volume
+        },
+        memory_ms: INTERVAL * (1 + rng.below(60)) as i64,
+    };
+    let start = T0 + first.warmup as i64 * INTERVAL;
+    let end = T0 + candles as i64 * INTERVAL;
+    let max_columns = 1 + rng.below(50);
+    let bins = 1 + rng.below(80);
+    let mut spec = default_grid(&sources, start, end, max_columns, bins).unwrap_or(GridSpec {
+        time: TimeAxis::covering(start, end, INTERVAL, max_columns),
+        prices: PriceBins::around(50.0, 150.0, bins),
+    });
+    // Flat prices give an empty range; log bins half of the time.
+    if spec.prices.high <= spec.prices.low * 1.0001 {
+        spec.prices = PriceBins::around(spec.prices.low * 0.5, spec.prices.low * 2.0, bins);
+    }
+    spec.prices.log = rng.chance(0.5);
+    (sources, params, spec)
+}
+
+fn assert_close(what: &str, fast: &[f64], direct: &[f64]) {
+    assert_eq!(fast.len(), direct.len(), "{what}: lengths");
+    for (i, (a, b)) in fast.iter().zip(direct).enumerate() {
+        let tolerance = 1e-9 * a.abs().max(b.abs());
+        assert!(
+            (a - b).abs() <= tolerance,
+            "{what}[{i}]: fast {a:e} vs direct {b:e} (rel {:e})",
+            (a - b).abs() / b.abs()
+        );
+    }
+}
+
+fn assert_agree(sources: &[Source], params: &Params, spec: &GridSpec) {
+    let fast = estimate(sources, params, spec);
+    let direct = estimate_direct(sources, params, spec);
+    for side in Side::BOTH {
+        let s = side.index();
+        assert_close(
+            "heatmap",
+            &fast.heatmap[s].values,
+            &direct.heatmap[s].values,
+        );
+        assert_close(
+            "predicted",
+            &fast.predicted[s].values,
+            &direct.predicted[s].values,
+        );
+        let map = |e: &Estimate| {
+            let mut v = Vec::new();
+            for source in 0..e.map.sources {
+                for tier in 0..e.map.tiers {
+                    for bin in 0..e.map.bins {
+                        v.push(e.map.get(source, tier, side, bin));
+                    }
+                }
+            }
+            v
+        };
+        assert_close("map", &map(&fast), &map(&direct));
+    }
+    assert_eq!(fast.clusters.len(), direct.clusters.len());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn fast_equals_direct_on_random_markets(seed in any::<u64>()) {
+        let (sources, params, spec) = random_case(seed);
+        assert_agree(&sources, &params, &spec);
+    }
+}
+
+#[test]
+fn one_candle() {
+    for seed in 0..50 {
+        let (mut sources, params, _) = random_case(seed);
+        for s in &mut sources {
+            s.candles.truncate(1);
+        }
+        let t = sources[0].candles[0].open_time_ms;
+        let spec = GridSpec {
+            time: TimeAxis::covering(t, t + INTERVAL, INTERVAL, 10),
+            prices: PriceBins::around(10.0, 1000.0, 40),
+        };
+        assert_agree(&sources, &params, &spec);
+    }
+}
+
+#[test]
+fn long_closing_products_do_not_underflow() {
+    // Open interest halves 2000 times (2^-2000 underflows f64) after one rise.
+    let mut rng = Rng::new(3);
+    let mut source = random_source(
+        &mut rng,
+        Shape {
+            candles: 2100,
+            warmup: 0,
+            inverse: false,
+            flat: true,
+            with_oi: true,
+            oi_zeros: false,
+            with_mark: false,
+            with_taker: false,
+            jumps: false,
+        },
+        "halving",
+    );
+    let oi: Vec<f64> = (0..2100)
+        .map(|k| {
+            if k < 50 {
+                1e6 + k as f64 * 1e3
+            } else {
+                1e6 * 0.5f64.powi((k - 50).min(1000))
+            }
+        })
+        .collect();
+    source.open_interest = Some(oi);
+    let spec = GridSpec {
+        time: TimeAxis::covering(T0, T0 + 2100 * INTERVAL, INTERVAL, 300),
+        prices: PriceBins::around(1.0, 1000.0, 100),
+    };
+    let sources = [source];
+    let params = Params::default();
+    assert_agree(&sources, &params, &spec);
+    let fast = estimate(&sources, &params, &spec);
+    assert!(fast
+        .heatmap_total()
+        .values
+        .iter()
+        .all(|v| v.is_finite() && *v >= 0.0));
+}
+
+#[test]
+fn empty_and_degenerate_inputs_do_not_panic() {
+    let params = Params::default();
+    let spec = GridSpec {
+        time: TimeAxis::covering(T0, T0 + 10 * INTERVAL, INTERVAL, 5),
+        prices: PriceBins::around(1.0, 10.0, 10),
+    };
+    let empty = Source {
+        exchange: "empty".into(),
+        kind: ContractKind::Linear,
+        interval_ms: INTERVAL,
+        candles: vec![],
+        mark: None,
+        open_interest: None,
+        current_open_interest: Some(f64::NAN),
+        maintenance_margin_rate: 0.005,
+    };
+    let e = estimate(std::slice::from_ref(&empty), &params, &spec);
+    assert!(e.heatmap_total().values.iter().all(|v| *v == 0.0));
+    assert_eq!(e.current_price, None);
+    // Unsorted times and NaN prices are cut or ignored, never a panic.
+    let (mut sources, _, _) = random_case(11);
+    sources[0].candles.reverse();
+    if let Some(c) = sources[0].candles.get_mut(0) {
+        c.low = f64::NAN;
+    }
+    estimate(&sources, &params, &spec);
+    estimate(&[], &params, &spec);
+}

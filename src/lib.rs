@@ -1,0 +1,17 @@
+//! liqmap: where leveraged crypto positions are likely to be liquidated.
+//!
+//! The crate is split so that everything that computes is plain Rust,
+//! built and tested natively, and only a thin layer needs a browser:
+//!
+//! - [`engine`]: the liquidation model of `liquidation-model.md` (pure).
+//! - [`sim`]: the seeded synthetic market: demo data and ground truth (pure).
+//! - [`render`]: grid → RGBA pixels, palettes, scales (pure).
+//! - `ui` (wasm only): the Leptos components and canvas glue.
+
+pub mod accuracy;
+pub mod engine;
+pub mod render;
+pub mod sim;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

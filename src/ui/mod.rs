@@ -1,0 +1,2 @@
+//! Browser UI (placeholder until the next commit).
+pub fn start() {}
