@@ -33,6 +33,8 @@ e2e:
 test: tools lint unit build e2e
 
 bench: tools build
-	@tests/bench/size.sh
-	@cargo bench --bench engine --quiet 2>/dev/null | grep -E '^[A-Z]+ '
-	@cd tests/e2e && node bench.mjs
+	@node tests/bench/size.mjs
+	@cargo bench --bench engine >/dev/null 2>&1
+	@node tests/bench/criterion.mjs
+	@cargo test --release --test accuracy -- --nocapture 2>/dev/null | grep -E '^ACCURACY '
+	@node tests/e2e/bench.mjs

@@ -4,14 +4,16 @@
 //! 1. each cohort's death by a galloping first-passage query on a sparse
 //!    table of lows (longs) or highs (shorts): O(log life);
 //! 2. columns where the cohort is alive from start to end go into a
-//!    difference array over columns (value carried as `n·R(k, a_c)`, the
-//!    alive notional at the column's first candle `a_c`);
+//!    difference array over columns, in *block units*: `n / F_k` where
+//!    `F_j = R(anchor, j)` for the block of candles `j` belongs to, so the
+//!    birth and the death of a cohort add and remove the very same float;
 //! 3. the one or two columns where it is alive for only part of the time get
 //!    their exact mean directly, from in-column prefix sums;
-//! 4. one sweep over columns: `acc = acc·ρ_c + births − deaths`, where `ρ_c`
-//!    is the closing between the first candles of two columns, and the column
-//!    mean is `acc·γ_c`. An integer count of cohorts per cell makes cells
-//!    where every cohort has died exactly zero (no cancellation residue).
+//! 4. one sweep over columns: `acc += births − deaths` in double-double
+//!    (so a small cohort left after a large one died keeps its digits), the
+//!    column mean is `acc · F_{a_c} · γ_c` with `a_c` the column's first
+//!    candle and `γ_c` the mean closing within the column. An integer count
+//!    of cohorts per cell makes cells where every cohort has died exactly 0.
 //!
 //! `R(k, j) = r_{k+1} ⋯ r_j` is kept as differences of per-segment log sums, so
 //! long products of closing ratios cannot underflow; an open interest that
@@ -86,14 +88,20 @@ struct Timeline<'a> {
     log_closing: Vec<f64>,
     /// First candle after `j` where open interest fell to zero, else `len`.
     next_reset: Vec<usize>,
+    /// `exp(log_closing[j] − log_closing[anchor])` for the block of candles
+    /// `j` belongs to; blocks are cut where the factor would leave
+    /// `[e^-600, 1]`, so within a block `R(k, j)` is a division, not an `exp`.
+    factor: Vec<f64>,
+    block: Vec<u32>,
     /// `R(a_c, j)` for candles in column `c`, and its running sum in the column.
     weight: Vec<f64>,
     prefix: Vec<f64>,
     steep: Vec<bool>,
-    /// `ρ_c = R(a_{c−1}, a_c)`.
-    carry: Vec<f64>,
-    /// `γ_c`: mean over column `c` of `R(a_c, j)`.
-    mean_factor: Vec<f64>,
+    /// Converts the accumulator from column `c−1`'s block units to column
+    /// `c`'s (1 within a block).
+    rescale: Vec<f64>,
+    /// `F_{a_c} · γ_c`: block units → mean USD over column `c`.
+    unit_to_mean: Vec<f64>,
 }
 
 impl<'a> Timeline<'a> {
@@ -128,12 +136,25 @@ impl<'a> Timeline<'a> {
             };
         }
 
+        let mut factor = vec![1.0; len];
+        let mut block = vec![0_u32; len];
+        let mut anchor = 0;
+        for j in 0..len {
+            // A reset starts a new block; so does a fall past e^-600.
+            let reset = j > 0 && segment_start[j] == j;
+            if reset || log_closing[j] - log_closing[anchor] < -600.0 {
+                anchor = j;
+            }
+            block[j] = anchor as u32;
+            factor[j] = (log_closing[j] - log_closing[anchor]).exp();
+        }
+
         let columns = axis.columns;
         let mut weight = vec![0.0; len];
         let mut prefix = vec![0.0; len];
         let mut steep = vec![false; columns];
-        let mut carry = vec![0.0; columns];
-        let mut mean_factor = vec![0.0; columns];
+        let mut rescale = vec![1.0; columns];
+        let mut unit_to_mean = vec![0.0; columns];
         let mut timeline = Timeline {
             len,
             closing,
@@ -141,11 +162,13 @@ impl<'a> Timeline<'a> {
             column_start,
             log_closing,
             next_reset,
+            factor,
+            block,
             weight: Vec::new(),
             prefix: Vec::new(),
             steep: Vec::new(),
-            carry: Vec::new(),
-            mean_factor: Vec::new(),
+            rescale: Vec::new(),
+            unit_to_mean: Vec::new(),
         };
         for c in 0..columns {
             let (a, b) = (timeline.column_start[c], timeline.column_start[c + 1]);
@@ -162,19 +185,19 @@ impl<'a> Timeline<'a> {
                 sum += product;
             }
             if b > a {
-                mean_factor[c] = sum / (b - a) as f64;
+                unit_to_mean[c] = timeline.factor[a] * sum / (b - a) as f64;
             }
-            carry[c] = match c {
-                0 => 0.0,
-                _ if a >= len => 1.0,
-                _ => timeline.ratio(timeline.column_start[c - 1], a),
-            };
+            let previous = c.checked_sub(1).map(|p| timeline.column_start[p]);
+            if let Some(p) = previous.filter(|&p| a < len && timeline.block[p] != timeline.block[a])
+            {
+                rescale[c] = timeline.ratio(p, a) * timeline.factor[p] / timeline.factor[a];
+            }
         }
         timeline.weight = weight;
         timeline.prefix = prefix;
         timeline.steep = steep;
-        timeline.carry = carry;
-        timeline.mean_factor = mean_factor;
+        timeline.rescale = rescale;
+        timeline.unit_to_mean = unit_to_mean;
         timeline
     }
 
@@ -183,8 +206,21 @@ impl<'a> Timeline<'a> {
     fn ratio(&self, k: usize, j: usize) -> f64 {
         if self.next_reset[k] <= j {
             0.0
+        } else if self.block[k] == self.block[j] {
+            self.factor[j] / self.factor[k]
         } else {
             (self.log_closing[j] - self.log_closing[k]).exp()
+        }
+    }
+
+    /// `n·R(k, a)` in the block units of candle `a ≥ k`. Within one block it
+    /// is `n / F_k` whatever `a` is: births and deaths cancel exactly.
+    #[inline]
+    fn in_units(&self, notional: f64, k: usize, a: usize) -> f64 {
+        if self.block[k] == self.block[a] {
+            notional / self.factor[k]
+        } else {
+            notional * self.ratio(k, a) / self.factor[a]
         }
     }
 
@@ -199,8 +235,13 @@ impl<'a> Timeline<'a> {
             }
             sum
         } else {
+            // `R(k, a)` read backwards when `k ≥ a`: at most 1/STEEP_COLUMN.
             let a = self.column_start[c];
-            let scale = (self.log_closing[a] - self.log_closing[k]).exp();
+            let scale = if k <= a {
+                self.ratio(k, a)
+            } else {
+                1.0 / self.weight[k]
+            };
             (self.prefix[y - 1] - self.prefix[x] + self.weight[x]) * scale
         }
     }
@@ -261,12 +302,12 @@ impl Life {
 
         if full_from < full_until {
             let i = full_from * bins + bin;
-            scratch.births[i] += self.notional * t.ratio(k, t.column_start[full_from]);
+            scratch.add(i, t.in_units(self.notional, k, t.column_start[full_from]));
             scratch.count[i] += 1;
             let after = t.column_start.get(full_until).copied().unwrap_or(t.len);
             if full_until < t.column_start.len() - 1 && after < t.len {
                 let i = full_until * bins + bin;
-                scratch.births[i] -= self.notional * t.ratio(k, after);
+                scratch.add(i, -t.in_units(self.notional, k, after));
                 scratch.count[i] -= 1;
             }
         }
@@ -289,13 +330,21 @@ impl Life {
     }
 }
 
-/// Difference arrays of one side, reused across sources.
+/// Difference arrays of one side in double-double (`births + births_low`),
+/// reused across sources.
 struct Scratch {
     bins: usize,
     births: Vec<f64>,
+    births_low: Vec<f64>,
     count: Vec<i32>,
-    acc: Vec<f64>,
-    alive: Vec<i32>,
+}
+
+/// `a + b` as a rounded sum and its exact rounding error (Knuth's TwoSum).
+#[inline]
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let sum = a + b;
+    let b_virtual = sum - a;
+    (sum, (a - (sum - b_virtual)) + (b - b_virtual))
 }
 
 impl Scratch {
@@ -303,30 +352,53 @@ impl Scratch {
         Scratch {
             bins,
             births: vec![0.0; columns * bins],
+            births_low: vec![0.0; columns * bins],
             count: vec![0; columns * bins],
-            acc: vec![0.0; bins],
-            alive: vec![0; bins],
         }
+    }
+
+    #[inline]
+    fn add(&mut self, i: usize, value: f64) {
+        let (sum, error) = two_sum(self.births[i], value);
+        self.births[i] = sum;
+        self.births_low[i] += error;
     }
 
     /// Prefix sums over columns into `heatmap`; leaves the arrays zeroed.
     fn sweep_into(&mut self, t: &Timeline, heatmap: &mut Grid) {
-        self.acc.fill(0.0);
-        self.alive.fill(0);
+        let mut acc = vec![(0.0, 0.0); self.bins];
+        let mut alive = vec![0_i32; self.bins];
         let rows = self
             .births
             .chunks_exact_mut(self.bins)
+            .zip(self.births_low.chunks_exact_mut(self.bins))
             .zip(self.count.chunks_exact_mut(self.bins))
             .zip(heatmap.values.chunks_exact_mut(self.bins));
-        for (c, ((births, count), out)) in rows.enumerate() {
-            let (carry, mean) = (t.carry[c], t.mean_factor[c]);
-            for b in 0..self.bins {
-                self.alive[b] += count[b];
-                let acc = self.acc[b] * carry + births[b];
-                self.acc[b] = if self.alive[b] == 0 { 0.0 } else { acc };
-                out[b] += self.acc[b] * mean;
-                births[b] = 0.0;
-                count[b] = 0;
+        for (c, (((births, births_low), count), out)) in rows.enumerate() {
+            let (rescale, to_mean) = (t.rescale[c], t.unit_to_mean[c]);
+            if rescale != 1.0 {
+                acc.iter_mut()
+                    .for_each(|(hi, lo)| (*hi, *lo) = (*hi * rescale, *lo * rescale));
+            }
+            let cells = acc
+                .iter_mut()
+                .zip(alive.iter_mut())
+                .zip(births.iter_mut().zip(births_low.iter_mut()))
+                .zip(count.iter_mut().zip(out.iter_mut()));
+            for (((acc, alive), (birth, birth_low)), (count, out)) in cells {
+                *alive += *count;
+                if *alive == 0 {
+                    *acc = (0.0, 0.0);
+                } else if *birth != 0.0 {
+                    let (sum, error) = two_sum(acc.0, *birth);
+                    let low = error + acc.1 + *birth_low;
+                    let hi = sum + low;
+                    *acc = (hi, low - (hi - sum));
+                }
+                *out += (acc.0 + acc.1) * to_mean;
+                *birth = 0.0;
+                *birth_low = 0.0;
+                *count = 0;
             }
         }
     }

@@ -1,5 +1,6 @@
 //! Grid → pixels. Pure: the canvas glue in `ui` only copies the buffer.
 
+use crate::engine::Grid;
 use colorous::Gradient;
 
 /// How cell values map to colour intensity.
@@ -22,29 +23,91 @@ impl Scale {
     }
 }
 
-/// Paints a `bins × columns` grid (row-major by price bin, bin 0 = lowest
-/// price) as RGBA with the highest price on the top row. Zero cells stay
-/// transparent so the page background shows through.
-pub fn heatmap_rgba(grid: &[f64], bins: usize, columns: usize, scale: Scale) -> Vec<u8> {
-    let max = grid.iter().copied().fold(0.0_f64, f64::max);
+/// Paints a grid as an RGBA image `grid.columns` wide and `grid.bins` high,
+/// the highest price on the top row. Zero cells stay transparent so the page
+/// background shows through.
+pub fn heatmap_rgba(grid: &Grid, scale: Scale) -> Vec<u8> {
+    let (bins, columns) = (grid.bins, grid.columns);
+    let max = grid.values.iter().copied().fold(0.0_f64, f64::max);
     let mut pixels = vec![0_u8; bins * columns * 4];
     if max <= 0.0 || !max.is_finite() {
         return pixels;
     }
     let gradient: Gradient = colorous::INFERNO;
-    for (bin, row) in grid.chunks_exact(columns).take(bins).enumerate() {
-        let top_row = bins - 1 - bin;
-        let out = &mut pixels[top_row * columns * 4..(top_row + 1) * columns * 4];
-        for (value, px) in row.iter().zip(out.chunks_exact_mut(4)) {
+    for (column, values) in grid.values.chunks_exact(bins).enumerate() {
+        for (bin, value) in values.iter().enumerate() {
             if *value > 0.0 {
                 // Start the gradient a little above black so faint cells show.
                 let t = 0.08 + 0.92 * scale.apply(value / max);
                 let c = gradient.eval_continuous(t.clamp(0.0, 1.0));
-                px.copy_from_slice(&[c.r, c.g, c.b, 255]);
+                let i = ((bins - 1 - bin) * columns + column) * 4;
+                pixels[i..i + 4].copy_from_slice(&[c.r, c.g, c.b, 255]);
             }
         }
     }
     pixels
+}
+
+/// `MM-DD HH:MM` in UTC for an axis label.
+pub fn utc_label(ms: i64) -> String {
+    let (y_m_d, minutes) = (
+        ms.div_euclid(86_400_000),
+        ms.rem_euclid(86_400_000) / 60_000,
+    );
+    let (_, month, day) = civil_from_days(y_m_d);
+    format!(
+        "{month:02}-{day:02} {:02}:{:02}",
+        minutes / 60,
+        minutes % 60
+    )
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian
+/// (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// A price for an axis: thousands separated, decimals only where small.
+pub fn price_label(price: f64) -> String {
+    if !price.is_finite() {
+        return "–".into();
+    }
+    if price >= 1000.0 {
+        let whole = price.round() as i64;
+        let digits = whole.to_string();
+        let mut out = String::new();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        out
+    } else if price >= 1.0 {
+        format!("{price:.2}")
+    } else {
+        format!("{price:.5}")
+    }
+}
+
+/// USD with a unit: `$1.2M`, `$350K`.
+pub fn usd_label(usd: f64) -> String {
+    match usd.abs() {
+        x if x >= 1e9 => format!("${:.2}B", usd / 1e9),
+        x if x >= 1e6 => format!("${:.2}M", usd / 1e6),
+        x if x >= 1e3 => format!("${:.1}K", usd / 1e3),
+        _ => format!("${usd:.0}"),
+    }
 }
 
 #[cfg(test)]
@@ -53,17 +116,32 @@ mod tests {
 
     #[test]
     fn highest_bin_is_painted_on_the_top_row() {
-        // 2 bins × 1 column: only the upper bin has a value.
-        let pixels = heatmap_rgba(&[0.0, 5.0], 2, 1, Scale::Linear);
+        // 1 column × 2 bins: only the upper bin has a value.
+        let grid = Grid {
+            bins: 2,
+            columns: 1,
+            values: vec![0.0, 5.0],
+        };
+        let pixels = heatmap_rgba(&grid, Scale::Linear);
         assert_eq!(pixels[3], 255, "top row opaque");
         assert_eq!(pixels[7], 0, "bottom row transparent");
     }
 
     #[test]
     fn empty_grid_is_transparent() {
-        assert!(heatmap_rgba(&[0.0; 6], 2, 3, Scale::Sqrt)
-            .iter()
-            .all(|&b| b == 0));
+        let grid = Grid::zeros(3, 2);
+        assert!(heatmap_rgba(&grid, Scale::Sqrt).iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(utc_label(0), "01-01 00:00");
+        // 2024-02-29 13:05 UTC.
+        assert_eq!(utc_label(1_709_211_900_000), "02-29 13:05");
+        assert_eq!(price_label(67_000.4), "67,000");
+        assert_eq!(price_label(1_234_567.0), "1,234,567");
+        assert_eq!(price_label(12.345), "12.35");
+        assert_eq!(usd_label(1_234_567.0), "$1.23M");
     }
 
     #[test]

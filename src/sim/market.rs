@@ -356,32 +356,37 @@ impl SimMarket {
         Truth { heatmap, map }
     }
 
-    /// FNV-1a over every number the exchanges would show (not the times), to
-    /// check that native and wasm builds simulate the same market.
+    /// See [`checksum`].
     pub fn checksum(&self) -> u64 {
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut eat = |x: f64| {
-            for byte in x.to_bits().to_le_bytes() {
-                hash ^= byte as u64;
-                hash = hash.wrapping_mul(0x0100_0000_01b3);
-            }
-        };
-        for c in &self.source.candles {
-            for x in [
-                c.open,
-                c.high,
-                c.low,
-                c.close,
-                c.base_volume,
-                c.quote_volume,
-            ] {
-                eat(x);
-            }
-            eat(c.taker_buy_base.unwrap_or(0.0));
-        }
-        for x in self.source.open_interest.iter().flatten() {
-            eat(*x);
-        }
-        hash
+        checksum(&self.source)
     }
+}
+
+/// FNV-1a over every number an exchange would show of a source (not the
+/// times), to check that native and wasm builds simulate the same market.
+pub fn checksum(source: &Source) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |x: f64| {
+        for byte in x.to_bits().to_le_bytes() {
+            hash ^= byte as u64;
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for c in &source.candles {
+        for x in [
+            c.open,
+            c.high,
+            c.low,
+            c.close,
+            c.base_volume,
+            c.quote_volume,
+        ] {
+            eat(x);
+        }
+        eat(c.taker_buy_base.unwrap_or(0.0));
+    }
+    for x in source.open_interest.iter().flatten() {
+        eat(*x);
+    }
+    hash
 }

@@ -1,0 +1,13 @@
+// Turns criterion's stored medians into `BENCH`/`RATIO` lines.
+import { readFile } from 'node:fs/promises';
+
+const root = new URL('../../target/criterion/', import.meta.url).pathname;
+const medianMs = async (group, fn) => {
+  const json = JSON.parse(await readFile(`${root}${group}/${fn}/new/estimates.json`, 'utf8'));
+  return json.median.point_estimate / 1e6;
+};
+for (const scale of ['engine_M', 'engine_L', 'engine_XL']) {
+  console.log(`BENCH ${scale} native_ms=${(await medianMs(scale, 'fast')).toFixed(2)}`);
+}
+const ratio = (await medianMs('engine_M', 'direct')) / (await medianMs('engine_M', 'fast'));
+console.log(`RATIO engine_M fast_vs_direct=${ratio.toFixed(1)}`);

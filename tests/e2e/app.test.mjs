@@ -1,0 +1,106 @@
+// The app skeleton: page renders, heatmap painted from the simulated market
+// through the engine, labels, panic box, nothing leaves the machine.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  startServer, launchBrowser, openPage, assertClean, screenshot, waitForHeatmap, fixturesDir,
+} from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Share of heatmap canvas pixels that are not the background colour. */
+function paintedShare(page) {
+  return page.evaluate(() => {
+    const canvas = document.querySelector('[data-testid="heatmap"]');
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let painted = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      // Background is #0b0e14.
+      if (Math.abs(data[i] - 0x0b) + Math.abs(data[i + 1] - 0x0e) + Math.abs(data[i + 2] - 0x14) > 30) painted++;
+    }
+    return painted / (data.length / 4);
+  });
+}
+
+test('the page shows a heatmap of the simulated market', async () => {
+  const page = await openPage(browser, server.url);
+  await page.goto(server.url);
+  await waitForHeatmap(page);
+  assert.match(await page.locator('h1').innerText(), /liqmap/);
+  assert.ok(await page.getByTestId('simulated-label').isVisible(), 'simulated label visible');
+  assert.equal(await page.getByTestId('simulated-label').innerText(), 'Simulated data');
+  const share = await paintedShare(page);
+  assert.ok(share > 0.05, `heatmap paints more than background (painted share ${share.toFixed(3)})`);
+  assert.equal(await page.getByTestId('model-link').getAttribute('href'), '#model');
+  await screenshot(page, 'heatmap-desktop');
+  assert.deepEqual(page.blocked, [], 'no outside requests');
+  assertClean(assert, page);
+  await page.closeAll();
+});
+
+test('changing the window recomputes the heatmap', async () => {
+  const page = await openPage(browser, server.url);
+  await page.goto(server.url);
+  await waitForHeatmap(page);
+  const label = page.getByTestId('simulated-label');
+  const before7d = await label.getAttribute('data-sim-checksum');
+  await page.getByTestId('window').selectOption('1d');
+  await page.waitForFunction(
+    (old) => document.querySelector('[data-testid="simulated-label"]').dataset.simChecksum !== old,
+    before7d,
+  );
+  assert.ok((await paintedShare(page)) > 0.02);
+  assertClean(assert, page);
+  await page.closeAll();
+});
+
+test('the simulator gives the same bytes in wasm as natively', async () => {
+  const pinned = JSON.parse(await readFile(join(fixturesDir, 'sim-checksum.json'), 'utf8'));
+  const page = await openPage(browser, server.url);
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.wasmBindings);
+  const wasm = await page.evaluate(
+    ({ seed, end_ms, window_ms }) => window.wasmBindings.sim_checksum(BigInt(seed), end_ms, window_ms),
+    pinned,
+  );
+  assert.equal(wasm, pinned.checksum);
+  assertClean(assert, page);
+  await page.closeAll();
+});
+
+test('a panic shows a readable error box', async () => {
+  const page = await openPage(browser, server.url);
+  await page.goto(server.url);
+  await waitForHeatmap(page);
+  await page.evaluate(() => {
+    try { window.wasmBindings.debug_panic(); } catch { /* the trap is expected */ }
+  });
+  const box = page.getByTestId('panic-box');
+  await box.waitFor();
+  assert.match(await box.innerText(), /Something broke inside liqmap.*debug_panic/s);
+  await screenshot(page, 'panic-box');
+  assertClean(assert, page, { allow: [/liqmap panicked:[\s\S]*debug_panic/, /unreachable/] });
+  await page.closeAll();
+});
+
+test('the phone layout keeps the heatmap visible', async () => {
+  const page = await openPage(browser, server.url, { viewport: { width: 360, height: 740 } });
+  await page.goto(server.url);
+  await waitForHeatmap(page);
+  const box = await page.getByTestId('heatmap').boundingBox();
+  assert.ok(box.width <= 360 && box.width > 300, `canvas fits the phone (${box.width})`);
+  await screenshot(page, 'heatmap-phone');
+  assertClean(assert, page);
+  await page.closeAll();
+});

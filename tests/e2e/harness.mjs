@@ -1,0 +1,119 @@
+// Browser test harness: serves dist/ on a free loopback port, drives Debian's
+// Chromium with playwright-core, routes every exchange host to fixtures or a
+// failure (no test ever reaches the internet), and fails a test on any
+// console error, page error or wasm panic.
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import { extname, join, normalize, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = join(here, '..', '..');
+export const distDir = join(repoRoot, 'dist');
+export const fixturesDir = join(repoRoot, 'tests', 'fixtures');
+export const screenshotDir = join(repoRoot, 'target', 'e2e-screenshots');
+
+/** Hosts the app may talk to; every request to them is answered here. */
+export const EXCHANGE_HOSTS = [
+  'fapi.binance.com', 'fstream.binance.com',
+  'api.bybit.com', 'stream.bybit.com',
+  'www.okx.com', 'ws.okx.com',
+  'api.hyperliquid.xyz',
+  'indexer.dydx.trade',
+];
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
+
+/** Serves dist/ on 127.0.0.1 at a free port; unknown paths get index.html. */
+export async function startServer(root = distDir) {
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    const file = join(root, path.endsWith('/') ? 'index.html' : path);
+    try {
+      const body = await readFile(file.startsWith(root) ? file : join(root, 'index.html'));
+      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(200, { 'content-type': MIME['.html'] });
+      res.end(await readFile(join(root, 'index.html')));
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) };
+}
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+export function launchBrowser() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Opens a page with every outside request routed.
+ * `routes` maps a URL substring to a handler `(route, request) => …` or to a
+ * fixture spec `{ status, body | file, headers }`; exchange hosts without a
+ * route get a failed connection, any other outside host is aborted and
+ * recorded in `page.blocked`.
+ */
+export async function openPage(browser, baseUrl, { routes = {}, viewport = { width: 1280, height: 800 } } = {}) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.problems = [];
+  page.blocked = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') page.problems.push(`console error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => page.problems.push(`page error: ${err.message}`));
+  await context.route('**/*', async (route, request) => {
+    const url = request.url();
+    if (url.startsWith(baseUrl) || url.startsWith('data:') || url.startsWith('blob:')) {
+      return route.continue();
+    }
+    for (const [pattern, answer] of Object.entries(routes)) {
+      if (url.includes(pattern)) {
+        if (typeof answer === 'function') return answer(route, request);
+        const body = answer.file ? await readFile(join(fixturesDir, answer.file)) : answer.body ?? '';
+        return route.fulfill({
+          status: answer.status ?? 200,
+          headers: { 'access-control-allow-origin': '*', 'content-type': 'application/json', ...answer.headers },
+          body,
+        });
+      }
+    }
+    page.blocked.push(url);
+    return route.abort(EXCHANGE_HOSTS.includes(new URL(url).hostname) ? 'connectionfailed' : 'blockedbyclient');
+  });
+  page.closeAll = () => context.close();
+  return page;
+}
+
+/** Fails the test if the page logged an error, threw, or panicked. */
+export function assertClean(assert, page, { allow = [] } = {}) {
+  const unexpected = page.problems.filter((p) => !allow.some((re) => re.test(p)));
+  assert.deepEqual(unexpected, [], 'console errors, page errors or wasm panics');
+}
+
+export async function screenshot(page, name) {
+  await mkdir(screenshotDir, { recursive: true });
+  const path = join(screenshotDir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Waits for the app to have painted its heatmap. */
+export async function waitForHeatmap(page) {
+  await page.waitForSelector('[data-testid="heatmap"][data-painted="true"]', { timeout: 20_000 });
+}
