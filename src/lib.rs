@@ -4,12 +4,14 @@
 //! built and tested natively, and only a thin layer needs a browser:
 //!
 //! - [`engine`]: the liquidation model of `liquidation-model.md` (pure).
+//! - [`exchanges`]: one module per exchange: requests and answer parsing (pure).
 //! - [`sim`]: the seeded synthetic market: demo data and ground truth (pure).
 //! - [`render`]: grid → RGBA pixels, palettes, scales (pure).
 //! - `ui` (wasm only): the Leptos components and canvas glue.
 
 pub mod accuracy;
 pub mod engine;
+pub mod exchanges;
 pub mod render;
 pub mod sim;
 

@@ -1,0 +1,351 @@
+//! Binance USD-M futures (`https://fapi.binance.com`).
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{
+    convert_rows, enc, flatten_parsed, from_json, json_rows, liquidated_side, num_at, oi_period,
+    pages, positional_mark, positive, span, trim_base, validate_candle, validate_funding,
+    validate_liquidation, validate_oi, Exchange, ExchangeError, FundingPoint, Instrument,
+    LiquidationEvent, MarkRow, Num, OiPoint, Parsed, Purpose, RawCandle, Request, Resolution,
+    Snapshot, Ts, DAY_MS,
+};
+use crate::engine::input::{Candle, ContractKind};
+
+const EX: Exchange = Exchange::Binance;
+/// Max rows of `/fapi/v1/klines` and `/fapi/v1/markPriceKlines`.
+pub const KLINES_MAX: i64 = 1500;
+/// Max rows of `/futures/data/openInterestHist`.
+pub const OI_HIST_MAX: i64 = 500;
+/// `openInterestHist` serves the last 30 days only.
+pub const OI_HIST_RETENTION_MS: i64 = 30 * DAY_MS;
+const OI_PERIODS: &[(i64, &str)] = &[
+    (5 * 60_000, "5m"),
+    (15 * 60_000, "15m"),
+    (30 * 60_000, "30m"),
+    (3_600_000, "1h"),
+    (2 * 3_600_000, "2h"),
+    (4 * 3_600_000, "4h"),
+    (6 * 3_600_000, "6h"),
+    (12 * 3_600_000, "12h"),
+    (DAY_MS, "1d"),
+];
+
+/// Tier-1 maintenance margin rate. `/fapi/v1/leverageBracket` needs a signed
+/// request, so the public table is copied here. Source: Binance, "Leverage
+/// and Margin of USDⓈ-M Futures" (binance.com/en/futures/trading-rules/
+/// perpetual/leverage-margin): BTCUSDT bracket 1 (0–50,000 USDT) 0.40 %,
+/// ETHUSDT bracket 1 (0–50,000 USDT) 0.50 %; other symbols: 1.0 %, a
+/// conservative value for mid-cap bracket 1 (0.65 %–2.5 % on that page).
+pub fn maintenance_margin_rate(symbol: &str) -> f64 {
+    match symbol {
+        "BTCUSDT" | "BTCUSDC" => 0.004,
+        "ETHUSDT" | "ETHUSDC" => 0.005,
+        _ => 0.01,
+    }
+}
+
+/// `GET /fapi/v1/exchangeInfo`.
+pub fn instruments_request(base_url: &str) -> Request {
+    Request::get(
+        format!("{}/fapi/v1/exchangeInfo", trim_base(base_url)),
+        Purpose::Instruments,
+    )
+}
+
+/// `exchangeInfo`, abridged:
+/// ```json
+/// {"symbols":[{"symbol":"BLZUSDT","contractType":"PERPETUAL","status":"TRADING",
+///   "baseAsset":"BLZ","quoteAsset":"USDT","marginAsset":"USDT",
+///   "filters":[{"filterType":"PRICE_FILTER","tickSize":"0.0001"}]}]}
+/// ```
+#[derive(Deserialize)]
+struct ExchangeInfo {
+    #[serde(default)]
+    symbols: Option<Vec<Value>>,
+}
+
+#[derive(Deserialize)]
+struct SymbolInfo {
+    symbol: String,
+    #[serde(default, rename = "contractType")]
+    contract_type: String,
+    #[serde(default)]
+    status: String,
+    #[serde(rename = "baseAsset")]
+    base_asset: String,
+    #[serde(rename = "quoteAsset")]
+    quote_asset: String,
+    #[serde(default)]
+    filters: Vec<Value>,
+}
+
+/// Perpetuals being traded from `exchangeInfo`.
+pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError> {
+    super::classify_body(EX, body)?;
+    let info: ExchangeInfo = from_json(EX, body, "exchange info")?;
+    let rows = info
+        .symbols
+        .ok_or_else(|| ExchangeError::malformed(EX, "exchange info without symbols"))?;
+    let p = convert_rows(rows, |s: SymbolInfo| {
+        Some(
+            (s.contract_type == "PERPETUAL" && s.status == "TRADING").then(|| {
+                let tick_size = s
+                    .filters
+                    .iter()
+                    .find(|f| f.get("filterType").and_then(Value::as_str) == Some("PRICE_FILTER"))
+                    .and_then(|f| f.get("tickSize"))
+                    .and_then(super::value_f64);
+                Instrument {
+                    exchange: EX,
+                    symbol: s.symbol,
+                    base: s.base_asset.to_ascii_uppercase(),
+                    quote: s.quote_asset.to_ascii_uppercase(),
+                    kind: ContractKind::Linear,
+                    contract_size: 1.0,
+                    tick_size: positive(tick_size),
+                }
+            }),
+        )
+    });
+    Ok(flatten_parsed(p))
+}
+
+/// Requests for one window: trade and mark klines (1500 per page), OI
+/// history (500 per page, period = the candle or the next finer one, last
+/// 30 days only, which caps the warm-up). The current OI (only needed in
+/// volume mode) is not requested: see [`current_open_interest_request`].
+pub fn plan(
+    instrument: &Instrument,
+    window_end_ms: i64,
+    window_ms: i64,
+    resolution: Resolution,
+    base_url: &str,
+) -> Vec<Request> {
+    let base = trim_base(base_url);
+    let sym = enc(&instrument.symbol);
+    let oldest = window_end_ms.saturating_sub(OI_HIST_RETENTION_MS);
+    let (start, end) = span(window_end_ms, window_ms, resolution, Some(oldest));
+    let step = resolution.ms();
+    let interval = resolution.spelling(EX);
+    let mut out = Vec::new();
+    for (path, purpose) in [
+        ("klines", Purpose::Candles),
+        ("markPriceKlines", Purpose::MarkCandles),
+    ] {
+        for (s, e) in pages(start, end, step, KLINES_MAX) {
+            out.push(Request::get(
+                format!(
+                    "{base}/fapi/v1/{path}?symbol={sym}&interval={interval}&startTime={s}&endTime={}&limit={KLINES_MAX}",
+                    e - 1
+                ),
+                purpose,
+            ));
+        }
+    }
+    let (p_ms, period) = oi_period(OI_PERIODS, resolution);
+    for (s, e) in pages(start.max(oldest), end.saturating_add(1), p_ms, OI_HIST_MAX) {
+        out.push(Request::get(
+            format!(
+                "{base}/futures/data/openInterestHist?symbol={sym}&period={period}&startTime={s}&endTime={}&limit={OI_HIST_MAX}",
+                e - 1
+            ),
+            Purpose::OpenInterestHistory,
+        ));
+    }
+    out
+}
+
+/// `GET /fapi/v1/openInterest` (optional: [`super::assemble`] takes the last
+/// OI history point when no current OI is given).
+pub fn current_open_interest_request(instrument: &Instrument, base_url: &str) -> Request {
+    Request::get(
+        format!(
+            "{}/fapi/v1/openInterest?symbol={}",
+            trim_base(base_url),
+            enc(&instrument.symbol)
+        ),
+        Purpose::CurrentOpenInterest,
+    )
+}
+
+/// Funding history (`/fapi/v1/fundingRate`, 1000 per page; 8-hourly).
+pub fn funding_request(
+    instrument: &Instrument,
+    start_ms: i64,
+    end_ms: i64,
+    base_url: &str,
+) -> Request {
+    Request::get(
+        format!(
+            "{}/fapi/v1/fundingRate?symbol={}&startTime={start_ms}&endTime={end_ms}&limit=1000",
+            trim_base(base_url),
+            enc(&instrument.symbol)
+        ),
+        Purpose::Funding,
+    )
+}
+
+/// Klines are positional arrays, oldest first:
+/// ```json
+/// [[1499040000000,"0.01634790","0.80000000","0.01575800","0.01577100",
+///   "148976.11427815",1499644799999,"2434.19055334",308,"1756.87402397",
+///   "28.46694368","17928899.62484339"]]
+/// ```
+/// `[open time, open, high, low, close, base volume, close time, quote
+/// volume, trades, taker-buy base, taker-buy quote, ignore]`.
+type KlineRow = Vec<Value>;
+
+/// Trade candles, with taker-buy base volume.
+pub fn parse_klines(body: &str) -> Result<Parsed<Candle>, ExchangeError> {
+    Ok(convert_rows(
+        json_rows(EX, body, "klines")?,
+        |r: KlineRow| {
+            validate_candle(RawCandle {
+                base_volume: num_at(&r, 5),
+                quote_volume: Some(num_at(&r, 7)?),
+                taker_buy_base: num_at(&r, 9),
+                has_taker: true,
+                ..RawCandle::positional(&r)
+            })
+        },
+    ))
+}
+
+/// Mark-price klines: same positional shape, volumes are zero/ignored.
+pub fn parse_mark_klines(body: &str) -> Result<Parsed<MarkRow>, ExchangeError> {
+    Ok(convert_rows(
+        json_rows(EX, body, "mark klines")?,
+        positional_mark,
+    ))
+}
+
+/// `openInterestHist` row (timestamp sometimes a string):
+/// ```json
+/// {"symbol":"BTCUSDT","sumOpenInterest":"20403.63700000",
+///  "sumOpenInterestValue":"150570784.07809979","timestamp":"1583127900000"}
+/// ```
+/// `sumOpenInterest` is in base units (one side).
+#[derive(Deserialize)]
+struct OiHistRow {
+    #[serde(default, rename = "sumOpenInterest")]
+    sum_open_interest: Num,
+    #[serde(default)]
+    timestamp: Ts,
+}
+
+/// OI history in base units.
+pub fn parse_open_interest_hist(body: &str) -> Result<Parsed<OiPoint>, ExchangeError> {
+    Ok(convert_rows(
+        json_rows(EX, body, "open interest history")?,
+        |r: OiHistRow| validate_oi(r.timestamp.0, r.sum_open_interest.0),
+    ))
+}
+
+/// `/fapi/v1/openInterest`:
+/// ```json
+/// {"openInterest":"10659.509","symbol":"BTCUSDT","time":1589437530011}
+/// ```
+#[derive(Deserialize)]
+struct OpenInterestNow {
+    #[serde(default, rename = "openInterest")]
+    open_interest: Num,
+    #[serde(default)]
+    time: Ts,
+}
+
+/// Current OI in base units.
+pub fn parse_open_interest(body: &str) -> Result<OiPoint, ExchangeError> {
+    super::classify_body(EX, body)?;
+    let r: OpenInterestNow = from_json(EX, body, "open interest")?;
+    validate_oi(r.time.0, r.open_interest.0)
+        .ok_or_else(|| ExchangeError::malformed(EX, "invalid open interest"))
+}
+
+/// `/fapi/v1/premiumIndex`:
+/// ```json
+/// {"symbol":"BTCUSDT","markPrice":"11793.63104562","indexPrice":"11781.80495970",
+///  "lastFundingRate":"0.00038246","nextFundingTime":1597392000000,"time":1597370495002}
+/// ```
+#[derive(Deserialize)]
+struct PremiumIndex {
+    #[serde(default, rename = "markPrice")]
+    mark_price: Num,
+    #[serde(default, rename = "lastFundingRate")]
+    last_funding_rate: Num,
+    #[serde(default)]
+    time: Ts,
+}
+
+/// Mark price and last funding rate.
+pub fn parse_premium_index(body: &str) -> Result<Snapshot, ExchangeError> {
+    super::classify_body(EX, body)?;
+    let r: PremiumIndex = from_json(EX, body, "premium index")?;
+    Ok(Snapshot {
+        time_ms: r.time.0,
+        mark_price: positive(r.mark_price.0),
+        funding_rate: super::finite(r.last_funding_rate.0),
+        open_interest: None,
+        maintenance_margin_rate: None,
+    })
+}
+
+/// `/fapi/v1/fundingRate` row:
+/// ```json
+/// {"symbol":"BTCUSDT","fundingRate":"-0.03750000","fundingTime":1570608000000,
+///  "markPrice":"34287.54619963"}
+/// ```
+#[derive(Deserialize)]
+struct FundingRow {
+    #[serde(default, rename = "fundingRate")]
+    funding_rate: Num,
+    #[serde(default, rename = "fundingTime")]
+    funding_time: Ts,
+}
+
+/// Funding history.
+pub fn parse_funding(body: &str) -> Result<Parsed<FundingPoint>, ExchangeError> {
+    Ok(convert_rows(
+        json_rows(EX, body, "funding history")?,
+        |r: FundingRow| validate_funding(r.funding_time.0, r.funding_rate.0),
+    ))
+}
+
+/// `<symbol>@forceOrder` WebSocket message:
+/// ```json
+/// {"e":"forceOrder","E":1568014460893,"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT",
+///  "q":"0.014","p":"9910","ap":"9910","X":"FILLED","l":"0.014","z":"0.014",
+///  "T":1568014460893}}
+/// ```
+/// `S:"SELL"` = a long was liquidated.
+#[derive(Deserialize)]
+struct ForceOrder {
+    o: ForceOrderInner,
+}
+
+#[derive(Deserialize)]
+struct ForceOrderInner {
+    #[serde(default, rename = "S")]
+    side: String,
+    #[serde(default)]
+    q: Num,
+    #[serde(default)]
+    p: Num,
+    #[serde(default)]
+    ap: Num,
+    #[serde(default, rename = "T")]
+    time: Ts,
+}
+
+/// One liquidation from a `forceOrder` message (average price if given).
+pub fn parse_force_order(body: &str) -> Result<LiquidationEvent, ExchangeError> {
+    let m: ForceOrder = from_json(EX, body, "forceOrder message")?;
+    let o = m.o;
+    let side = liquidated_side(&o.side, "SELL", "BUY");
+    let price = positive(o.ap.0).or(o.p.0);
+    validate_liquidation(o.time.0, side, price, o.q.0)
+        .ok_or_else(|| ExchangeError::malformed(EX, "invalid forceOrder message"))
+}
+
+#[cfg(test)]
+mod tests;

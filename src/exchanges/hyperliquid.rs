@@ -1,0 +1,253 @@
+//! Hyperliquid (`POST https://api.hyperliquid.xyz/info`). No OI history and
+//! no mark candles: the engine runs it in volume mode, calibrated with the
+//! current OI from `metaAndAssetCtxs`.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{
+    convert_rows, flatten_parsed, from_json, json_rows, pages, positive, span, trim_base,
+    validate_candle, validate_funding, validate_mmr, Exchange, ExchangeError, FundingPoint,
+    Instrument, Method, Num, Parsed, Purpose, RawCandle, Request, Resolution, Snapshot, Ts,
+};
+use crate::engine::input::{Candle, ContractKind};
+
+const EX: Exchange = Exchange::Hyperliquid;
+/// `candleSnapshot` serves only the latest 5000 candles.
+pub const CANDLES_MAX: i64 = 5000;
+
+fn post(base_url: &str, body: Value, purpose: Purpose) -> Request {
+    Request {
+        method: Method::Post,
+        url: format!("{}/info", trim_base(base_url)),
+        body: Some(body.to_string()),
+        purpose,
+    }
+}
+
+/// `{"type":"meta"}`.
+pub fn instruments_request(base_url: &str) -> Request {
+    post(
+        base_url,
+        serde_json::json!({"type": "meta"}),
+        Purpose::Instruments,
+    )
+}
+
+/// Requests for one window: candles (the latest 5000 only, which caps the
+/// warm-up) and `metaAndAssetCtxs` (current OI, maintenance margin).
+pub fn plan(
+    instrument: &Instrument,
+    window_end_ms: i64,
+    window_ms: i64,
+    resolution: Resolution,
+    base_url: &str,
+) -> Vec<Request> {
+    let step = resolution.ms();
+    let oldest = window_end_ms.saturating_sub(step.saturating_mul(CANDLES_MAX));
+    let (start, end) = span(window_end_ms, window_ms, resolution, Some(oldest));
+    let mut out: Vec<Request> = pages(start.max(oldest), end, step, CANDLES_MAX)
+        .into_iter()
+        .map(|(s, e)| {
+            post(
+                base_url,
+                serde_json::json!({"type": "candleSnapshot", "req": {
+                    "coin": instrument.symbol, "interval": resolution.spelling(EX),
+                    "startTime": s, "endTime": e - 1}}),
+                Purpose::Candles,
+            )
+        })
+        .collect();
+    out.push(post(
+        base_url,
+        serde_json::json!({"type": "metaAndAssetCtxs"}),
+        Purpose::MarketSnapshot,
+    ));
+    out
+}
+
+/// `{"type":"fundingHistory","coin":..,"startTime":..,"endTime":..}` (500 per answer).
+pub fn funding_request(
+    instrument: &Instrument,
+    start_ms: i64,
+    end_ms: i64,
+    base_url: &str,
+) -> Request {
+    post(
+        base_url,
+        serde_json::json!({"type": "fundingHistory", "coin": instrument.symbol,
+            "startTime": start_ms, "endTime": end_ms}),
+        Purpose::Funding,
+    )
+}
+
+/// `meta` (also the first element of `metaAndAssetCtxs`):
+/// ```json
+/// {"universe":[{"name":"BTC","szDecimals":5,"maxLeverage":50},
+///  {"name":"LOOM","szDecimals":1,"maxLeverage":3,"onlyIsolated":true,"isDelisted":true}]}
+/// ```
+#[derive(Deserialize)]
+struct Meta {
+    universe: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct Asset {
+    name: String,
+    #[serde(default, rename = "maxLeverage")]
+    max_leverage: Num,
+    #[serde(default, rename = "isDelisted")]
+    is_delisted: bool,
+}
+
+/// `meta` or `metaAndAssetCtxs` → the universe as raw rows.
+fn universe(body: &str) -> Result<(Vec<Value>, Vec<Value>), ExchangeError> {
+    super::classify_body(EX, body)?;
+    let v: Value = from_json(EX, body, "meta")?;
+    let (meta, ctxs) = match v {
+        Value::Array(parts) => {
+            let mut it = parts.into_iter();
+            let meta = it.next();
+            let ctxs = match it.next() {
+                Some(Value::Array(c)) => c,
+                _ => Vec::new(),
+            };
+            (meta, ctxs)
+        }
+        other => (Some(other), Vec::new()),
+    };
+    let meta: Meta = meta
+        .and_then(|m| serde_json::from_value(m).ok())
+        .ok_or_else(|| ExchangeError::malformed(EX, "meta without universe"))?;
+    Ok((meta.universe, ctxs))
+}
+
+/// Tier-1 maintenance margin: half the initial margin at max leverage
+/// (Hyperliquid docs, "Margining"): `1 / (2 · maxLeverage)`.
+fn mmr_of(max_leverage: Option<f64>) -> Option<f64> {
+    validate_mmr(positive(max_leverage).map(|l| 0.5 / l))
+}
+
+/// Perpetuals listed and not delisted; all USDC-margined, sizes in base.
+pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError> {
+    let (universe, _) = universe(body)?;
+    let p = convert_rows(universe, |a: Asset| {
+        Some((!a.is_delisted && !a.name.is_empty()).then(|| Instrument {
+            exchange: EX,
+            base: a.name.to_ascii_uppercase(),
+            symbol: a.name,
+            quote: "USDC".to_string(),
+            kind: ContractKind::Linear,
+            contract_size: 1.0,
+            tick_size: None,
+        }))
+    });
+    Ok(flatten_parsed(p))
+}
+
+/// Asset context (second element of `metaAndAssetCtxs`, same order as the
+/// universe):
+/// ```json
+/// {"dayNtlVlm":"1169046.29406","funding":"0.0000125","markPx":"14.3161",
+///  "openInterest":"688.11","oraclePx":"14.32","premium":"0.00031774"}
+/// ```
+#[derive(Deserialize)]
+struct AssetCtx {
+    #[serde(default)]
+    funding: Num,
+    #[serde(default, rename = "markPx")]
+    mark_px: Num,
+    #[serde(default, rename = "openInterest")]
+    open_interest: Num,
+}
+
+/// Current OI (base), mark, funding and maintenance margin of `coin`.
+pub fn parse_meta_and_asset_ctxs(body: &str, coin: &str) -> Result<Snapshot, ExchangeError> {
+    let (universe, ctxs) = universe(body)?;
+    let idx = universe
+        .iter()
+        .position(|a| a.get("name").and_then(Value::as_str) == Some(coin))
+        .ok_or(ExchangeError::UnknownCoin {
+            exchange: EX,
+            coin: Some(coin.to_string()),
+        })?;
+    let asset: Option<Asset> = universe
+        .get(idx)
+        .and_then(|a| serde_json::from_value(a.clone()).ok());
+    let ctx: Option<AssetCtx> = ctxs
+        .get(idx)
+        .and_then(|c| serde_json::from_value(c.clone()).ok());
+    let ctx = ctx.ok_or_else(|| ExchangeError::malformed(EX, "no asset context for this coin"))?;
+    Ok(Snapshot {
+        time_ms: None,
+        mark_price: positive(ctx.mark_px.0),
+        funding_rate: super::finite(ctx.funding.0),
+        open_interest: super::non_negative(ctx.open_interest.0),
+        maintenance_margin_rate: asset.and_then(|a| mmr_of(a.max_leverage.0)),
+    })
+}
+
+/// `candleSnapshot` row (oldest first):
+/// ```json
+/// {"t":1737331200000,"T":1737417599999,"s":"@107","i":"1d","o":"20.184",
+///  "c":"20.547","h":"22.755","l":"19.3","v":"10651612.71","n":278401}
+/// ```
+/// `v` is base volume; no quote or taker volume.
+#[derive(Deserialize)]
+struct CandleRow {
+    #[serde(default)]
+    t: Ts,
+    #[serde(default)]
+    o: Num,
+    #[serde(default)]
+    h: Num,
+    #[serde(default)]
+    l: Num,
+    #[serde(default)]
+    c: Num,
+    #[serde(default)]
+    v: Num,
+}
+
+/// Trade candles (quote volume = base × typical price).
+pub fn parse_candles(body: &str) -> Result<Parsed<Candle>, ExchangeError> {
+    Ok(convert_rows(
+        json_rows(EX, body, "candles")?,
+        |r: CandleRow| {
+            validate_candle(RawCandle {
+                open_time: r.t.0,
+                open: r.o.0,
+                high: r.h.0,
+                low: r.l.0,
+                close: r.c.0,
+                base_volume: r.v.0,
+                quote_volume: None,
+                taker_buy_base: None,
+                has_taker: false,
+            })
+        },
+    ))
+}
+
+/// `fundingHistory` row:
+/// ```json
+/// {"coin":"ETH","fundingRate":"-0.00022196","premium":"-0.00052196","time":1683849600076}
+/// ```
+#[derive(Deserialize)]
+struct FundingRow {
+    #[serde(default, rename = "fundingRate")]
+    funding_rate: Num,
+    #[serde(default)]
+    time: Ts,
+}
+
+/// Funding history (hourly).
+pub fn parse_funding(body: &str) -> Result<Parsed<FundingPoint>, ExchangeError> {
+    Ok(convert_rows(
+        json_rows(EX, body, "funding history")?,
+        |r: FundingRow| validate_funding(r.time.0, r.funding_rate.0),
+    ))
+}
+
+#[cfg(test)]
+mod tests;

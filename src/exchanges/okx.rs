@@ -1,0 +1,494 @@
+//! OKX v5 (`https://www.okx.com`). Sizes are in contracts; a contract is
+//! `ctVal` base coins (linear) or `ctVal` USD (inverse).
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{
+    convert_rows, enc, flatten_parsed, from_json, num_at, oi_period, pages, positional_mark,
+    positive, span, trim_base, ts_at, validate_candle, validate_funding, validate_liquidation,
+    validate_mmr, validate_oi, Exchange, ExchangeError, FundingPoint, Instrument, LiquidationEvent,
+    MarkRow, Num, OiPoint, Parsed, Purpose, RawCandle, Request, Resolution, Side, Snapshot, Ts,
+    DAY_MS,
+};
+use crate::engine::input::{Candle, ContractKind};
+
+const EX: Exchange = Exchange::Okx;
+/// Max rows of `/api/v5/market/history-candles`.
+pub const CANDLES_MAX: i64 = 300;
+/// Max rows of `/api/v5/market/history-mark-price-candles`.
+pub const MARK_CANDLES_MAX: i64 = 100;
+/// Max rows of the rubik open-interest history.
+pub const OI_MAX: i64 = 100;
+/// The rubik open-interest history serves the latest 1440 points.
+pub const OI_RETENTION_POINTS: i64 = 1440;
+const OI_PERIODS: &[(i64, &str)] = &[
+    (5 * 60_000, "5m"),
+    (15 * 60_000, "15m"),
+    (30 * 60_000, "30m"),
+    (3_600_000, "1H"),
+    (2 * 3_600_000, "2H"),
+    (4 * 3_600_000, "4H"),
+    (DAY_MS, "1Dutc"),
+];
+
+/// Every response is wrapped (error: `code` != `"0"`):
+/// ```json
+/// {"code":"0","msg":"","data":[...]}
+/// ```
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(default)]
+    data: Option<Vec<Value>>,
+}
+
+fn data(body: &str, what: &str) -> Result<Vec<Value>, ExchangeError> {
+    super::classify_body(EX, body)?;
+    let env: Envelope = from_json(EX, body, what)?;
+    env.data
+        .ok_or_else(|| ExchangeError::malformed(EX, format!("{what}: no data")))
+}
+
+/// `GET /api/v5/public/instruments?instType=SWAP`.
+pub fn instruments_request(base_url: &str) -> Request {
+    Request::get(
+        format!(
+            "{}/api/v5/public/instruments?instType=SWAP",
+            trim_base(base_url)
+        ),
+        Purpose::Instruments,
+    )
+}
+
+/// `instruments` row, abridged (a SWAP row; SPOT rows are skipped):
+/// ```json
+/// {"instId":"BTC-USDT-SWAP","instType":"SWAP","ctType":"linear","ctVal":"0.01",
+///  "ctValCcy":"BTC","settleCcy":"USDT","uly":"BTC-USDT","tickSz":"0.1","state":"live"}
+/// ```
+#[derive(Deserialize)]
+struct InstrumentRow {
+    #[serde(rename = "instId")]
+    inst_id: String,
+    #[serde(default, rename = "instType")]
+    inst_type: String,
+    #[serde(default, rename = "ctType")]
+    ct_type: String,
+    #[serde(default, rename = "ctVal")]
+    ct_val: Num,
+    #[serde(default, rename = "ctValCcy")]
+    ct_val_ccy: String,
+    #[serde(default, rename = "settleCcy")]
+    settle_ccy: String,
+    #[serde(default, rename = "tickSz")]
+    tick_sz: Num,
+    #[serde(default)]
+    state: String,
+}
+
+/// Live perpetual swaps. Linear: base = `ctValCcy`, quote = `settleCcy`;
+/// inverse: base = `settleCcy`, quote = `ctValCcy` (USD).
+pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError> {
+    let p = convert_rows(data(body, "instruments")?, |r: InstrumentRow| {
+        if r.inst_type != "SWAP" || r.state != "live" {
+            return Some(None);
+        }
+        let (kind, base, quote) = match r.ct_type.as_str() {
+            "linear" => (ContractKind::Linear, r.ct_val_ccy, r.settle_ccy),
+            "inverse" => (ContractKind::Inverse, r.settle_ccy, r.ct_val_ccy),
+            _ => return None,
+        };
+        if base.is_empty() || quote.is_empty() {
+            return None;
+        }
+        Some(Some(Instrument {
+            exchange: EX,
+            symbol: r.inst_id,
+            base: base.to_ascii_uppercase(),
+            quote: quote.to_ascii_uppercase(),
+            kind,
+            contract_size: positive(r.ct_val.0)?,
+            tick_size: positive(r.tick_sz.0),
+        }))
+    });
+    Ok(flatten_parsed(p))
+}
+
+/// The OI period: the candle's (or the next finer), made coarser until the
+/// 1440 retained points cover the span if possible.
+fn oi_period_for(resolution: Resolution, span_ms: i64) -> (i64, &'static str) {
+    let base = oi_period(OI_PERIODS, resolution);
+    OI_PERIODS
+        .iter()
+        .copied()
+        .filter(|(ms, _)| *ms >= base.0)
+        .find(|(ms, _)| ms.saturating_mul(OI_RETENTION_POINTS) >= span_ms)
+        .or_else(|| OI_PERIODS.last().copied())
+        .unwrap_or(base)
+}
+
+/// Requests for one window: trade candles (300 per page), mark candles (100
+/// per page), rubik OI history (100 per page, latest 1440 points, which may
+/// coarsen the period or cap the warm-up) and tier 1 of the isolated
+/// position tiers. The current OI (only needed in volume mode) is optional:
+/// [`current_open_interest_request`].
+pub fn plan(
+    instrument: &Instrument,
+    window_end_ms: i64,
+    window_ms: i64,
+    resolution: Resolution,
+    base_url: &str,
+) -> Vec<Request> {
+    let base = trim_base(base_url);
+    let id = enc(&instrument.symbol);
+    let (full_start, _) = span(window_end_ms, window_ms, resolution, None);
+    let (p_ms, period) = oi_period_for(resolution, window_end_ms.saturating_sub(full_start));
+    let oldest = window_end_ms.saturating_sub(p_ms.saturating_mul(OI_RETENTION_POINTS));
+    let (start, end) = span(window_end_ms, window_ms, resolution, Some(oldest));
+    let step = resolution.ms();
+    let bar = resolution.spelling(EX);
+    let mut out = Vec::new();
+    for (path, purpose, max) in [
+        ("history-candles", Purpose::Candles, CANDLES_MAX),
+        (
+            "history-mark-price-candles",
+            Purpose::MarkCandles,
+            MARK_CANDLES_MAX,
+        ),
+    ] {
+        for (s, e) in pages(start, end, step, max) {
+            // `after`: rows older than; `before`: rows newer than (exclusive).
+            out.push(Request::get(
+                format!(
+                    "{base}/api/v5/market/{path}?instId={id}&bar={bar}&after={e}&before={}&limit={max}",
+                    s - 1
+                ),
+                purpose,
+            ));
+        }
+    }
+    for (s, e) in pages(start.max(oldest), end.saturating_add(1), p_ms, OI_MAX) {
+        out.push(Request::get(
+            format!(
+                "{base}/api/v5/rubik/stat/contracts/open-interest-history?instId={id}&period={period}&begin={s}&end={}&limit={OI_MAX}",
+                e - 1
+            ),
+            Purpose::OpenInterestHistory,
+        ));
+    }
+    let family = instrument
+        .symbol
+        .strip_suffix("-SWAP")
+        .unwrap_or(&instrument.symbol);
+    out.push(Request::get(
+        format!(
+            "{base}/api/v5/public/position-tiers?instType=SWAP&tdMode=isolated&instFamily={}&tier=1",
+            enc(family)
+        ),
+        Purpose::RiskTiers,
+    ));
+    out
+}
+
+/// `GET /api/v5/public/open-interest` for `instrument`.
+pub fn current_open_interest_request(instrument: &Instrument, base_url: &str) -> Request {
+    Request::get(
+        format!(
+            "{}/api/v5/public/open-interest?instType=SWAP&instId={}",
+            trim_base(base_url),
+            enc(&instrument.symbol)
+        ),
+        Purpose::CurrentOpenInterest,
+    )
+}
+
+/// Funding history (`/api/v5/public/funding-rate-history`, 400 per page).
+pub fn funding_request(
+    instrument: &Instrument,
+    start_ms: i64,
+    end_ms: i64,
+    base_url: &str,
+) -> Request {
+    Request::get(
+        format!(
+            "{}/api/v5/public/funding-rate-history?instId={}&after={end_ms}&before={}&limit=400",
+            trim_base(base_url),
+            enc(&instrument.symbol),
+            start_ms.saturating_sub(1)
+        ),
+        Purpose::Funding,
+    )
+}
+
+/// Candle rows are positional strings, **newest first**:
+/// ```json
+/// ["1597026383085","3.721","3.743","3.677","3.708","8422410",
+///  "22698348.04828491","12698348.04828491","0"]
+/// ```
+/// `[ts, open, high, low, close, vol (contracts), volCcy (base coin),
+/// volCcyQuote (quote), confirm]`.
+type CandleRow = Vec<Value>;
+
+/// Trade candles. Linear: base = contracts × `ctVal`; inverse: base =
+/// `volCcy`. Quote volume: `volCcyQuote` where given, else base × typical.
+pub fn parse_candles(body: &str, instrument: &Instrument) -> Result<Parsed<Candle>, ExchangeError> {
+    let cs = instrument.contract_size;
+    let kind = instrument.kind;
+    Ok(convert_rows(data(body, "candles")?, |r: CandleRow| {
+        let (base_volume, quote_volume) = match kind {
+            ContractKind::Linear => (num_at(&r, 5).map(|v| v * cs), num_at(&r, 7)),
+            ContractKind::Inverse => (num_at(&r, 6), num_at(&r, 5).map(|v| v * cs)),
+        };
+        validate_candle(RawCandle {
+            base_volume,
+            quote_volume,
+            ..RawCandle::positional(&r)
+        })
+    }))
+}
+
+/// Mark-price candle rows: `["1597026383085","3.721","3.743","3.677","3.708","1"]`
+/// (`[ts, open, high, low, close, confirm]`, newest first).
+pub fn parse_mark_candles(body: &str) -> Result<Parsed<MarkRow>, ExchangeError> {
+    Ok(convert_rows(data(body, "mark candles")?, positional_mark))
+}
+
+/// Rubik open-interest-history rows, newest first:
+/// ```json
+/// ["1701417600000","731377.57500501","111","8888888"]
+/// ```
+/// `[ts, oi (contracts), oiCcy (base coin), oiUsd]`.
+type OiRow = Vec<Value>;
+
+/// OI history in base units: `oiCcy` where given, else contracts × `ctVal`
+/// (linear only). Rows with fewer than four columns are dropped.
+pub fn parse_open_interest_history(
+    body: &str,
+    instrument: &Instrument,
+) -> Result<Parsed<OiPoint>, ExchangeError> {
+    let cs = instrument.contract_size;
+    let linear = instrument.kind == ContractKind::Linear;
+    Ok(convert_rows(
+        data(body, "open interest history")?,
+        |r: OiRow| {
+            // Three-column rows are the USD `open-interest-volume` shape: dropped.
+            if r.len() < 4 {
+                return None;
+            }
+            let base = match num_at(&r, 2) {
+                Some(v) => Some(v),
+                None if linear => num_at(&r, 1).map(|v| v * cs),
+                None => None,
+            };
+            validate_oi(ts_at(&r, 0), base)
+        },
+    ))
+}
+
+/// One row of the older `rubik/stat/contracts/open-interest-volume`
+/// (all contracts of a coin together, in USD).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct UsdOiVolume {
+    pub time_ms: i64,
+    pub open_interest_usd: f64,
+    pub volume_usd: f64,
+}
+
+/// `open-interest-volume` rows: `["1630502400000","1713028741.6898","39800873.554"]`
+/// (`[ts, oi USD, volume USD]`).
+pub fn parse_open_interest_volume(body: &str) -> Result<Parsed<UsdOiVolume>, ExchangeError> {
+    Ok(convert_rows(
+        data(body, "open interest volume")?,
+        |r: OiRow| {
+            Some(UsdOiVolume {
+                time_ms: ts_at(&r, 0)?,
+                open_interest_usd: super::non_negative(num_at(&r, 1))?,
+                volume_usd: super::non_negative(num_at(&r, 2))?,
+            })
+        },
+    ))
+}
+
+/// `public/open-interest` row:
+/// ```json
+/// {"instType":"SWAP","instId":"BTC-USDT-SWAP","oi":"5000","oiCcy":"555.55",
+///  "ts":"1597026383085"}
+/// ```
+#[derive(Deserialize)]
+struct OpenInterestRow {
+    #[serde(default, rename = "instId")]
+    inst_id: String,
+    #[serde(default)]
+    oi: Num,
+    #[serde(default, rename = "oiCcy")]
+    oi_ccy: Num,
+    #[serde(default)]
+    ts: Ts,
+}
+
+/// Current OI of `instrument` in base units (`oiCcy`, else contracts × `ctVal`).
+pub fn parse_open_interest(body: &str, instrument: &Instrument) -> Result<OiPoint, ExchangeError> {
+    let linear = instrument.kind == ContractKind::Linear;
+    let p = convert_rows(data(body, "open interest")?, |r: OpenInterestRow| {
+        if r.inst_id != instrument.symbol {
+            return None;
+        }
+        let base = match r.oi_ccy.0 {
+            Some(v) => Some(v),
+            None if linear => r.oi.0.map(|v| v * instrument.contract_size),
+            None => None,
+        };
+        validate_oi(r.ts.0, base)
+    });
+    p.rows
+        .into_iter()
+        .next()
+        .ok_or_else(|| ExchangeError::malformed(EX, "no open interest for this instrument"))
+}
+
+/// `position-tiers` row, abridged:
+/// ```json
+/// {"instId":"BTC-USDT","tier":"1","mmr":"0.03","imr":"0.1","maxLever":"10",
+///  "minSz":"0","maxSz":"50","instFamily":""}
+/// ```
+#[derive(Deserialize)]
+struct TierRow {
+    #[serde(default)]
+    tier: Num,
+    #[serde(default)]
+    mmr: Num,
+}
+
+/// Maintenance margin rate of the lowest tier in the answer.
+pub fn parse_position_tiers(body: &str) -> Result<f64, ExchangeError> {
+    let p = convert_rows(data(body, "position tiers")?, |r: TierRow| {
+        Some((positive(r.tier.0)?, validate_mmr(r.mmr.0)?))
+    });
+    p.rows
+        .into_iter()
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, m)| m)
+        .ok_or_else(|| ExchangeError::malformed(EX, "position tiers: no valid tier"))
+}
+
+/// `funding-rate-history` row:
+/// ```json
+/// {"fundingRate":"0.0000746604960499","fundingTime":"1703059200000",
+///  "instId":"BTC-USD-SWAP","instType":"SWAP","method":"next_period",
+///  "realizedRate":"0.0000746572360545"}
+/// ```
+/// (`public/funding-rate` rows have the same two fields plus `ts`.)
+#[derive(Deserialize)]
+struct FundingRow {
+    #[serde(default, rename = "fundingRate")]
+    funding_rate: Num,
+    #[serde(default, rename = "realizedRate")]
+    realized_rate: Option<Num>,
+    #[serde(default, rename = "fundingTime")]
+    funding_time: Ts,
+}
+
+/// Funding history (the realised rate where given) or the current
+/// `funding-rate` answer (one row: the rate for the coming `fundingTime`).
+pub fn parse_funding(body: &str) -> Result<Parsed<FundingPoint>, ExchangeError> {
+    Ok(convert_rows(data(body, "funding")?, |r: FundingRow| {
+        let rate = r.realized_rate.and_then(|n| n.0).or(r.funding_rate.0);
+        validate_funding(r.funding_time.0, rate)
+    }))
+}
+
+/// Current funding rate as a snapshot (`public/funding-rate`).
+pub fn parse_funding_rate(body: &str) -> Result<Snapshot, ExchangeError> {
+    #[derive(Deserialize)]
+    struct Row {
+        #[serde(default, rename = "fundingRate")]
+        funding_rate: Num,
+        #[serde(default)]
+        ts: Ts,
+    }
+    let p = convert_rows(data(body, "funding rate")?, |r: Row| Some(r));
+    let r = p
+        .rows
+        .into_iter()
+        .next()
+        .ok_or_else(|| ExchangeError::malformed(EX, "funding rate: no data"))?;
+    Ok(Snapshot {
+        time_ms: r.ts.0,
+        funding_rate: super::finite(r.funding_rate.0),
+        ..Snapshot::default()
+    })
+}
+
+/// `liquidation-orders` WebSocket message (all SWAP instruments):
+/// ```json
+/// {"arg":{"channel":"liquidation-orders","instType":"SWAP"},
+///  "data":[{"instId":"IOST-USDT-SWAP","details":[{"bkLoss":"0","bkPx":"0.007831",
+///   "posSide":"short","side":"buy","sz":"13","ts":"1692266434010"}]}]}
+/// ```
+#[derive(Deserialize)]
+struct LiquidationMessage {
+    #[serde(default)]
+    data: Option<Vec<Value>>,
+}
+
+#[derive(Deserialize)]
+struct LiquidationGroup {
+    #[serde(default, rename = "instId")]
+    inst_id: String,
+    #[serde(default)]
+    details: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct LiquidationDetail {
+    #[serde(default, rename = "bkPx")]
+    bk_px: Num,
+    #[serde(default, rename = "posSide")]
+    pos_side: String,
+    #[serde(default)]
+    side: String,
+    #[serde(default)]
+    sz: Num,
+    #[serde(default)]
+    ts: Ts,
+}
+
+/// Liquidations of `instrument` in a `liquidation-orders` message (price =
+/// bankruptcy price, size = contracts × `ctVal`; inverse: USD / price).
+/// Other instruments are skipped, not counted as dropped.
+pub fn parse_liquidation_orders(
+    body: &str,
+    instrument: &Instrument,
+) -> Result<Parsed<LiquidationEvent>, ExchangeError> {
+    let m: LiquidationMessage = from_json(EX, body, "liquidation message")?;
+    let groups = m
+        .data
+        .ok_or_else(|| ExchangeError::malformed(EX, "liquidation message without data"))?;
+    let mut out = Parsed::default();
+    let g = convert_rows(groups, |g: LiquidationGroup| Some(g));
+    out.dropped += g.dropped;
+    for group in g
+        .rows
+        .into_iter()
+        .filter(|g| g.inst_id == instrument.symbol)
+    {
+        let p = convert_rows(group.details, |d: LiquidationDetail| {
+            let side = match (d.pos_side.as_str(), d.side.as_str()) {
+                ("long", _) | ("net", "sell") => Some(Side::Long),
+                ("short", _) | ("net", "buy") => Some(Side::Short),
+                _ => None,
+            };
+            let size = d.sz.0.map(|s| s * instrument.contract_size);
+            let base = match instrument.kind {
+                ContractKind::Linear => size,
+                ContractKind::Inverse => size.zip(positive(d.bk_px.0)).map(|(s, p)| s / p),
+            };
+            validate_liquidation(d.ts.0, side, d.bk_px.0, base)
+        });
+        out.dropped += p.dropped;
+        out.rows.extend(p.rows);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;
