@@ -2,7 +2,7 @@
 //! `BENCH engine_<scale> native_ms=…` and `RATIO engine_M fast_vs_direct=…`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use liqmap::engine::{estimate, reference::estimate_direct, Params};
+use liqmap::engine::{estimate_in, reference::estimate_direct, Params, Workspace};
 use liqmap::sim::workload::{workload, Scale};
 use std::hint::black_box;
 use std::time::Duration;
@@ -15,8 +15,10 @@ fn engine(c: &mut Criterion) {
         group
             .sample_size(10)
             .measurement_time(Duration::from_secs(if scale == Scale::XL { 8 } else { 4 }));
+        // As the page does: one workspace reused across recomputations.
+        let mut workspace = Workspace::default();
         group.bench_function("fast", |b| {
-            b.iter(|| black_box(estimate(&sources, &params, &spec)))
+            b.iter(|| black_box(estimate_in(&mut workspace, &sources, &params, &spec)))
         });
         if scale == Scale::M {
             // The direct walk takes seconds: few samples are enough for a ratio.

@@ -32,13 +32,27 @@ use super::params::Params;
 const STEEP_COLUMN: f64 = 1e-3;
 const NO_COLUMN: usize = usize::MAX;
 
+/// Buffers the fast path reuses from one call to the next: keep one per view
+/// and a parameter change costs no large allocation (nor the page faults
+/// of fresh memory).
+#[derive(Default)]
+pub struct Workspace {
+    scratch: [Scratch; 2],
+}
+
 /// The whole model on the common grid. See [`super::estimate`].
-pub fn estimate_fast(sources: &[Source], params: &Params, spec: &GridSpec) -> Estimate {
+pub fn estimate_fast(
+    workspace: &mut Workspace,
+    sources: &[Source],
+    params: &Params,
+    spec: &GridSpec,
+) -> Estimate {
     let (columns, bins) = (spec.time.columns, spec.prices.count);
     let mut heatmap = [Grid::zeros(columns, bins), Grid::zeros(columns, bins)];
     let mut predicted = heatmap.clone();
     let mut map = LiqMap::zeros(bins, sources.len(), params.tiers.len());
-    let mut scratch = [Scratch::new(columns, bins), Scratch::new(columns, bins)];
+    let scratch = &mut workspace.scratch;
+    scratch.iter_mut().for_each(|s| s.prepare(columns, bins));
 
     for (source_index, source) in sources.iter().enumerate() {
         let model = SourceModel::new(source, params, spec.time.end_ms());
@@ -302,13 +316,16 @@ impl Life {
 
         if full_from < full_until {
             let i = full_from * bins + bin;
-            scratch.add(i, t.in_units(self.notional, k, t.column_start[full_from]));
-            scratch.count[i] += 1;
+            scratch.add(
+                i,
+                bin,
+                t.in_units(self.notional, k, t.column_start[full_from]),
+                1,
+            );
             let after = t.column_start.get(full_until).copied().unwrap_or(t.len);
             if full_until < t.column_start.len() - 1 && after < t.len {
                 let i = full_until * bins + bin;
-                scratch.add(i, -t.in_units(self.notional, k, after));
-                scratch.count[i] -= 1;
+                scratch.add(i, bin, -t.in_units(self.notional, k, after), -1);
             }
         }
         let mut partial = |c: usize, x: usize, y: usize| {
@@ -332,11 +349,16 @@ impl Life {
 
 /// Difference arrays of one side in double-double (`births + births_low`),
 /// reused across sources.
+#[derive(Default)]
 struct Scratch {
     bins: usize,
     births: Vec<f64>,
     births_low: Vec<f64>,
     count: Vec<i32>,
+    /// Bins written since the last sweep, `lowest..=highest`: the sweep
+    /// skips the rest (longs never reach bins above their entries).
+    lowest: usize,
+    highest: usize,
 }
 
 /// `a + b` as a rounded sum and its exact rounding error (Knuth's TwoSum).
@@ -348,26 +370,41 @@ fn two_sum(a: f64, b: f64) -> (f64, f64) {
 }
 
 impl Scratch {
-    fn new(columns: usize, bins: usize) -> Self {
-        Scratch {
-            bins,
-            births: vec![0.0; columns * bins],
-            births_low: vec![0.0; columns * bins],
-            count: vec![0; columns * bins],
+    /// Sizes the (zeroed) arrays for a grid; sweeps leave them zeroed.
+    fn prepare(&mut self, columns: usize, bins: usize) {
+        let cells = columns * bins;
+        if self.bins != bins || self.births.len() != cells {
+            *self = Scratch {
+                bins,
+                births: vec![0.0; cells],
+                births_low: vec![0.0; cells],
+                count: vec![0; cells],
+                ..Scratch::default()
+            };
         }
+        self.lowest = usize::MAX;
+        self.highest = 0;
     }
 
+    /// Adds `value` to cell `i` (bin `bin`), and one cohort to its count.
     #[inline]
-    fn add(&mut self, i: usize, value: f64) {
+    fn add(&mut self, i: usize, bin: usize, value: f64, cohorts: i32) {
         let (sum, error) = two_sum(self.births[i], value);
         self.births[i] = sum;
         self.births_low[i] += error;
+        self.count[i] += cohorts;
+        self.lowest = self.lowest.min(bin);
+        self.highest = self.highest.max(bin);
     }
 
     /// Prefix sums over columns into `heatmap`; leaves the arrays zeroed.
     fn sweep_into(&mut self, t: &Timeline, heatmap: &mut Grid) {
-        let mut acc = vec![(0.0, 0.0); self.bins];
-        let mut alive = vec![0_i32; self.bins];
+        if self.lowest > self.highest {
+            return;
+        }
+        let touched = self.lowest..self.highest + 1;
+        let mut acc = vec![(0.0, 0.0); touched.len()];
+        let mut alive = vec![0_i32; touched.len()];
         let rows = self
             .births
             .chunks_exact_mut(self.bins)
@@ -380,11 +417,16 @@ impl Scratch {
                 acc.iter_mut()
                     .for_each(|(hi, lo)| (*hi, *lo) = (*hi * rescale, *lo * rescale));
             }
+            let r = touched.clone();
             let cells = acc
                 .iter_mut()
                 .zip(alive.iter_mut())
-                .zip(births.iter_mut().zip(births_low.iter_mut()))
-                .zip(count.iter_mut().zip(out.iter_mut()));
+                .zip(
+                    births[r.clone()]
+                        .iter_mut()
+                        .zip(births_low[r.clone()].iter_mut()),
+                )
+                .zip(count[r.clone()].iter_mut().zip(out[r].iter_mut()));
             for (((acc, alive), (birth, birth_low)), (count, out)) in cells {
                 *alive += *count;
                 if *alive == 0 {
@@ -401,55 +443,78 @@ impl Scratch {
                 *count = 0;
             }
         }
+        self.lowest = usize::MAX;
+        self.highest = 0;
     }
 }
 
 /// "First candle from `from` on where the price reaches `q`", by galloping
-/// over a sparse table of minima (longs: lows) or maxima (shorts: highs).
+/// over a sparse table of minima. Shorts search the negated highs, so both
+/// sides ask "first `x ≤ q`".
 struct FirstPassage {
     len: usize,
     side: Side,
-    /// `levels[l][i]`: extreme of `values[i .. i + 2^l]`.
-    levels: Vec<Vec<f64>>,
+    /// Entries per level: `len + 1`.
+    stride: usize,
+    /// Level `l`, entry `i`: minimum of `x[i .. i + 2^l]`, or −∞ where that
+    /// block runs past the end (a block "hits" there, so searches stop at
+    /// `len` without a range check).
+    table: Vec<f64>,
+    levels: usize,
 }
 
 impl FirstPassage {
     fn new(values: &[f64], side: Side) -> Self {
         let len = values.len();
-        let extreme = |a: f64, b: f64| match side {
-            Side::Long => a.min(b),
-            Side::Short => a.max(b),
-        };
-        let mut levels = vec![values.to_vec()];
-        let mut width = 1;
-        while width * 2 <= len {
-            let prev = &levels[levels.len() - 1];
-            let next = (0..=len - width * 2)
-                .map(|i| extreme(prev[i], prev[i + width]))
-                .collect();
-            levels.push(next);
-            width *= 2;
+        let stride = len + 1;
+        let levels = (usize::BITS - len.leading_zeros()).max(1) as usize;
+        let mut table = vec![f64::NEG_INFINITY; levels * stride];
+        for (cell, &v) in table.iter_mut().zip(values) {
+            // A missing (NaN) price never triggers a liquidation.
+            *cell = match side {
+                _ if v.is_nan() => f64::INFINITY,
+                Side::Long => v,
+                Side::Short => -v,
+            };
         }
-        FirstPassage { len, side, levels }
+        for level in 1..levels {
+            let width = 1 << (level - 1);
+            let (done, next) = table.split_at_mut(level * stride);
+            let previous = &done[(level - 1) * stride..];
+            for i in 0..(len + 1).saturating_sub(2 * width) {
+                next[i] = previous[i].min(previous[i + width]);
+            }
+        }
+        FirstPassage {
+            len,
+            side,
+            stride,
+            table,
+            levels,
+        }
     }
 
     #[inline]
     fn first_hit(&self, from: usize, q: f64) -> usize {
-        let hit = |x: f64| match self.side {
-            Side::Long => x <= q,
-            Side::Short => x >= q,
+        if from >= self.len {
+            return self.len;
+        }
+        let q = match self.side {
+            Side::Long => q,
+            Side::Short => -q,
         };
-        let top = self.levels.len() - 1;
+        let at = |level: usize, i: usize| self.table[level * self.stride + i];
+        let top = self.levels - 1;
         let mut i = from;
         let mut level = 0;
         // Gallop up while whole blocks miss: short lives cost few steps.
-        while i + (1 << level) <= self.len && !hit(self.levels[level][i]) {
+        while at(level, i) > q {
             i += 1 << level;
             level = (level + 1).min(top);
         }
         // Then down: the hit (or the end) is within 2^(level+1) of i.
         for l in (0..=level).rev() {
-            if i + (1 << l) <= self.len && !hit(self.levels[l][i]) {
+            if at(l, i) > q {
                 i += 1 << l;
             }
         }

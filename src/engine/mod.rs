@@ -39,9 +39,22 @@ pub use liquidation::{liquidation_price, Side};
 pub use output::{Cluster, Estimate, LiqMap};
 pub use params::{LongShare, Mode, Params, Tier};
 
+pub use fast::Workspace;
+
 /// Runs the model over `sources` on the common grid `spec`.
 pub fn estimate(sources: &[Source], params: &Params, spec: &GridSpec) -> Estimate {
-    fast::estimate_fast(sources, params, spec)
+    estimate_in(&mut Workspace::default(), sources, params, spec)
+}
+
+/// [`estimate`] reusing `workspace`'s buffers: what a view that recomputes
+/// on every parameter change should call.
+pub fn estimate_in(
+    workspace: &mut Workspace,
+    sources: &[Source],
+    params: &Params,
+    spec: &GridSpec,
+) -> Estimate {
+    fast::estimate_fast(workspace, sources, params, spec)
 }
 
 /// The default grid for a window: columns over `[start_ms, end_ms)` (at most

@@ -1,7 +1,7 @@
 //! Functions the browser tests and the timing script call through
 //! `window.wasmBindings` (Trunk exposes the wasm exports there).
 
-use crate::engine::estimate;
+use crate::engine::{estimate_in, Workspace};
 use crate::sim::workload::{workload, Scale};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -34,10 +34,12 @@ pub fn bench_engine(scale: &str, runs: u32) -> String {
     let params = crate::engine::Params::default();
     let performance = web_sys::window().and_then(|w| w.performance());
     let now = || performance.as_ref().map_or(0.0, |p| p.now());
+    // As the page does: one workspace reused across recomputations.
+    let mut workspace = Workspace::default();
     let times: Vec<String> = (0..runs)
         .map(|_| {
             let start = now();
-            let e = estimate(&sources, &params, &spec);
+            let e = estimate_in(&mut workspace, &sources, &params, &spec);
             std::hint::black_box(&e);
             format!("{:.3}", now() - start)
         })
