@@ -7,6 +7,8 @@
 //! - [`exchanges`]: one module per exchange: requests and answer parsing (pure).
 //! - [`sim`]: the seeded synthetic market: demo data and ground truth (pure).
 //! - [`render`]: grid → RGBA pixels, palettes, scales (pure).
+//! - [`url_state`]: the view's settings in the query string (pure).
+//! - `net` (wasm only): fetching, retries, cache around `exchanges`.
 //! - `ui` (wasm only): the Leptos components and canvas glue.
 
 pub mod accuracy;
@@ -14,6 +16,9 @@ pub mod engine;
 pub mod exchanges;
 pub mod render;
 pub mod sim;
+pub mod url_state;
 
+#[cfg(target_arch = "wasm32")]
+pub mod net;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

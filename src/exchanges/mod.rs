@@ -22,6 +22,7 @@
 
 pub mod binance;
 pub mod bybit;
+pub mod collect;
 pub mod dydx;
 pub mod hyperliquid;
 pub mod okx;
@@ -475,8 +476,8 @@ impl fmt::Display for ExchangeError {
             ),
             ExchangeError::Blocked { exchange } => write!(
                 f,
-                "Could not reach {exchange}: the request was blocked, rate-limited or \
-                 restricted in your region (or CORS)."
+                "Could not reach {exchange}: blocked by the browser (CORS), rate-limited \
+                 or restricted in your region."
             ),
             ExchangeError::Malformed { exchange, what } => write!(
                 f,

@@ -47,19 +47,32 @@ impl WindowChoice {
         }
     }
 
-    fn from_label(label: &str) -> Option<Self> {
+    pub fn from_label(label: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|w| w.label() == label)
     }
 }
 
+/// Coins offered until the list comes from the exchanges' instruments.
+const COINS: [&str; 6] = ["BTC", "ETH", "SOL", "XRP", "DOGE", "BNB"];
+
 #[component]
-pub fn ControlBar(window: RwSignal<WindowChoice>) -> impl IntoView {
+pub fn ControlBar(
+    coin: RwSignal<String>,
+    window: RwSignal<WindowChoice>,
+    demo: RwSignal<bool>,
+) -> impl IntoView {
     view! {
         <nav class="controls" aria-label="View settings">
             <label>
                 "Coin "
-                <select data-testid="coin" title="Exchange data arrives in a later version">
-                    <option value="BTC" selected>"BTC (simulated)"</option>
+                <select
+                    data-testid="coin"
+                    on:change=move |ev| coin.set(event_target_value(&ev))
+                >
+                    {COINS
+                        .into_iter()
+                        .map(|c| view! { <option value=c selected=move || coin.get() == c>{c}</option> })
+                        .collect_view()}
                 </select>
             </label>
             <label>
@@ -83,6 +96,15 @@ pub fn ControlBar(window: RwSignal<WindowChoice>) -> impl IntoView {
                         })
                         .collect_view()}
                 </select>
+            </label>
+            <label title="A seeded simulated market instead of the exchanges' data">
+                <input
+                    type="checkbox"
+                    data-testid="demo"
+                    prop:checked=move || demo.get()
+                    on:change=move |ev| demo.set(event_target_checked(&ev))
+                />
+                " Simulated market"
             </label>
         </nav>
     }

@@ -1,7 +1,7 @@
 //! The heatmap panel: estimate → pixels → canvas, with price and time axes.
 
 use super::canvas::{blit_rgba, prepare};
-use super::DemoView;
+use super::ViewData;
 use crate::render::{heatmap_rgba, price_label, utc_label, Scale};
 use leptos::html::Canvas;
 use leptos::prelude::*;
@@ -12,7 +12,7 @@ const AXIS_RIGHT: f64 = 76.0;
 const AXIS_BOTTOM: f64 = 22.0;
 
 #[component]
-pub fn Heatmap(view: Memo<Option<DemoView>>) -> impl IntoView {
+pub fn Heatmap(view: Memo<Option<ViewData>>) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     let resized = RwSignal::new(0_u32);
     let resize_listener = window_event_listener(leptos::ev::resize, move |_| {
@@ -44,7 +44,7 @@ pub fn Heatmap(view: Memo<Option<DemoView>>) -> impl IntoView {
     }
 }
 
-fn draw(canvas: &web_sys::HtmlCanvasElement, data: &DemoView) -> Option<()> {
+fn draw(canvas: &web_sys::HtmlCanvasElement, data: &ViewData) -> Option<()> {
     let (context, width, height) = prepare(canvas)?;
     let estimate = &data.estimate;
     let (plot_w, plot_h) = (width - AXIS_RIGHT, height - AXIS_BOTTOM);
@@ -87,7 +87,7 @@ fn draw_current_price(context: &CanvasRenderingContext2d, y: f64, plot_w: f64, p
 
 fn draw_axes(
     context: &CanvasRenderingContext2d,
-    data: &DemoView,
+    data: &ViewData,
     plot_w: f64,
     plot_h: f64,
     y_of: impl Fn(f64) -> f64,

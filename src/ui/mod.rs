@@ -4,19 +4,29 @@ mod canvas;
 mod controls;
 mod heatmap;
 mod panic;
+mod status;
 mod test_hooks;
 
-use crate::engine::{default_grid, estimate, Estimate, Params};
-use crate::sim::demo_market;
+use crate::engine::{default_grid, estimate_in, Estimate, Params, Source, Workspace};
+use crate::exchanges::{finest_resolution_within, Exchange, Resolution};
+use crate::net::{load_exchange, Progress};
+use crate::sim::{checksum, demo_market};
+use crate::url_state::ViewState;
 use controls::{ControlBar, WindowChoice};
 use heatmap::Heatmap;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use status::{ExchangeStatus, StatusBar};
+use std::rc::Rc;
 
-/// Seed of the demo market shown until real exchanges are wired in.
+/// Seed of the simulated market.
 const DEMO_SEED: u64 = 1;
 /// Heatmap resolution: at most this many time columns and price bins.
 const MAX_COLUMNS: usize = 1000;
 const PRICE_BINS: usize = 400;
+/// Most requests one view may cost over all exchanges: decides the candle
+/// resolution (finer for short windows, coarser for long ones).
+const REQUEST_BUDGET: usize = 30;
 
 /// Entry point called from `main`.
 pub fn start() {
@@ -24,52 +34,188 @@ pub fn start() {
     mount_to_body(App);
 }
 
-/// The demo estimate for one window: simulated market → real engine.
+/// What the heatmap draws.
 #[derive(Clone, PartialEq)]
-pub struct DemoView {
+pub struct ViewData {
     pub estimate: Estimate,
-    /// Same seed, same number natively and in wasm (checked by a browser test).
-    pub checksum: u64,
+    /// The simulated market's checksum (demo only), checked by a browser
+    /// test against the native build's.
+    pub sim_checksum: Option<u64>,
 }
 
-fn demo_view(window: WindowChoice, now_ms: i64) -> Option<DemoView> {
+fn query() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+fn estimate_window(
+    workspace: StoredValue<Workspace>,
+    sources: &[Source],
+    end_ms: i64,
+    window_ms: i64,
+) -> Option<Estimate> {
+    let grid = default_grid(sources, end_ms - window_ms, end_ms, MAX_COLUMNS, PRICE_BINS)?;
+    let params = Params::default();
+    workspace.try_update_value(|ws| estimate_in(ws, sources, &params, &grid))
+}
+
+fn demo_view(
+    workspace: StoredValue<Workspace>,
+    window: WindowChoice,
+    now_ms: i64,
+) -> Option<ViewData> {
     let market = demo_market(DEMO_SEED, now_ms, window.ms());
     let sources = [market.source];
-    let last = sources[0].candles.last()?.open_time_ms + sources[0].interval_ms;
-    let grid = default_grid(&sources, last - window.ms(), last, MAX_COLUMNS, PRICE_BINS)?;
-    Some(DemoView {
-        estimate: estimate(&sources, &Params::default(), &grid),
-        checksum: crate::sim::checksum(&sources[0]),
+    let end = sources[0].candles.last()?.open_time_ms + sources[0].interval_ms;
+    Some(ViewData {
+        estimate: estimate_window(workspace, &sources, end, window.ms())?,
+        sim_checksum: Some(checksum(&sources[0])),
     })
 }
 
 #[component]
 fn App() -> impl IntoView {
-    let window = RwSignal::new(WindowChoice::default());
+    let initial = ViewState::from_query(&query());
+    let coin = RwSignal::new(initial.coin);
+    let window = RwSignal::new(WindowChoice::from_label(&initial.window).unwrap_or_default());
+    let demo = RwSignal::new(initial.demo);
+    let statuses = RwSignal::new(Vec::<(Exchange, ExchangeStatus)>::new());
+    let live_sources = RwSignal::new(Vec::<(Exchange, Source)>::new());
+    let live_end = RwSignal::new(0_i64);
+    let generation = StoredValue::new(0_u64);
+    let workspace = StoredValue::new(Workspace::default());
+
+    // A new coin or window starts a fresh load; answers of older loads are dropped.
+    Effect::new(move |_| {
+        let (coin, window_ms, demo) = (coin.get(), window.get().ms(), demo.get());
+        generation.update_value(|g| *g += 1);
+        let this_load = generation.get_value();
+        live_sources.set(Vec::new());
+        if demo {
+            statuses.set(Vec::new());
+            return;
+        }
+        let resolution = finest_resolution_within(&Exchange::ALL, &coin, window_ms, REQUEST_BUDGET)
+            .unwrap_or(Resolution::H4);
+        let now = js_sys::Date::now() as i64;
+        let end = now - now.rem_euclid(resolution.ms());
+        live_end.set(end);
+        let loading = ExchangeStatus::Loading { done: 0, total: 1 };
+        statuses.set(Exchange::ALL.map(|e| (e, loading.clone())).to_vec());
+        for exchange in Exchange::ALL {
+            let coin = coin.clone();
+            let current = move || generation.get_value() == this_load;
+            let set_status = move |status: ExchangeStatus| {
+                if current() {
+                    statuses.update(|all| {
+                        if let Some(entry) = all.iter_mut().find(|(e, _)| *e == exchange) {
+                            entry.1 = status;
+                        }
+                    });
+                }
+            };
+            spawn_local(async move {
+                let progress: Progress =
+                    Rc::new(move |done, total| set_status(ExchangeStatus::Loading { done, total }));
+                let result = load_exchange(
+                    exchange,
+                    &coin,
+                    end,
+                    window_ms,
+                    resolution,
+                    progress,
+                    Rc::new(current),
+                )
+                .await;
+                if !current() {
+                    return;
+                }
+                match result {
+                    Ok(loaded) => {
+                        set_status(ExchangeStatus::Ready {
+                            candles: loaded.source.candles.len(),
+                            dropped: loaded.dropped,
+                        });
+                        live_sources.update(|all| {
+                            all.push((exchange, loaded.source));
+                            all.sort_by_key(|(e, _)| *e);
+                        });
+                    }
+                    Err(error) => set_status(ExchangeStatus::Failed(error.to_string())),
+                }
+            });
+        }
+    });
+
     let now_ms = js_sys::Date::now() as i64;
-    let view_data = Memo::new(move |_| demo_view(window.get(), now_ms));
+    let view_data = Memo::new(move |_| {
+        if demo.get() {
+            return demo_view(workspace, window.get(), now_ms);
+        }
+        let sources: Vec<Source> =
+            live_sources.with(|all| all.iter().map(|(_, s)| s.clone()).collect());
+        let estimate = estimate_window(workspace, &sources, live_end.get(), window.get().ms())?;
+        Some(ViewData {
+            estimate,
+            sim_checksum: None,
+        })
+    });
+    let all_failed = Memo::new(move |_| {
+        statuses.with(|all| {
+            !all.is_empty()
+                && all
+                    .iter()
+                    .all(|(_, s)| matches!(s, ExchangeStatus::Failed(_)))
+        })
+    });
 
     view! {
         <header class="top">
             <h1 class="brand">"liqmap"</h1>
             <span class="tagline">"Where leveraged positions get liquidated"</span>
         </header>
-        <ControlBar window=window />
+        <ControlBar coin=coin window=window demo=demo />
+        <StatusBar statuses=statuses />
         <main>
             <section class="panel heatmap-panel" aria-label="Liquidation heatmap">
                 <div class="panel-head">
                     <h2>"Liquidation heatmap"</h2>
-                    <span
-                        class="badge simulated"
-                        data-testid="simulated-label"
-                        title="No exchange data yet: a seeded simulated market run through the real engine"
-                        data-sim-checksum=move || {
-                            view_data.get().map(|v| v.checksum.to_string()).unwrap_or_default()
+                    <Show
+                        when=move || demo.get()
+                        fallback=move || {
+                            view! {
+                                <span class="badge live" data-testid="live-label">
+                                    {move || {
+                                        let n = live_sources.with(Vec::len);
+                                        format!("{} · {n} of {} exchanges", coin.get(), Exchange::ALL.len())
+                                    }}
+                                </span>
+                            }
                         }
                     >
-                        "Simulated data"
-                    </span>
+                        <span
+                            class="badge simulated"
+                            data-testid="simulated-label"
+                            title="A seeded simulated market run through the real engine, not exchange data"
+                            data-sim-checksum=move || {
+                                view_data
+                                    .get()
+                                    .and_then(|v| v.sim_checksum)
+                                    .map(|c| c.to_string())
+                                    .unwrap_or_default()
+                            }
+                        >
+                            "Simulated data"
+                        </span>
+                    </Show>
                 </div>
+                <Show when=move || all_failed.get()>
+                    <p class="empty" data-testid="all-failed" role="status">
+                        "No exchange could be loaded (see why above). "
+                        <button on:click=move |_| demo.set(true)>"Show the simulated market"</button>
+                    </p>
+                </Show>
                 <Heatmap view=view_data />
             </section>
         </main>

@@ -35,7 +35,7 @@ function paintedShare(page) {
 
 test('the page shows a heatmap of the simulated market', async () => {
   const page = await openPage(browser, server.url);
-  await page.goto(server.url);
+  await page.goto(server.url + '?demo=1');
   await waitForHeatmap(page);
   assert.match(await page.locator('h1').innerText(), /liqmap/);
   assert.ok(await page.getByTestId('simulated-label').isVisible(), 'simulated label visible');
@@ -51,7 +51,7 @@ test('the page shows a heatmap of the simulated market', async () => {
 
 test('changing the window recomputes the heatmap', async () => {
   const page = await openPage(browser, server.url);
-  await page.goto(server.url);
+  await page.goto(server.url + '?demo=1');
   await waitForHeatmap(page);
   const label = page.getByTestId('simulated-label');
   const before7d = await label.getAttribute('data-sim-checksum');
@@ -68,7 +68,7 @@ test('changing the window recomputes the heatmap', async () => {
 test('the simulator gives the same bytes in wasm as natively', async () => {
   const pinned = JSON.parse(await readFile(join(fixturesDir, 'sim-checksum.json'), 'utf8'));
   const page = await openPage(browser, server.url);
-  await page.goto(server.url);
+  await page.goto(server.url + '?demo=1');
   await page.waitForFunction(() => window.wasmBindings);
   const wasm = await page.evaluate(
     ({ seed, end_ms, window_ms }) => window.wasmBindings.sim_checksum(BigInt(seed), end_ms, window_ms),
@@ -81,7 +81,7 @@ test('the simulator gives the same bytes in wasm as natively', async () => {
 
 test('a panic shows a readable error box', async () => {
   const page = await openPage(browser, server.url);
-  await page.goto(server.url);
+  await page.goto(server.url + '?demo=1');
   await waitForHeatmap(page);
   await page.evaluate(() => {
     try { window.wasmBindings.debug_panic(); } catch { /* the trap is expected */ }
@@ -96,7 +96,7 @@ test('a panic shows a readable error box', async () => {
 
 test('the phone layout keeps the heatmap visible', async () => {
   const page = await openPage(browser, server.url, { viewport: { width: 360, height: 740 } });
-  await page.goto(server.url);
+  await page.goto(server.url + '?demo=1');
   await waitForHeatmap(page);
   const box = await page.getByTestId('heatmap').boundingBox();
   assert.ok(box.width <= 360 && box.width > 300, `canvas fits the phone (${box.width})`);

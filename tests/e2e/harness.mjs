@@ -100,6 +100,10 @@ export async function openPage(browser, baseUrl, { routes = {}, viewport = { wid
   return page;
 }
 
+/** Chromium logs every failed or non-2xx fetch itself; tests that route
+ * failure answers expect those lines, the app's own errors still count. */
+export const NETWORK_NOISE = /Failed to load resource/;
+
 /** Fails the test if the page logged an error, threw, or panicked. */
 export function assertClean(assert, page, { allow = [] } = {}) {
   const unexpected = page.problems.filter((p) => !allow.some((re) => re.test(p)));

@@ -175,7 +175,7 @@ fn errors_http() {
     let e = classify_http(EX, 0, None, "").unwrap_err();
     assert!(e
         .to_string()
-        .contains("blocked, rate-limited or restricted in your region (or CORS)"));
+        .contains("blocked by the browser (CORS), rate-limited or restricted in your region"));
     let e = classify_http(
         EX,
         429,

@@ -1,0 +1,263 @@
+//! Gathering one exchange's answers into an engine [`Source`]: the only
+//! place that knows which parser reads which answer, so the browser layer
+//! just sends [`Request`](super::Request)s and hands bodies over.
+
+use super::{
+    assemble, binance, bybit, dydx, hyperliquid, okx, Exchange, ExchangeError, Instrument, MarkRow,
+    OiPoint, Parsed, Purpose, Resolution, Snapshot,
+};
+use crate::engine::input::{Candle, Source};
+
+/// Tier-1 maintenance margin rate used where an exchange's answers carry
+/// none (a conservative 0.5 %).
+const FALLBACK_MMR: f64 = 0.005;
+
+/// One exchange's answers so far, for one instrument and window.
+pub struct Collector {
+    instrument: Instrument,
+    window_end_ms: i64,
+    resolution: Resolution,
+    candles: Vec<Candle>,
+    mark: Vec<MarkRow>,
+    open_interest: Vec<OiPoint>,
+    current_open_interest: Option<f64>,
+    maintenance_margin_rate: Option<f64>,
+    /// Rows dropped as invalid (non-finite, negative, high < low, …).
+    pub dropped: usize,
+}
+
+impl Collector {
+    pub fn new(instrument: Instrument, window_end_ms: i64, resolution: Resolution) -> Self {
+        Collector {
+            instrument,
+            window_end_ms,
+            resolution,
+            candles: Vec::new(),
+            mark: Vec::new(),
+            open_interest: Vec::new(),
+            current_open_interest: None,
+            maintenance_margin_rate: None,
+            dropped: 0,
+        }
+    }
+
+    pub fn exchange(&self) -> Exchange {
+        self.instrument.exchange
+    }
+
+    /// Parses one successful answer to a planned request.
+    pub fn absorb(&mut self, purpose: Purpose, body: &str) -> Result<(), ExchangeError> {
+        use Exchange::*;
+        use Purpose::*;
+        let inst = &self.instrument;
+        match (inst.exchange, purpose) {
+            (Binance, Candles) => take(
+                &mut self.candles,
+                &mut self.dropped,
+                binance::parse_klines(body)?,
+            ),
+            (Bybit, Candles) => {
+                let rows = bybit::parse_klines(body, inst.kind)?;
+                take(&mut self.candles, &mut self.dropped, rows)
+            }
+            (Okx, Candles) => {
+                let rows = okx::parse_candles(body, inst)?;
+                take(&mut self.candles, &mut self.dropped, rows)
+            }
+            (Hyperliquid, Candles) => take(
+                &mut self.candles,
+                &mut self.dropped,
+                hyperliquid::parse_candles(body)?,
+            ),
+            (Dydx, Candles) => {
+                // dYdX candles carry the open interest too.
+                let oi = dydx::parse_candle_open_interest(body)?;
+                take(&mut self.open_interest, &mut self.dropped, oi);
+                take(
+                    &mut self.candles,
+                    &mut self.dropped,
+                    dydx::parse_candles(body)?,
+                )
+            }
+            (Binance, MarkCandles) => take(
+                &mut self.mark,
+                &mut self.dropped,
+                binance::parse_mark_klines(body)?,
+            ),
+            (Bybit, MarkCandles) => take(
+                &mut self.mark,
+                &mut self.dropped,
+                bybit::parse_mark_klines(body)?,
+            ),
+            (Okx, MarkCandles) => take(
+                &mut self.mark,
+                &mut self.dropped,
+                okx::parse_mark_candles(body)?,
+            ),
+            (Binance, OpenInterestHistory) => {
+                let rows = binance::parse_open_interest_hist(body)?;
+                take(&mut self.open_interest, &mut self.dropped, rows)
+            }
+            (Bybit, OpenInterestHistory) => {
+                let rows = bybit::parse_open_interest(body, inst)?;
+                take(&mut self.open_interest, &mut self.dropped, rows)
+            }
+            (Okx, OpenInterestHistory) => {
+                let rows = okx::parse_open_interest_history(body, inst)?;
+                take(&mut self.open_interest, &mut self.dropped, rows)
+            }
+            (Binance, CurrentOpenInterest) => {
+                self.current_open_interest = Some(binance::parse_open_interest(body)?.base)
+            }
+            (Okx, CurrentOpenInterest) => {
+                self.current_open_interest = Some(okx::parse_open_interest(body, inst)?.base)
+            }
+            (Bybit, CurrentOpenInterest) => {
+                let snapshot = bybit::parse_tickers(body, inst)?;
+                self.note(snapshot)
+            }
+            (Bybit, RiskTiers) => {
+                self.maintenance_margin_rate = Some(bybit::parse_risk_limit(body, inst)?)
+            }
+            (Okx, RiskTiers) => {
+                self.maintenance_margin_rate = Some(okx::parse_position_tiers(body)?)
+            }
+            (Hyperliquid, MarketSnapshot) => {
+                let snapshot = hyperliquid::parse_meta_and_asset_ctxs(body, &inst.symbol)?;
+                self.note(snapshot)
+            }
+            (Dydx, MarketSnapshot) => {
+                let snapshot = dydx::parse_perpetual_markets(body, &inst.symbol)?;
+                self.note(snapshot)
+            }
+            // Funding is fetched for later model options; the model does not use it yet.
+            (_, Funding) => {}
+            (exchange, purpose) => {
+                return Err(ExchangeError::malformed(
+                    exchange,
+                    format!("an answer of a kind it does not send ({purpose:?})"),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    fn note(&mut self, snapshot: Snapshot) {
+        self.current_open_interest = snapshot.open_interest.or(self.current_open_interest);
+        self.maintenance_margin_rate = snapshot
+            .maintenance_margin_rate
+            .or(self.maintenance_margin_rate);
+    }
+
+    /// Everything on one candle grid, ready for the engine.
+    pub fn finish(self) -> Result<Source, ExchangeError> {
+        let exchange = self.instrument.exchange;
+        let mmr = self.maintenance_margin_rate.unwrap_or(match exchange {
+            Exchange::Binance => binance::maintenance_margin_rate(&self.instrument.symbol),
+            _ => FALLBACK_MMR,
+        });
+        let has_history = !self.open_interest.is_empty();
+        assemble(
+            exchange,
+            &self.instrument,
+            self.candles,
+            self.mark,
+            has_history.then_some(self.open_interest),
+            self.current_open_interest,
+            mmr,
+            self.window_end_ms,
+            self.resolution,
+        )
+    }
+}
+
+fn take<T>(into: &mut Vec<T>, dropped: &mut usize, parsed: Parsed<T>) {
+    *dropped += parsed.dropped;
+    into.extend(parsed.rows);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchanges::testutil::fixture;
+    use crate::exchanges::{find_instrument, parse_instruments, plan, HOUR_MS};
+
+    /// The fixtures' candles end here (see `tests/fixtures/exchanges/gen.py`).
+    const END: i64 = 1_767_225_600_000;
+
+    /// The fixture that answers a planned request, by exchange and purpose.
+    pub(crate) fn answer(exchange: Exchange, purpose: Purpose) -> Option<String> {
+        use Exchange::*;
+        use Purpose::*;
+        let file = match (exchange, purpose) {
+            (Binance, Candles) => "binance/klines.json",
+            (Binance, MarkCandles) => "binance/mark_klines.json",
+            (Binance, OpenInterestHistory) => "binance/open_interest_hist.json",
+            (Bybit, Candles) => "bybit/klines.json",
+            (Bybit, MarkCandles) => "bybit/mark_klines.json",
+            (Bybit, OpenInterestHistory) => "bybit/open_interest.json",
+            (Bybit, RiskTiers) => "bybit/risk_limit.json",
+            (Okx, Candles) => "okx/candles.json",
+            (Okx, MarkCandles) => "okx/mark_candles.json",
+            (Okx, OpenInterestHistory) => "okx/open_interest_history.json",
+            (Okx, RiskTiers) => "okx/position_tiers.json",
+            (Hyperliquid, Candles) => "hyperliquid/candles.json",
+            (Hyperliquid, MarketSnapshot) => "hyperliquid/snapshot.json",
+            (Dydx, Candles) => "dydx/candles.json",
+            (Dydx, MarketSnapshot | Instruments) => "dydx/perpetual_markets.json",
+            (_, Instruments) => {
+                return Some(fixture(&format!("{}/instruments.json", exchange.id())))
+            }
+            _ => return None,
+        };
+        Some(fixture(file))
+    }
+
+    #[test]
+    fn every_exchange_loads_a_day_of_btc_from_fixtures() {
+        for exchange in Exchange::ALL {
+            let body = answer(exchange, Purpose::Instruments).expect("instrument list");
+            let list = parse_instruments(exchange, &body)
+                .expect("instruments parse")
+                .rows;
+            let instrument = find_instrument(exchange, &list, "BTC")
+                .expect("BTC listed")
+                .clone();
+            let requests = plan(
+                &instrument,
+                END,
+                24 * HOUR_MS,
+                Resolution::M5,
+                exchange.default_base_url(),
+            );
+            let mut collector = Collector::new(instrument, END, Resolution::M5);
+            for request in &requests {
+                if let Some(body) = answer(exchange, request.purpose) {
+                    collector
+                        .absorb(request.purpose, &body)
+                        .expect("fixture parses");
+                }
+            }
+            let source = collector.finish().expect("assembles");
+            // The window (288 candles) at least; OKX's fixture is one page of
+            // 300, so its warm-up is partial, as a short history would be.
+            assert!(
+                source.candles.len() >= 288,
+                "{exchange}: {} candles",
+                source.candles.len()
+            );
+            assert!(source.maintenance_margin_rate > 0.0 && source.maintenance_margin_rate < 0.1);
+            let has_oi = source.open_interest.is_some() || source.current_open_interest.is_some();
+            assert!(has_oi, "{exchange}: some open interest");
+        }
+    }
+
+    #[test]
+    fn an_answer_of_the_wrong_kind_is_an_error_not_a_panic() {
+        let instrument = crate::exchanges::default_instrument(Exchange::Hyperliquid, "BTC");
+        let mut collector = Collector::new(instrument, END, Resolution::M5);
+        assert!(collector.absorb(Purpose::RiskTiers, "{}").is_err());
+        assert!(collector.absorb(Purpose::Candles, "not json").is_err());
+        assert!(collector.finish().is_err(), "no candles: a clear error");
+    }
+}

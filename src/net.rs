@@ -1,0 +1,202 @@
+//! The browser's network layer: sends the exchange adapters' requests with
+//! a timeout, retries, a per-exchange concurrency limit and an in-memory
+//! cache, and feeds the answers to a [`Collector`]. Browser-only and thin:
+//! everything it decides about an answer is in `exchanges` (pure, tested).
+
+use crate::engine::Source;
+use crate::exchanges::collect::Collector;
+use crate::exchanges::{
+    classify_http, find_instrument, instruments_request, parse_instruments, plan, Exchange,
+    ExchangeError, Method, Request, Resolution,
+};
+use futures::stream::{self, StreamExt};
+use gloo_net::http::{Request as HttpRequest, Response};
+use gloo_timers::callback::Timeout;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// One request may take this long before it counts as a hang.
+pub const TIMEOUT_MS: u32 = 15_000;
+/// Requests in flight per exchange (well inside every exchange's limits).
+const CONCURRENCY: usize = 3;
+/// Retries of a 429 or 5xx answer before giving up.
+const RETRIES: u32 = 2;
+/// A `Retry-After` longer than this is shown to the user, not waited out.
+const LONGEST_WAIT_S: u64 = 20;
+
+/// Base URL per exchange: a CORS proxy named when the page was built
+/// (`LIQMAP_PROXY_<EXCHANGE>`, e.g. `LIQMAP_PROXY_OKX=https://proxy.example`),
+/// else the exchange itself. Nothing at run time can change it.
+pub fn base_url(exchange: Exchange) -> &'static str {
+    let proxy = match exchange {
+        Exchange::Binance => option_env!("LIQMAP_PROXY_BINANCE"),
+        Exchange::Bybit => option_env!("LIQMAP_PROXY_BYBIT"),
+        Exchange::Okx => option_env!("LIQMAP_PROXY_OKX"),
+        Exchange::Hyperliquid => option_env!("LIQMAP_PROXY_HYPERLIQUID"),
+        Exchange::Dydx => option_env!("LIQMAP_PROXY_DYDX"),
+    };
+    proxy.unwrap_or(exchange.default_base_url())
+}
+
+/// A request as the cache knows it: URL and body.
+type CacheKey = (String, Option<String>);
+
+thread_local! {
+    /// Successful answers by request, so switching views does not refetch.
+    static CACHE: RefCell<HashMap<CacheKey, Rc<str>>> = RefCell::new(HashMap::new());
+}
+
+/// Requests done out of all, reported as a load goes.
+pub type Progress = Rc<dyn Fn(usize, usize)>;
+
+/// One exchange's series, and how many invalid rows were dropped from it.
+pub struct Loaded {
+    pub source: Source,
+    pub dropped: usize,
+}
+
+/// Loads one exchange's series for `coin`. `still_wanted` is asked before
+/// every request: a stale load (the user moved on) stops sending.
+pub async fn load_exchange(
+    exchange: Exchange,
+    coin: &str,
+    window_end_ms: i64,
+    window_ms: i64,
+    resolution: Resolution,
+    progress: Progress,
+    still_wanted: Rc<dyn Fn() -> bool>,
+) -> Result<Loaded, ExchangeError> {
+    let base = base_url(exchange);
+    progress(0, 1);
+    let listing = send(exchange, &instruments_request(exchange, base)).await?;
+    let instruments = parse_instruments(exchange, &listing)?.rows;
+    let instrument = find_instrument(exchange, &instruments, coin)?.clone();
+    let requests = plan(&instrument, window_end_ms, window_ms, resolution, base);
+    let total = requests.len() + 1;
+    progress(1, total);
+
+    let mut collector = Collector::new(instrument, window_end_ms, resolution);
+    let mut answers = stream::iter(requests.into_iter().map(|request| {
+        let still_wanted = still_wanted.clone();
+        async move {
+            if !still_wanted() {
+                return None;
+            }
+            Some(
+                send(exchange, &request)
+                    .await
+                    .map(|body| (request.purpose, body)),
+            )
+        }
+    }))
+    .buffer_unordered(CONCURRENCY);
+    let mut done = 1;
+    while let Some(answer) = answers.next().await {
+        let Some(answer) = answer else {
+            return Err(ExchangeError::Timeout { exchange }); // cancelled; never shown
+        };
+        let (purpose, body) = answer?;
+        collector.absorb(purpose, &body)?;
+        done += 1;
+        progress(done, total);
+    }
+    let dropped = collector.dropped;
+    Ok(Loaded {
+        source: collector.finish()?,
+        dropped,
+    })
+}
+
+/// One request with the cache, the timeout and retries of 429/5xx.
+async fn send(exchange: Exchange, request: &Request) -> Result<Rc<str>, ExchangeError> {
+    let key = (request.url.clone(), request.body.clone());
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+        return Ok(hit);
+    }
+    let mut attempt = 0;
+    loop {
+        let outcome = fetch(exchange, request).await;
+        let retry_in_ms = match &outcome {
+            Err(ExchangeError::RateLimited { retry_after_s, .. }) if attempt < RETRIES => {
+                match retry_after_s {
+                    Some(s) if *s > LONGEST_WAIT_S => None,
+                    Some(s) => Some(*s as u32 * 1000),
+                    None => Some(1000 << attempt),
+                }
+            }
+            Err(ExchangeError::ExchangeError { code, .. })
+                if attempt < RETRIES && code.starts_with("HTTP 5") =>
+            {
+                Some(500 << attempt)
+            }
+            _ => None,
+        };
+        match (outcome, retry_in_ms) {
+            (_, Some(ms)) => {
+                gloo_timers::future::TimeoutFuture::new(ms).await;
+                attempt += 1;
+            }
+            (Ok(body), None) => {
+                let body: Rc<str> = body.into();
+                CACHE.with(|c| c.borrow_mut().insert(key, body.clone()));
+                return Ok(body);
+            }
+            (Err(e), None) => return Err(e),
+        }
+    }
+}
+
+/// The request as the browser sends it: no custom headers (a CORS "simple
+/// request"), except the JSON content type Hyperliquid's POST needs.
+async fn fetch(exchange: Exchange, request: &Request) -> Result<String, ExchangeError> {
+    // A timer that aborts the request: a hang becomes a clear timeout.
+    let controller =
+        web_sys::AbortController::new().map_err(|_| ExchangeError::Blocked { exchange })?;
+    let signal = controller.signal();
+    let timed_out = Rc::new(Cell::new(false));
+    let _timer = Timeout::new(TIMEOUT_MS, {
+        let timed_out = timed_out.clone();
+        move || {
+            timed_out.set(true);
+            controller.abort();
+        }
+    });
+    let sent = match (request.method, &request.body) {
+        (Method::Post, Some(body)) => {
+            HttpRequest::post(&request.url)
+                .header("content-type", "application/json")
+                .abort_signal(Some(&signal))
+                .body(body.clone())
+                .map_err(|_| ExchangeError::Blocked { exchange })?
+                .send()
+                .await
+        }
+        _ => {
+            HttpRequest::get(&request.url)
+                .abort_signal(Some(&signal))
+                .send()
+                .await
+        }
+    };
+    let response: Response = match sent {
+        Ok(r) => r,
+        Err(_) if timed_out.get() => return Err(ExchangeError::Timeout { exchange }),
+        // "Failed to fetch": CORS, a ban, a geo-block or no network.
+        Err(_) => return Err(ExchangeError::Blocked { exchange }),
+    };
+    let status = response.status();
+    let retry_after = response.headers().get("retry-after");
+    let body = match response.text().await {
+        Ok(body) => body,
+        Err(_) if timed_out.get() => return Err(ExchangeError::Timeout { exchange }),
+        Err(_) => {
+            return Err(ExchangeError::malformed(
+                exchange,
+                "the answer could not be read",
+            ))
+        }
+    };
+    classify_http(exchange, status, retry_after.as_deref(), &body)?;
+    Ok(body)
+}

@@ -1,0 +1,176 @@
+// Live data from the five exchanges, answered from fixture files in the
+// exchanges' documented shapes: all load and are summed; every failure of
+// one exchange leaves the other four drawn and names the cause.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  startServer, launchBrowser, openPage, assertClean, screenshot, waitForHeatmap,
+  fixturesDir, NETWORK_NOISE,
+} from './harness.mjs';
+
+/** The fixtures' candles end here: 2026-01-01T00:00:00Z. */
+const END = 1767225600000;
+const EXCHANGES = ['binance', 'bybit', 'okx', 'hyperliquid', 'dydx'];
+const HOST = {
+  binance: 'fapi.binance.com',
+  bybit: 'api.bybit.com',
+  okx: 'www.okx.com',
+  hyperliquid: 'api.hyperliquid.xyz',
+  dydx: 'indexer.dydx.trade',
+};
+
+const file = (path) => ({ file: join('exchanges', path) });
+const fixture = (path) => readFile(join(fixturesDir, 'exchanges', path), 'utf8');
+
+/** Every request the app sends for a BTC view, answered from fixtures. */
+const FIXTURES = {
+  'fapi.binance.com/fapi/v1/exchangeInfo': file('binance/instruments.json'),
+  'fapi.binance.com/fapi/v1/klines': file('binance/klines.json'),
+  'fapi.binance.com/fapi/v1/markPriceKlines': file('binance/mark_klines.json'),
+  'fapi.binance.com/futures/data/openInterestHist': file('binance/open_interest_hist.json'),
+  'api.bybit.com/v5/market/instruments-info': file('bybit/instruments.json'),
+  'api.bybit.com/v5/market/kline': file('bybit/klines.json'),
+  'api.bybit.com/v5/market/mark-price-kline': file('bybit/mark_klines.json'),
+  'api.bybit.com/v5/market/open-interest': file('bybit/open_interest.json'),
+  'api.bybit.com/v5/market/risk-limit': file('bybit/risk_limit.json'),
+  'www.okx.com/api/v5/public/instruments': file('okx/instruments.json'),
+  'www.okx.com/api/v5/market/history-candles': file('okx/candles.json'),
+  'www.okx.com/api/v5/market/history-mark-price-candles': file('okx/mark_candles.json'),
+  'www.okx.com/api/v5/rubik/stat/contracts/open-interest-history': file('okx/open_interest_history.json'),
+  'www.okx.com/api/v5/public/position-tiers': file('okx/position_tiers.json'),
+  // Hyperliquid has one POST endpoint; the body's `type` says what is asked.
+  'api.hyperliquid.xyz/info': async (route, request) => {
+    const kind = request.postDataJSON()?.type;
+    const path = { meta: 'instruments.json', metaAndAssetCtxs: 'snapshot.json', candleSnapshot: 'candles.json' }[kind];
+    if (!path) return route.fulfill({ status: 400, body: '{"error":"unknown type"}' });
+    return route.fulfill({
+      headers: { 'access-control-allow-origin': '*', 'content-type': 'application/json' },
+      body: await fixture(`hyperliquid/${path}`),
+    });
+  },
+  'indexer.dydx.trade/v4/candles/perpetualMarkets/': file('dydx/candles.json'),
+  'indexer.dydx.trade/v4/perpetualMarkets': file('dydx/perpetual_markets.json'),
+};
+
+/** An error answer in each exchange's own shape (see the exchange notes). */
+const errorAnswer = (status, body) => ({
+  status,
+  headers: { 'access-control-allow-origin': '*', 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+const EXCHANGE_ERROR = {
+  binance: errorAnswer(400, { code: -1000, msg: 'Service is in a maintenance window.' }),
+  bybit: errorAnswer(200, { retCode: 10016, retMsg: 'Service is in a maintenance window.', result: {}, retExtInfo: {}, time: END }),
+  okx: errorAnswer(200, { code: '50001', msg: 'Service is in a maintenance window.', data: [] }),
+  hyperliquid: errorAnswer(500, { error: 'Service is in a maintenance window.' }),
+  dydx: errorAnswer(400, { errors: [{ msg: 'Service is in a maintenance window.' }] }),
+};
+const exchangeOf = (route) => EXCHANGES.find((e) => route.request().url().includes(HOST[e]));
+
+/** The fixtures with every request to one exchange answered by `answer`. */
+function failing(exchange, answer) {
+  return { [HOST[exchange]]: answer, ...FIXTURES };
+}
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A 1-day BTC view at the fixtures' time, with `routes`. */
+async function openView(routes, { clock = 'fixed' } = {}) {
+  const page = await openPage(browser, server.url, { routes });
+  if (clock === 'fixed') await page.clock.setFixedTime(END);
+  else await page.clock.install({ time: END });
+  await page.goto(`${server.url}?sym=BTC&window=1d`);
+  return page;
+}
+
+const chip = (page, exchange) => page.getByTestId(`status-${exchange}`);
+
+async function waitSettled(page) {
+  await page.waitForFunction(
+    (ids) => ids.every((id) => {
+      const state = document.querySelector(`[data-testid="status-${id}"]`)?.dataset.state;
+      return state === 'ready' || state === 'failed';
+    }),
+    EXCHANGES,
+    { timeout: 30_000 },
+  );
+}
+
+test('all five exchanges load and the heatmap sums them', async () => {
+  const page = await openView(FIXTURES);
+  await waitSettled(page);
+  for (const exchange of EXCHANGES) {
+    assert.equal(await chip(page, exchange).getAttribute('data-state'), 'ready',
+      `${exchange}: ${await chip(page, exchange).innerText()}`);
+  }
+  await waitForHeatmap(page);
+  assert.match(await page.getByTestId('live-label').innerText(), /5 of 5 exchanges/);
+  await screenshot(page, 'exchanges-all-five');
+  assert.deepEqual(page.blocked, [], 'every request was answered by a fixture');
+  assertClean(assert, page);
+  await page.closeAll();
+});
+
+// Each way an exchange can fail, as the browser sees it.
+const FAILURES = [
+  ['rate limited', { status: 429, headers: { 'retry-after': '60' }, body: '' }, /rate|too many|wait/i],
+  ['IP banned', { status: 418, headers: { 'retry-after': '600' }, body: '' }, /ban/i],
+  ['restricted region', { status: 451, body: '' }, /region|restricted/i],
+  ['exchange error', (route) => route.fulfill(EXCHANGE_ERROR[exchangeOf(route)]), /maintenance window/],
+  ['malformed answer', { status: 200, body: '<html>maintenance</html>' }, /could not read|malformed/i],
+  ['blocked (CORS)', (route) => route.abort('failed'), /blocked by the browser/i],
+];
+
+for (const exchange of EXCHANGES) {
+  for (const [what, answer, message] of FAILURES) {
+    test(`${exchange} ${what}: the other four still draw`, async () => {
+      const page = await openView(failing(exchange, answer));
+      await waitSettled(page);
+      assert.equal(await chip(page, exchange).getAttribute('data-state'), 'failed');
+      const text = await chip(page, exchange).innerText();
+      assert.match(text, message, text);
+      for (const other of EXCHANGES.filter((e) => e !== exchange)) {
+        assert.equal(await chip(page, other).getAttribute('data-state'), 'ready', other);
+      }
+      await waitForHeatmap(page);
+      assert.match(await page.getByTestId('live-label').innerText(), /4 of 5 exchanges/);
+      if (exchange === 'okx' && what === 'blocked (CORS)') await screenshot(page, 'exchanges-okx-blocked');
+      assertClean(assert, page, { allow: [NETWORK_NOISE] });
+      await page.closeAll();
+    });
+  }
+}
+
+test('an exchange that hangs is cut by the timeout', async () => {
+  const page = await openView(failing('bybit', () => { /* never answers */ }), { clock: 'fake' });
+  await page.waitForFunction(() => document.querySelector('[data-testid="status-binance"]')?.dataset.state === 'ready');
+  await page.clock.runFor(16_000);
+  await page.waitForFunction(() => document.querySelector('[data-testid="status-bybit"]')?.dataset.state === 'failed');
+  assert.match(await chip(page, 'bybit').innerText(), /did not answer in time/);
+  assertClean(assert, page, { allow: [NETWORK_NOISE] });
+  await page.closeAll();
+});
+
+test('a coin no exchange lists says so and offers the simulated market', async () => {
+  const page = await openPage(browser, server.url, { routes: FIXTURES });
+  await page.clock.setFixedTime(END);
+  await page.goto(`${server.url}?sym=NOPE&window=1d`);
+  await page.getByTestId('all-failed').waitFor();
+  assert.match(await chip(page, 'binance').innerText(), /no USD-margined perpetual|does not list/);
+  await page.getByRole('button', { name: 'Show the simulated market' }).click();
+  await waitForHeatmap(page);
+  assert.ok(await page.getByTestId('simulated-label').isVisible());
+  assertClean(assert, page);
+  await page.closeAll();
+});
