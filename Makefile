@@ -36,5 +36,6 @@ bench: tools build
 	@node tests/bench/size.mjs
 	@cargo bench --bench engine >/dev/null 2>&1
 	@node tests/bench/criterion.mjs
+	@cargo bench --bench net 2>/dev/null | grep -E '^NET '
 	@cargo test --release --test accuracy -- --nocapture 2>/dev/null | grep -E '^ACCURACY '
 	@node tests/e2e/bench.mjs

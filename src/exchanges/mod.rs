@@ -1283,6 +1283,17 @@ pub fn finest_resolution_within(
 // Assembly
 // ---------------------------------------------------------------------------
 
+/// Most requests one view may cost over all exchanges (instrument lists,
+/// fetched once per session, not counted): decides the candle resolution.
+pub const VIEW_REQUEST_BUDGET: usize = 30;
+
+/// The finest resolution a view of `coin` over `window_ms` can afford with
+/// all exchanges within [`VIEW_REQUEST_BUDGET`] (4 h where none fits).
+pub fn auto_resolution(coin: &str, window_ms: i64) -> Resolution {
+    finest_resolution_within(&Exchange::ALL, coin, window_ms, VIEW_REQUEST_BUDGET)
+        .unwrap_or(Resolution::H4)
+}
+
 /// Whether `exchange` counts this instrument's open interest in USD rather
 /// than base units (Bybit inverse contracts: 1 contract = 1 USD).
 pub fn oi_is_quoted_in_usd(exchange: Exchange, instrument: &Instrument) -> bool {

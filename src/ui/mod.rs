@@ -8,7 +8,7 @@ mod status;
 mod test_hooks;
 
 use crate::engine::{default_grid, estimate_in, Estimate, Params, Source, Workspace};
-use crate::exchanges::{finest_resolution_within, Exchange, Resolution};
+use crate::exchanges::{auto_resolution, Exchange};
 use crate::net::{load_exchange, Progress};
 use crate::sim::{checksum, demo_market};
 use crate::url_state::ViewState;
@@ -24,9 +24,6 @@ const DEMO_SEED: u64 = 1;
 /// Heatmap resolution: at most this many time columns and price bins.
 const MAX_COLUMNS: usize = 1000;
 const PRICE_BINS: usize = 400;
-/// Most requests one view may cost over all exchanges: decides the candle
-/// resolution (finer for short windows, coarser for long ones).
-const REQUEST_BUDGET: usize = 30;
 
 /// Entry point called from `main`.
 pub fn start() {
@@ -96,8 +93,7 @@ fn App() -> impl IntoView {
             statuses.set(Vec::new());
             return;
         }
-        let resolution = finest_resolution_within(&Exchange::ALL, &coin, window_ms, REQUEST_BUDGET)
-            .unwrap_or(Resolution::H4);
+        let resolution = auto_resolution(&coin, window_ms);
         let now = js_sys::Date::now() as i64;
         let end = now - now.rem_euclid(resolution.ms());
         live_end.set(end);

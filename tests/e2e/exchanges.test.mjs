@@ -152,6 +152,27 @@ for (const exchange of EXCHANGES) {
   }
 }
 
+test('a 429 with a short Retry-After is waited out and retried', async () => {
+  let refused = 0;
+  const routes = failing('binance', async (route, request) => {
+    // Refuse the first candle request once, then answer normally.
+    if (request.url().includes('/fapi/v1/klines') && refused++ === 0) {
+      return route.fulfill({ status: 429, headers: { 'retry-after': '1', 'access-control-allow-origin': '*' }, body: '' });
+    }
+    const [, answer] = Object.entries(FIXTURES).find(([pattern]) => request.url().includes(pattern));
+    return route.fulfill({
+      headers: { 'access-control-allow-origin': '*', 'content-type': 'application/json' },
+      body: await readFile(join(fixturesDir, answer.file)),
+    });
+  });
+  const page = await openView(routes);
+  await waitSettled(page);
+  assert.equal(refused >= 2, true, 'the refused request was sent again');
+  assert.equal(await chip(page, 'binance').getAttribute('data-state'), 'ready');
+  assertClean(assert, page, { allow: [NETWORK_NOISE] });
+  await page.closeAll();
+});
+
 test('an exchange that hangs is cut by the timeout', async () => {
   const page = await openView(failing('bybit', () => { /* never answers */ }), { clock: 'fake' });
   await page.waitForFunction(() => document.querySelector('[data-testid="status-binance"]')?.dataset.state === 'ready');
