@@ -7,6 +7,7 @@
 //! - [`exchanges`]: one module per exchange: requests and answer parsing (pure).
 //! - [`sim`]: the seeded synthetic market: demo data and ground truth (pure).
 //! - [`render`]: grid → RGBA pixels, palettes, scales (pure).
+//! - [`time`]: UTC calendar arithmetic (pure).
 //! - [`url_state`]: the view's settings in the query string (pure).
 //! - `net` (wasm only): fetching, retries, cache around `exchanges`.
 //! - `ui` (wasm only): the Leptos components and canvas glue.
@@ -16,6 +17,7 @@ pub mod engine;
 pub mod exchanges;
 pub mod render;
 pub mod sim;
+pub mod time;
 pub mod url_state;
 
 #[cfg(target_arch = "wasm32")]

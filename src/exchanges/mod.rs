@@ -33,6 +33,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::engine::input::{Candle, ContractKind, HighLow, Source};
+use crate::time::{civil_from_days, days_from_civil};
 
 // ---------------------------------------------------------------------------
 // Exchanges, base URLs, resolutions
@@ -771,29 +772,6 @@ pub fn positive(x: Option<f64>) -> Option<f64> {
 /// A finite value (funding rates may be negative).
 pub fn finite(x: Option<f64>) -> Option<f64> {
     x.filter(|v| v.is_finite())
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// `2025-07-25T09:47:00.000Z` for a time in ms (clamped to `0..=MAX_TIME_MS`).

@@ -1,6 +1,7 @@
 //! Grid → pixels. Pure: the canvas glue in `ui` only copies the buffer.
 
 use crate::engine::Grid;
+use crate::time::civil_from_days;
 use colorous::Gradient;
 
 /// How cell values map to colour intensity.
@@ -60,21 +61,6 @@ pub fn utc_label(ms: i64) -> String {
         minutes / 60,
         minutes % 60
     )
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian
-/// (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// A price for an axis: thousands separated, decimals only where small.
