@@ -130,35 +130,55 @@ impl<'a> SourceModel<'a> {
     /// Calls `f` for every cohort with a positive notional, in candle, tier,
     /// side order.
     pub fn for_each_cohort(&self, mut f: impl FnMut(Cohort)) {
-        let kind = self.source.kind;
-        let mmr = self.source.maintenance_margin_rate;
+        let mut cohorts = Vec::new();
         for k in 1..self.len {
-            let total = self.new_notional[k];
-            if total <= 0.0 {
-                continue;
-            }
-            let entry = self.source.candles[k].typical_price();
-            let long_share = self.long_share[k];
-            for (tier, (&weight, &leverage)) in self.weights.iter().zip(&self.leverages).enumerate()
-            {
-                for side in Side::BOTH {
-                    let share = match side {
-                        Side::Long => long_share,
-                        Side::Short => 1.0 - long_share,
-                    };
-                    let notional = total * weight * share;
-                    if notional > 0.0 {
-                        f(Cohort {
-                            candle: k,
-                            tier,
-                            side,
-                            liquidation_price: liquidation_price(kind, side, entry, leverage, mmr),
-                            notional,
-                        });
-                    }
-                }
+            if self.cohorts_at(k, &mut cohorts) {
+                cohorts
+                    .iter()
+                    .filter(|c| c.notional > 0.0)
+                    .for_each(|c| f(*c));
             }
         }
+    }
+
+    /// Fills `cohorts` with those opened at candle `k` (`1 ≤ k < len`), of
+    /// every tier and side: tier `t`, side `s` at `t * 2 + s.index()`, its
+    /// notional possibly 0 (callers skip those). False where the candle
+    /// opens nothing.
+    pub fn cohorts_at(&self, k: usize, cohorts: &mut Vec<Cohort>) -> bool {
+        let total = self.new_notional[k];
+        if total <= 0.0 {
+            return false;
+        }
+        let kind = self.source.kind;
+        let mmr = self.source.maintenance_margin_rate;
+        let entry = self.source.candles[k].typical_price();
+        let long_share = self.long_share[k];
+        cohorts.clear();
+        for (tier, (&weight, &leverage)) in self.weights.iter().zip(&self.leverages).enumerate() {
+            for side in Side::BOTH {
+                let share = match side {
+                    Side::Long => long_share,
+                    Side::Short => 1.0 - long_share,
+                };
+                cohorts.push(Cohort {
+                    candle: k,
+                    tier,
+                    side,
+                    liquidation_price: liquidation_price(kind, side, entry, leverage, mmr),
+                    notional: total * weight * share,
+                });
+            }
+        }
+        true
+    }
+
+    /// Tier indices from the highest leverage to the lowest: liquidation
+    /// prices usually closest to the entry first.
+    pub fn tiers_by_leverage(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.leverages.len()).collect();
+        order.sort_by(|&a, &b| self.leverages[b].total_cmp(&self.leverages[a]));
+        order
     }
 
     /// Volume mode's `α`: alive notional at the last candle equals current

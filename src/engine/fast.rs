@@ -1,8 +1,13 @@
 //! The fast implementation (spec section 7), exact to rounding.
 //!
 //! Per source and side:
-//! 1. each cohort's death by a galloping first-passage query on a sparse
-//!    table of lows (longs) or highs (shorts): O(log life);
+//! 1. each cohort's death by a first-passage query: a binary search on the
+//!    chain of running minima of the lows (longs) or maxima of the highs
+//!    (shorts) from its candle; candles are visited latest first so the
+//!    chain grows backwards in amortised O(1). Tiers go from the closest
+//!    liquidation price to the farthest, each searching only the part of
+//!    the chain before the previous tier's death. What all cohorts of a
+//!    candle share (start column, first partial column) is computed once;
 //! 2. columns where the cohort is alive from start to end go into a
 //!    difference array over columns, in *block units*: `n / F_k` where
 //!    `F_j = R(anchor, j)` for the block of candles `j` belongs to, so the
@@ -10,16 +15,17 @@
 //! 3. the one or two columns where it is alive for only part of the time get
 //!    their exact mean directly, from in-column prefix sums;
 //! 4. one sweep over columns: `acc += births − deaths` in double-double
-//!    (so a small cohort left after a large one died keeps its digits), the
-//!    column mean is `acc · F_{a_c} · γ_c` with `a_c` the column's first
-//!    candle and `γ_c` the mean closing within the column. An integer count
-//!    of cohorts per cell makes cells where every cohort has died exactly 0.
+//!    (so a small cohort left after a large one died keeps its digits), read
+//!    only in the bins written in that column; the column mean is
+//!    `acc · F_{a_c} · γ_c` with `a_c` the column's first candle and `γ_c`
+//!    the mean closing within the column. An integer count of cohorts per
+//!    cell makes cells where every cohort has died exactly 0.
 //!
 //! `R(k, j) = r_{k+1} ⋯ r_j` is kept as differences of per-segment log sums, so
 //! long products of closing ratios cannot underflow; an open interest that
 //! falls to zero starts a new segment (every older cohort is closed there).
 
-use super::cohort::{Cohort, SourceModel};
+use super::cohort::SourceModel;
 use super::finish;
 use super::grid::{Grid, GridSpec, TimeAxis};
 use super::input::Source;
@@ -60,29 +66,54 @@ pub fn estimate_fast(
             continue;
         }
         let timeline = Timeline::new(&model, &spec.time);
-        let passages = [
+        let mut passages = [
             FirstPassage::new(&model.lows, Side::Long),
             FirstPassage::new(&model.highs, Side::Short),
         ];
-        model.for_each_cohort(|cohort| {
-            let side = cohort.side.index();
-            let Some(q) = cohort.liquidation_price else {
-                return;
-            };
-            let Some(bin) = spec.prices.bin_of(q) else {
-                return;
-            };
-            let death = passages[side].first_hit(cohort.candle + 1, q);
-            let life = Life::new(&model, &timeline, &cohort, death);
-            if let Some((column, usd)) = life.liquidation(&timeline) {
-                predicted[side].values[column * bins + bin] += usd;
+        let tiers = model.tiers_by_leverage();
+        let mut cohorts = Vec::new();
+        // Latest candle first: the first-passage chains grow backwards.
+        for k in (1..model.len).rev() {
+            if !model.cohorts_at(k, &mut cohorts) {
+                continue;
             }
-            if life.end == model.len {
-                let usd = cohort.notional * timeline.ratio(cohort.candle, model.len - 1);
-                map.add(source_index, cohort.tier, cohort.side, bin, usd);
+            let birth = Birth::new(&model, &timeline, k);
+            for side in Side::BOTH {
+                let s = side.index();
+                let passage = &mut passages[s];
+                passage.start_at(k + 1);
+                // Closest liquidation price first: a cohort no easier to hit
+                // than the one before dies no earlier, so its search stays
+                // within that one's.
+                let mut previous: Option<(f64, Hit)> = None;
+                for &tier in &tiers {
+                    let cohort = &cohorts[tier * 2 + s];
+                    if cohort.notional <= 0.0 || cohort.notional.is_nan() {
+                        continue;
+                    }
+                    let Some(q) = cohort.liquidation_price else {
+                        continue;
+                    };
+                    let Some(bin) = spec.prices.bin_of(q) else {
+                        continue;
+                    };
+                    let hit = match previous {
+                        Some((p, hit)) if passage.no_easier(q, p) => passage.first_hit(q, hit),
+                        _ => passage.first_hit(q, Hit::ANY),
+                    };
+                    previous = Some((q, hit));
+                    let life = Life::new(&birth, cohort.notional, hit.candle, model.len);
+                    if let Some((column, usd)) = life.liquidation(&timeline) {
+                        predicted[s].values[column * bins + bin] += usd;
+                    }
+                    if life.end == model.len {
+                        let usd = cohort.notional * birth.alive_at_last;
+                        map.add(source_index, cohort.tier, side, bin, usd);
+                    }
+                    life.add_to_heatmap(&birth, &timeline, bin, &mut scratch[s], &mut heatmap[s]);
+                }
             }
-            life.add_to_heatmap(&timeline, bin, &mut scratch[side], &mut heatmap[side]);
-        });
+        }
         for side in Side::BOTH {
             scratch[side.index()].sweep_into(&timeline, &mut heatmap[side.index()]);
         }
@@ -265,6 +296,49 @@ impl<'a> Timeline<'a> {
     }
 }
 
+/// What all cohorts opened at one candle share: computed once per candle.
+struct Birth {
+    start: usize,
+    /// Where a position closes without liquidation: a reset or expiry.
+    closed: usize,
+    /// `R(start, len − 1)`: the share alive at the last candle.
+    alive_at_last: f64,
+    /// First window column it is alive in (`NO_COLUMN` when the window has
+    /// no candles), and the first one it is alive in from the start.
+    first: usize,
+    full_from: usize,
+    /// Mean of `R(start, ·)` over column `first` when that column is only
+    /// partly alive and the cohort survives to its end.
+    first_mean: f64,
+}
+
+impl Birth {
+    fn new(model: &SourceModel, t: &Timeline, k: usize) -> Self {
+        let first_window_candle = t.column_start[0];
+        let first = t
+            .column_of
+            .get(k.max(first_window_candle))
+            .copied()
+            .unwrap_or(NO_COLUMN);
+        let mut birth = Birth {
+            start: k,
+            closed: t.next_reset[k].min(k.saturating_add(model.max_life)),
+            alive_at_last: t.ratio(k, model.len - 1),
+            first,
+            full_from: first,
+            first_mean: 0.0,
+        };
+        if first != NO_COLUMN && k > t.column_start[first] {
+            birth.full_from = first + 1;
+            let first_end = t.column_start[first + 1];
+            if first_end <= t.next_reset[k] {
+                birth.first_mean = t.partial_sum(k, k, first_end, first) / t.candles_in(first);
+            }
+        }
+        birth
+    }
+}
+
 /// One cohort's life: alive at candles `[start, end)`.
 struct Life {
     start: usize,
@@ -275,15 +349,13 @@ struct Life {
 }
 
 impl Life {
-    fn new(model: &SourceModel, timeline: &Timeline, cohort: &Cohort, death: usize) -> Self {
-        let start = cohort.candle;
-        let closed = timeline.next_reset[start].min(start.saturating_add(model.max_life));
-        let end = death.min(closed).min(model.len);
+    fn new(birth: &Birth, notional: f64, death: usize, len: usize) -> Self {
+        let closed = birth.closed;
         Life {
-            start,
-            end,
-            notional: cohort.notional,
-            liquidated_at: (death < closed && death < model.len).then_some(death),
+            start: birth.start,
+            end: death.min(closed).min(len),
+            notional,
+            liquidated_at: (death < closed && death < len).then_some(death),
         }
     }
 
@@ -294,19 +366,21 @@ impl Life {
         Some((column, self.notional * timeline.ratio(self.start, d)))
     }
 
-    fn add_to_heatmap(&self, t: &Timeline, bin: usize, scratch: &mut Scratch, heatmap: &mut Grid) {
+    fn add_to_heatmap(
+        &self,
+        birth: &Birth,
+        t: &Timeline,
+        bin: usize,
+        scratch: &mut Scratch,
+        heatmap: &mut Grid,
+    ) {
         let (k, e) = (self.start, self.end);
         let first_window_candle = t.column_start[0];
         if e <= first_window_candle {
             return; // died during the warm-up
         }
-        let first = t.column_of[k.max(first_window_candle)];
+        let (first, full_from) = (birth.first, birth.full_from);
         let last = t.column_of[e - 1];
-        let full_from = if k <= t.column_start[first] {
-            first
-        } else {
-            first + 1
-        };
         let full_until = if e >= t.column_start[last + 1] {
             last + 1
         } else {
@@ -315,50 +389,54 @@ impl Life {
         let bins = heatmap.bins;
 
         if full_from < full_until {
-            let i = full_from * bins + bin;
             scratch.add(
-                i,
+                full_from,
                 bin,
                 t.in_units(self.notional, k, t.column_start[full_from]),
                 1,
             );
             let after = t.column_start.get(full_until).copied().unwrap_or(t.len);
             if full_until < t.column_start.len() - 1 && after < t.len {
-                let i = full_until * bins + bin;
-                scratch.add(i, bin, -t.in_units(self.notional, k, after), -1);
+                scratch.add(full_until, bin, -t.in_units(self.notional, k, after), -1);
             }
         }
-        let mut partial = |c: usize, x: usize, y: usize| {
-            let mean = self.notional * t.partial_sum(k, x, y, c) / t.candles_in(c);
-            heatmap.values[c * bins + bin] += mean;
+        let mean = |c: usize, x: usize, y: usize| {
+            self.notional * t.partial_sum(k, x, y, c) / t.candles_in(c)
         };
+        let cells = &mut heatmap.values;
         if first == last {
             if full_from > first || full_until <= last {
-                partial(first, k.max(first_window_candle), e);
+                cells[first * bins + bin] += mean(first, k.max(first_window_candle), e);
             }
         } else {
             if full_from > first {
-                partial(first, k, t.column_start[first + 1]);
+                cells[first * bins + bin] += self.notional * birth.first_mean;
             }
             if full_until <= last {
-                partial(last, t.column_start[last], e);
+                cells[last * bins + bin] += mean(last, t.column_start[last], e);
             }
         }
     }
 }
 
 /// Difference arrays of one side in double-double (`births + births_low`),
-/// reused across sources.
+/// reused across sources, and the running column state of the sweep.
 #[derive(Default)]
 struct Scratch {
     bins: usize,
     births: Vec<f64>,
     births_low: Vec<f64>,
     count: Vec<i32>,
-    /// Bins written since the last sweep, `lowest..=highest`: the sweep
-    /// skips the rest (longs never reach bins above their entries).
-    lowest: usize,
-    highest: usize,
+    /// Per column, the bins written since the last sweep (`lo..=hi`, empty
+    /// when `lo > hi`): the sweep reads only those, and adds to the heatmap
+    /// only bins written in some column (longs never reach bins above their
+    /// entries).
+    written: Vec<(usize, usize)>,
+    /// Per bin while sweeping: block units alive (double-double), their sum
+    /// and the count of cohorts alive.
+    acc: Vec<(f64, f64)>,
+    value: Vec<f64>,
+    alive: Vec<i32>,
 }
 
 /// `a + b` as a rounded sum and its exact rounding error (Knuth's TwoSum).
@@ -368,6 +446,8 @@ fn two_sum(a: f64, b: f64) -> (f64, f64) {
     let b_virtual = sum - a;
     (sum, (a - (sum - b_virtual)) + (b - b_virtual))
 }
+
+const NOTHING_WRITTEN: (usize, usize) = (usize::MAX, 0);
 
 impl Scratch {
     /// Sizes the (zeroed) arrays for a grid; sweeps leave them zeroed.
@@ -379,145 +459,185 @@ impl Scratch {
                 births: vec![0.0; cells],
                 births_low: vec![0.0; cells],
                 count: vec![0; cells],
-                ..Scratch::default()
+                written: vec![NOTHING_WRITTEN; columns],
+                acc: vec![(0.0, 0.0); bins],
+                value: vec![0.0; bins],
+                alive: vec![0; bins],
             };
         }
-        self.lowest = usize::MAX;
-        self.highest = 0;
     }
 
-    /// Adds `value` to cell `i` (bin `bin`), and one cohort to its count.
+    /// Adds `value` to cell (`column`, `bin`), and `cohorts` to its count.
     #[inline]
-    fn add(&mut self, i: usize, bin: usize, value: f64, cohorts: i32) {
+    fn add(&mut self, column: usize, bin: usize, value: f64, cohorts: i32) {
+        let i = column * self.bins + bin;
         let (sum, error) = two_sum(self.births[i], value);
         self.births[i] = sum;
         self.births_low[i] += error;
         self.count[i] += cohorts;
-        self.lowest = self.lowest.min(bin);
-        self.highest = self.highest.max(bin);
+        let written = &mut self.written[column];
+        *written = (written.0.min(bin), written.1.max(bin));
     }
 
     /// Prefix sums over columns into `heatmap`; leaves the arrays zeroed.
     fn sweep_into(&mut self, t: &Timeline, heatmap: &mut Grid) {
-        if self.lowest > self.highest {
+        let bins = self.bins;
+        let (lowest, highest) = self
+            .written
+            .iter()
+            .fold(NOTHING_WRITTEN, |(lo, hi), w| (lo.min(w.0), hi.max(w.1)));
+        if lowest > highest {
             return;
         }
-        let touched = self.lowest..self.highest + 1;
-        let mut acc = vec![(0.0, 0.0); touched.len()];
-        let mut alive = vec![0_i32; touched.len()];
-        let rows = self
-            .births
-            .chunks_exact_mut(self.bins)
-            .zip(self.births_low.chunks_exact_mut(self.bins))
-            .zip(self.count.chunks_exact_mut(self.bins))
-            .zip(heatmap.values.chunks_exact_mut(self.bins));
-        for (c, (((births, births_low), count), out)) in rows.enumerate() {
-            let (rescale, to_mean) = (t.rescale[c], t.unit_to_mean[c]);
+        let touched = lowest..highest + 1;
+        let out_rows = heatmap.values.chunks_exact_mut(bins);
+        for (c, out) in out_rows.enumerate() {
+            let rescale = t.rescale[c];
             if rescale != 1.0 {
-                acc.iter_mut()
-                    .for_each(|(hi, lo)| (*hi, *lo) = (*hi * rescale, *lo * rescale));
-            }
-            let r = touched.clone();
-            let cells = acc
-                .iter_mut()
-                .zip(alive.iter_mut())
-                .zip(
-                    births[r.clone()]
-                        .iter_mut()
-                        .zip(births_low[r.clone()].iter_mut()),
-                )
-                .zip(count[r.clone()].iter_mut().zip(out[r].iter_mut()));
-            for (((acc, alive), (birth, birth_low)), (count, out)) in cells {
-                *alive += *count;
-                if *alive == 0 {
-                    *acc = (0.0, 0.0);
-                } else if *birth != 0.0 {
-                    let (sum, error) = two_sum(acc.0, *birth);
-                    let low = error + acc.1 + *birth_low;
-                    let hi = sum + low;
-                    *acc = (hi, low - (hi - sum));
+                let state = self.acc[touched.clone()].iter_mut();
+                for (acc, value) in state.zip(&mut self.value[touched.clone()]) {
+                    *acc = (acc.0 * rescale, acc.1 * rescale);
+                    *value = acc.0 + acc.1;
                 }
-                *out += (acc.0 + acc.1) * to_mean;
-                *birth = 0.0;
-                *birth_low = 0.0;
-                *count = 0;
+            }
+            let (lo, hi) = std::mem::replace(&mut self.written[c], NOTHING_WRITTEN);
+            if lo <= hi {
+                let cells = c * bins + lo..c * bins + hi + 1;
+                let births = &mut self.births[cells.clone()];
+                let births_low = &mut self.births_low[cells.clone()];
+                let count = &mut self.count[cells];
+                let events = births.iter().zip(&*births_low).zip(&*count);
+                let state = self.acc[lo..=hi]
+                    .iter_mut()
+                    .zip(&mut self.value[lo..=hi])
+                    .zip(&mut self.alive[lo..=hi]);
+                for (((birth, birth_low), count), ((acc, value), alive)) in events.zip(state) {
+                    if *count == 0 && *birth == 0.0 {
+                        continue;
+                    }
+                    *alive += *count;
+                    if *alive == 0 {
+                        *acc = (0.0, 0.0);
+                    } else if *birth != 0.0 {
+                        let (sum, error) = two_sum(acc.0, *birth);
+                        let low = error + acc.1 + *birth_low;
+                        let hi = sum + low;
+                        *acc = (hi, low - (hi - sum));
+                    }
+                    *value = acc.0 + acc.1;
+                }
+                births.fill(0.0);
+                births_low.fill(0.0);
+                count.fill(0);
+            }
+            // Cells where every cohort has died hold exactly 0.
+            let to_mean = t.unit_to_mean[c];
+            for (out, value) in out[touched.clone()]
+                .iter_mut()
+                .zip(&self.value[touched.clone()])
+            {
+                *out += value * to_mean;
             }
         }
-        self.lowest = usize::MAX;
-        self.highest = 0;
+        self.acc.fill((0.0, 0.0));
+        self.value.fill(0.0);
+        self.alive.fill(0);
     }
 }
 
-/// "First candle from `from` on where the price reaches `q`", by galloping
-/// over a sparse table of minima. Shorts search the negated highs, so both
-/// sides ask "first `x ≤ q`".
+/// "First candle from `from` on where the price reaches `q`", answered on
+/// the chain of strict running minima that starts at `from`: the first
+/// candle at or below `q` is on it, and along it prices fall, so a binary
+/// search finds it. Shorts search the negated highs, so both sides ask
+/// "first `x ≤ q`". The chain is kept as a stack and grows backwards, one
+/// candle at a time (amortised O(1)), so `from` may only decrease.
 struct FirstPassage {
-    len: usize,
     side: Side,
-    /// Entries per level: `len + 1`.
-    stride: usize,
-    /// Level `l`, entry `i`: minimum of `x[i .. i + 2^l]`, or −∞ where that
-    /// block runs past the end (a block "hits" there, so searches stop at
-    /// `len` without a range check).
-    table: Vec<f64>,
-    levels: usize,
+    /// `len` where nothing hits.
+    len: usize,
+    values: Vec<f64>,
+    /// The chain from `from`: candles and their values, latest (lowest)
+    /// first, so `chain_values` rises to `values[from]` at the end.
+    chain: Vec<usize>,
+    chain_values: Vec<f64>,
+    from: usize,
+}
+
+/// A first passage: the candle, and how much of the chain was searched for
+/// it (a harder-to-reach price only needs that part).
+#[derive(Clone, Copy)]
+struct Hit {
+    candle: usize,
+    within: usize,
+}
+
+impl Hit {
+    const ANY: Hit = Hit {
+        candle: usize::MAX,
+        within: usize::MAX,
+    };
 }
 
 impl FirstPassage {
     fn new(values: &[f64], side: Side) -> Self {
-        let len = values.len();
-        let stride = len + 1;
-        let levels = (usize::BITS - len.leading_zeros()).max(1) as usize;
-        let mut table = vec![f64::NEG_INFINITY; levels * stride];
-        for (cell, &v) in table.iter_mut().zip(values) {
-            // A missing (NaN) price never triggers a liquidation.
-            *cell = match side {
+        let values: Vec<f64> = values
+            .iter()
+            .map(|&v| match side {
+                // A missing (NaN) price never triggers a liquidation.
                 _ if v.is_nan() => f64::INFINITY,
                 Side::Long => v,
                 Side::Short => -v,
-            };
-        }
-        for level in 1..levels {
-            let width = 1 << (level - 1);
-            let (done, next) = table.split_at_mut(level * stride);
-            let previous = &done[(level - 1) * stride..];
-            for i in 0..(len + 1).saturating_sub(2 * width) {
-                next[i] = previous[i].min(previous[i + width]);
-            }
-        }
+            })
+            .collect();
         FirstPassage {
-            len,
             side,
-            stride,
-            table,
-            levels,
+            len: values.len(),
+            from: values.len(),
+            values,
+            chain: Vec::new(),
+            chain_values: Vec::new(),
         }
     }
 
-    #[inline]
-    fn first_hit(&self, from: usize, q: f64) -> usize {
-        if from >= self.len {
-            return self.len;
+    /// Moves the start of the chain back to `from`.
+    fn start_at(&mut self, from: usize) {
+        while self.from > from {
+            self.from -= 1;
+            let x = self.values[self.from];
+            while self.chain_values.last().is_some_and(|&top| top >= x) {
+                self.chain.pop();
+                self.chain_values.pop();
+            }
+            self.chain.push(self.from);
+            self.chain_values.push(x);
         }
+    }
+
+    /// Whether price `q` is reached no earlier than price `p`.
+    #[inline]
+    fn no_easier(&self, q: f64, p: f64) -> bool {
+        match self.side {
+            Side::Long => q <= p,
+            Side::Short => q >= p,
+        }
+    }
+
+    /// First hit of `q`, searching the part of the chain `within` covers.
+    #[inline]
+    fn first_hit(&self, q: f64, within: Hit) -> Hit {
         let q = match self.side {
             Side::Long => q,
             Side::Short => -q,
         };
-        let at = |level: usize, i: usize| self.table[level * self.stride + i];
-        let top = self.levels - 1;
-        let mut i = from;
-        let mut level = 0;
-        // Gallop up while whole blocks miss: short lives cost few steps.
-        while at(level, i) > q {
-            i += 1 << level;
-            level = (level + 1).min(top);
+        let searched = &self.chain_values[..within.within.min(self.chain_values.len())];
+        let reached = searched.partition_point(|&x| x <= q);
+        let candle = match reached {
+            0 => self.len,
+            n => self.chain[n - 1],
+        };
+        Hit {
+            candle,
+            within: reached,
         }
-        // Then down: the hit (or the end) is within 2^(level+1) of i.
-        for l in (0..=level).rev() {
-            if at(l, i) > q {
-                i += 1 << l;
-            }
-        }
-        i.min(self.len)
     }
 }
