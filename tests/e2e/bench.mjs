@@ -1,27 +1,40 @@
 // Browser timing: loads the release build in headless Chromium and prints
 // `KIND name key=value` lines (first paint, engine in wasm, wasm memory).
-import { startServer, launchBrowser, openPage } from './harness.mjs';
+// BENCH_DIST=<dir> times another build.
+import { startServer, launchBrowser, openPage, distDir } from './harness.mjs';
+import { END, FIXTURES } from './fixtures.mjs';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const server = await startServer();
+const server = await startServer(process.env.BENCH_DIST ?? distDir);
 const browser = await launchBrowser();
-try {
-  // Navigation start → heatmap painted, median of 5 fresh loads.
-  const firstPaints = [];
+
+/** Navigation → heatmap painted, in ms, measured from Node (the page's own
+ * clock is faked to the fixtures' time). Median of 5 fresh loads. */
+async function firstPaint(query, routes) {
+  const times = [];
   for (let i = 0; i < 5; i++) {
-    const page = await openPage(browser, server.url, { viewport: { width: 1920, height: 1080 } });
-    await page.goto(server.url);
+    const page = await openPage(browser, server.url, { routes, viewport: { width: 1920, height: 1080 } });
+    await page.clock.setFixedTime(END);
+    const start = performance.now();
+    await page.goto(server.url + query);
     await page.waitForSelector('[data-testid="heatmap"][data-painted="true"]', { timeout: 30_000 });
-    firstPaints.push(await page.evaluate(() => performance.getEntriesByName('liqmap:heatmap-painted')[0].startTime));
+    times.push(performance.now() - start);
     await page.closeAll();
   }
-  console.log(`BENCH first_heatmap ms=${median(firstPaints).toFixed(0)}`);
+  return median(times);
+}
+
+try {
+  // Five exchanges answered from fixtures on loopback, 1-day BTC view.
+  console.log(`BENCH first_heatmap ms=${(await firstPaint('?sym=BTC&window=1d', FIXTURES)).toFixed(0)}`);
+  console.log(`BENCH first_heatmap_demo ms=${(await firstPaint('?demo=1', {})).toFixed(0)}`);
 
   // engine_L in wasm: median of 7 runs after one warm-up, and the wasm
-  // linear memory afterwards (it only grows, so this is the peak).
+  // linear memory afterwards (it only grows, so this is the peak), in a
+  // page that computed nothing before (a coin no exchange lists).
   const page = await openPage(browser, server.url);
-  await page.goto(server.url);
+  await page.goto(server.url + '?sym=NONE');
   await page.waitForFunction(() => window.wasmBindings);
   const times = JSON.parse(await page.evaluate(() => window.wasmBindings.bench_engine('L', 8)));
   console.log(`BENCH engine_L wasm_ms=${median(times.slice(1)).toFixed(1)}`);
