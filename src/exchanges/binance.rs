@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::{
     convert_rows, enc, flatten_parsed, from_json, json_rows, liquidated_side, num_at, oi_period,
-    pages, positional_mark, positive, span, trim_base, validate_candle, validate_funding,
+    paged, positional_mark, positive, span, trim_base, validate_candle, validate_funding,
     validate_liquidation, validate_oi, Exchange, ExchangeError, FundingPoint, Instrument,
     LiquidationEvent, MarkRow, Num, OiPoint, Parsed, Purpose, RawCandle, Request, Resolution,
     Snapshot, Ts, DAY_MS,
@@ -133,26 +133,14 @@ pub fn plan(
         ("klines", Purpose::Candles),
         ("markPriceKlines", Purpose::MarkCandles),
     ] {
-        for (s, e) in pages(start, end, step, KLINES_MAX) {
-            out.push(Request::get(
-                format!(
-                    "{base}/fapi/v1/{path}?symbol={sym}&interval={interval}&startTime={s}&endTime={}&limit={KLINES_MAX}",
-                    e - 1
-                ),
-                purpose,
-            ));
-        }
+        out.extend(paged(start, end, step, KLINES_MAX, purpose, |s, e| {
+            format!("{base}/fapi/v1/{path}?symbol={sym}&interval={interval}&startTime={s}&endTime={}&limit={KLINES_MAX}", e - 1)
+        }));
     }
     let (p_ms, period) = oi_period(OI_PERIODS, resolution);
-    for (s, e) in pages(start.max(oldest), end.saturating_add(1), p_ms, OI_HIST_MAX) {
-        out.push(Request::get(
-            format!(
-                "{base}/futures/data/openInterestHist?symbol={sym}&period={period}&startTime={s}&endTime={}&limit={OI_HIST_MAX}",
-                e - 1
-            ),
-            Purpose::OpenInterestHistory,
-        ));
-    }
+    out.extend(paged(start.max(oldest), end.saturating_add(1), p_ms, OI_HIST_MAX, Purpose::OpenInterestHistory, |s, e| {
+        format!("{base}/futures/data/openInterestHist?symbol={sym}&period={period}&startTime={s}&endTime={}&limit={OI_HIST_MAX}", e - 1)
+    }));
     out
 }
 

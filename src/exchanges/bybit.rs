@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    convert_rows, enc, flatten_parsed, from_json, liquidated_side, num_at, oi_period, pages,
+    convert_rows, enc, flatten_parsed, from_json, liquidated_side, num_at, oi_period, paged,
     positional_mark, positive, span, trim_base, validate_candle, validate_funding,
     validate_liquidation, validate_mmr, validate_oi, Exchange, ExchangeError, FundingPoint,
     Instrument, LiquidationEvent, MarkRow, Num, OiPoint, Parsed, Purpose, RawCandle, Request,
@@ -145,26 +145,14 @@ pub fn plan(
         ("kline", Purpose::Candles),
         ("mark-price-kline", Purpose::MarkCandles),
     ] {
-        for (s, e) in pages(start, end, step, KLINE_MAX) {
-            out.push(Request::get(
-                format!(
-                    "{base}/v5/market/{path}?category={cat}&symbol={sym}&interval={interval}&start={s}&end={}&limit={KLINE_MAX}",
-                    e - 1
-                ),
-                purpose,
-            ));
-        }
+        out.extend(paged(start, end, step, KLINE_MAX, purpose, |s, e| {
+            format!("{base}/v5/market/{path}?category={cat}&symbol={sym}&interval={interval}&start={s}&end={}&limit={KLINE_MAX}", e - 1)
+        }));
     }
     let (p_ms, period) = oi_period(OI_PERIODS, resolution);
-    for (s, e) in pages(start, end.saturating_add(1), p_ms, OI_MAX) {
-        out.push(Request::get(
-            format!(
-                "{base}/v5/market/open-interest?category={cat}&symbol={sym}&intervalTime={period}&startTime={s}&endTime={}&limit={OI_MAX}",
-                e - 1
-            ),
-            Purpose::OpenInterestHistory,
-        ));
-    }
+    out.extend(paged(start, end.saturating_add(1), p_ms, OI_MAX, Purpose::OpenInterestHistory, |s, e| {
+        format!("{base}/v5/market/open-interest?category={cat}&symbol={sym}&intervalTime={period}&startTime={s}&endTime={}&limit={OI_MAX}", e - 1)
+    }));
     out.push(Request::get(
         format!("{base}/v5/market/risk-limit?category={cat}&symbol={sym}"),
         Purpose::RiskTiers,

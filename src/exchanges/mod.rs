@@ -1171,6 +1171,21 @@ pub(crate) fn pages(start: i64, end: i64, step_ms: i64, max_rows: i64) -> Vec<(i
     out
 }
 
+/// One GET per page of `[start, end)`: `url(first_ms, end_ms)` of each page.
+pub(crate) fn paged(
+    start: i64,
+    end: i64,
+    step_ms: i64,
+    max_rows: i64,
+    purpose: Purpose,
+    url: impl Fn(i64, i64) -> String,
+) -> Vec<Request> {
+    pages(start, end, step_ms, max_rows)
+        .into_iter()
+        .map(|(s, e)| Request::get(url(s, e), purpose))
+        .collect()
+}
+
 /// The coarsest period of `periods` (ascending, in ms) that is not coarser
 /// than the candle, so every candle gets its own OI value; the finest
 /// period if all are coarser.

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    convert_rows, enc, flatten_parsed, from_json, num_at, oi_period, pages, positional_mark,
+    convert_rows, enc, flatten_parsed, from_json, num_at, oi_period, paged, positional_mark,
     positive, span, trim_base, ts_at, validate_candle, validate_funding, validate_liquidation,
     validate_mmr, validate_oi, Exchange, ExchangeError, FundingPoint, Instrument, LiquidationEvent,
     MarkRow, Num, OiPoint, Parsed, Purpose, RawCandle, Request, Resolution, Side, Snapshot, Ts,
@@ -155,26 +155,17 @@ pub fn plan(
             MARK_CANDLES_MAX,
         ),
     ] {
-        for (s, e) in pages(start, end, step, max) {
-            // `after`: rows older than; `before`: rows newer than (exclusive).
-            out.push(Request::get(
-                format!(
-                    "{base}/api/v5/market/{path}?instId={id}&bar={bar}&after={e}&before={}&limit={max}",
-                    s - 1
-                ),
-                purpose,
-            ));
-        }
-    }
-    for (s, e) in pages(start.max(oldest), end.saturating_add(1), p_ms, OI_MAX) {
-        out.push(Request::get(
+        // `after`: rows older than; `before`: rows newer than (exclusive).
+        out.extend(paged(start, end, step, max, purpose, |s, e| {
             format!(
-                "{base}/api/v5/rubik/stat/contracts/open-interest-history?instId={id}&period={period}&begin={s}&end={}&limit={OI_MAX}",
-                e - 1
-            ),
-            Purpose::OpenInterestHistory,
-        ));
+                "{base}/api/v5/market/{path}?instId={id}&bar={bar}&after={e}&before={}&limit={max}",
+                s - 1
+            )
+        }));
     }
+    out.extend(paged(start.max(oldest), end.saturating_add(1), p_ms, OI_MAX, Purpose::OpenInterestHistory, |s, e| {
+        format!("{base}/api/v5/rubik/stat/contracts/open-interest-history?instId={id}&period={period}&begin={s}&end={}&limit={OI_MAX}", e - 1)
+    }));
     let family = instrument
         .symbol
         .strip_suffix("-SWAP")
