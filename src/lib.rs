@@ -5,6 +5,7 @@
 //!
 //! - [`engine`]: the liquidation model of `liquidation-model.md` (pure).
 //! - [`exchanges`]: one module per exchange: requests and answer parsing (pure).
+//! - [`export`]: CSV of the heatmap and of the map (pure).
 //! - [`sim`]: the seeded synthetic market: demo data and ground truth (pure).
 //! - [`render`]: grid → RGBA pixels, palettes, scales (pure).
 //! - [`time`]: UTC calendar arithmetic (pure).
@@ -15,6 +16,7 @@
 pub mod accuracy;
 pub mod engine;
 pub mod exchanges;
+pub mod export;
 pub mod render;
 pub mod sim;
 pub mod time;

@@ -1,8 +1,11 @@
 //! The page: Leptos components around the pure core. Browser-only.
 
 mod canvas;
+mod clusters;
 mod controls;
+mod export;
 mod heatmap;
+mod liqmap;
 mod panic;
 mod status;
 mod test_hooks;
@@ -12,10 +15,13 @@ use crate::exchanges::{auto_resolution, Exchange};
 use crate::net::{load_exchange, Progress};
 use crate::sim::{checksum, demo_market};
 use crate::url_state::ViewState;
+use clusters::ClustersTable;
 use controls::{ControlBar, WindowChoice};
+use export::ExportBar;
 use heatmap::Heatmap;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use liqmap::LiquidationMap;
 use status::{ExchangeStatus, StatusBar};
 use std::rc::Rc;
 
@@ -57,18 +63,23 @@ fn estimate_window(
     workspace.try_update_value(|ws| estimate_in(ws, sources, &params, &grid))
 }
 
-fn demo_view(
-    workspace: StoredValue<Workspace>,
-    window: WindowChoice,
-    now_ms: i64,
-) -> Option<ViewData> {
-    let market = demo_market(DEMO_SEED, now_ms, window.ms());
+/// The simulated market's view for a window ending now.
+fn demo_view(workspace: StoredValue<Workspace>, window_ms: i64, now_ms: i64) -> Option<ViewData> {
+    let market = demo_market(DEMO_SEED, now_ms, window_ms);
     let sources = [market.source];
     let end = sources[0].candles.last()?.open_time_ms + sources[0].interval_ms;
     Some(ViewData {
-        estimate: estimate_window(workspace, &sources, end, window.ms())?,
+        estimate: estimate_window(workspace, &sources, end, window_ms)?,
         sim_checksum: Some(checksum(&sources[0])),
     })
+}
+
+fn tier_labels() -> Vec<String> {
+    Params::default()
+        .tiers
+        .iter()
+        .map(|t| format!("{}x", t.leverage))
+        .collect()
 }
 
 #[component]
@@ -147,7 +158,7 @@ fn App() -> impl IntoView {
     let now_ms = js_sys::Date::now() as i64;
     let view_data = Memo::new(move |_| {
         if demo.get() {
-            return demo_view(workspace, window.get(), now_ms);
+            return demo_view(workspace, window.get().ms(), now_ms);
         }
         let sources: Vec<Source> =
             live_sources.with(|all| all.iter().map(|(_, s)| s.clone()).collect());
@@ -213,7 +224,20 @@ fn App() -> impl IntoView {
                     </p>
                 </Show>
                 <Heatmap view=view_data />
+                <ExportBar view=view_data />
             </section>
+            <div class="lower">
+                <section class="panel map-panel" aria-label="Liquidation map">
+                    <div class="panel-head">
+                        <h2>"Liquidation map"</h2>
+                        <span class="hint">"Now, by price and leverage"</span>
+                    </div>
+                    <LiquidationMap view=view_data tiers=tier_labels() />
+                </section>
+                <section class="panel clusters-panel" aria-label="Clusters">
+                    <ClustersTable view=view_data />
+                </section>
+            </div>
         </main>
         <footer class="bottom">
             <a href="#model" data-testid="model-link">"How is this computed?"</a>

@@ -58,3 +58,13 @@ pub fn wasm_memory_bytes() -> f64 {
                 .map_or(0.0, |b| b.byte_length() as f64)
         })
 }
+
+/// The heatmap CSV of the simulated market's view for a window ending at
+/// `now_ms`, computed apart from the page, to compare with its export.
+#[wasm_bindgen]
+pub fn demo_heatmap_csv(now_ms: f64, window_ms: f64) -> String {
+    let workspace = leptos::prelude::StoredValue::new(Workspace::default());
+    super::demo_view(workspace, window_ms as i64, now_ms as i64)
+        .map(|view| crate::export::heatmap_csv(&view.estimate))
+        .unwrap_or_default()
+}

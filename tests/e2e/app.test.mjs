@@ -104,3 +104,48 @@ test('the phone layout keeps the heatmap visible', async () => {
   assertClean(assert, page);
   await page.closeAll();
 });
+
+test('the liquidation map and the clusters table show the same estimate', async () => {
+  const page = await openPage(browser, server.url);
+  await page.goto(server.url + '?demo=1');
+  await waitForHeatmap(page);
+  await page.waitForSelector('[data-testid="liqmap"][data-painted="true"]');
+  const rows = page.getByTestId('clusters').locator('tbody tr');
+  assert.ok((await rows.count()) >= 2, 'clusters listed');
+  const distances = await rows.locator('td:last-child').allInnerTexts();
+  assert.ok(distances.some((d) => d.startsWith('+')) && distances.some((d) => d.startsWith('-')),
+    `levels above and below the price: ${distances}`);
+  await page.getByTestId('liqmap').scrollIntoViewIfNeeded();
+  await screenshot(page, 'liqmap-and-clusters');
+  assertClean(assert, page);
+  await page.closeAll();
+});
+
+test('exports: heatmap CSV equals the engine run apart, map CSV and PNG download', async () => {
+  const END = 1767225600000;
+  const page = await openPage(browser, server.url);
+  await page.clock.setFixedTime(END);
+  await page.goto(server.url + '?demo=1&window=1d');
+  await waitForHeatmap(page);
+  const download = async (testid) => {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
+    return { name: file.suggestedFilename(), bytes: await readFile(await file.path()) };
+  };
+  const heatmap = await download('export-heatmap-csv');
+  assert.equal(heatmap.name, 'liqmap-heatmap.csv');
+  const expected = await page.evaluate((end) => window.wasmBindings.demo_heatmap_csv(end, 86_400_000), END);
+  const text = heatmap.bytes.toString('utf8');
+  assert.ok(text.split('\n').length > 100, 'many non-empty cells');
+  assert.equal(text, expected);
+  assert.match(text, /^time,price_low,price_high,long_usd,short_usd\n\d{4}-\d\d-\d\dT\d\d:\d\d:00Z,/);
+
+  const map = (await download('export-map-csv')).bytes.toString('utf8');
+  const rows = map.trim().split('\n');
+  assert.equal(rows[0], 'price_low,price_high,exchange,leverage,side,usd');
+  assert.ok(rows.slice(1).every((r) => /^[\d.]+,[\d.]+,Simulated,\d+x,(long|short),[\d.e+-]+$/.test(r)), rows[1]);
+
+  const png = (await download('export-png')).bytes;
+  assert.deepEqual([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG file');
+  assertClean(assert, page);
+  await page.closeAll();
+});

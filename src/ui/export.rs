@@ -1,0 +1,73 @@
+//! Export buttons: the heatmap as PNG, the heatmap and the map as CSV.
+//! The CSV text comes from the pure `crate::export`; this only downloads.
+
+use super::ViewData;
+use crate::engine::Params;
+use crate::export::{heatmap_csv, map_csv};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[component]
+pub fn ExportBar(view: Memo<Option<ViewData>>) -> impl IntoView {
+    let csv = move |make: fn(&ViewData) -> String, name: &'static str| {
+        move |_| {
+            if let Some(data) = view.get_untracked() {
+                download_text(&make(&data), name, "text/csv");
+            }
+        }
+    };
+    view! {
+        <div class="exports" role="group" aria-label="Export">
+            <button data-testid="export-png" title="The heatmap as a PNG image" on:click=move |_| {
+                download_heatmap_png();
+            }>
+                "PNG"
+            </button>
+            <button
+                data-testid="export-heatmap-csv"
+                title="time, price band, long and short USD per non-empty cell"
+                on:click=csv(|d| heatmap_csv(&d.estimate), "liqmap-heatmap.csv")
+            >
+                "Heatmap CSV"
+            </button>
+            <button
+                data-testid="export-map-csv"
+                title="price band, exchange, leverage, side and USD"
+                on:click=csv(|d| map_csv(&d.estimate, &Params::default()), "liqmap-map.csv")
+            >
+                "Map CSV"
+            </button>
+        </div>
+    }
+}
+
+/// Offers `text` as a file download.
+fn download_text(text: &str, name: &str, mime: &str) -> Option<()> {
+    let parts = js_sys::Array::of1(&text.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+    click_download(&url, name);
+    web_sys::Url::revoke_object_url(&url).ok()
+}
+
+fn download_heatmap_png() -> Option<()> {
+    let document = web_sys::window()?.document()?;
+    let canvas: web_sys::HtmlCanvasElement = document
+        .query_selector("[data-testid=heatmap]")
+        .ok()??
+        .dyn_into()
+        .ok()?;
+    let url = canvas.to_data_url_with_type("image/png").ok()?;
+    click_download(&url, "liqmap-heatmap.png")
+}
+
+fn click_download(url: &str, name: &str) -> Option<()> {
+    let document = web_sys::window()?.document()?;
+    let anchor: web_sys::HtmlAnchorElement = document.create_element("a").ok()?.dyn_into().ok()?;
+    anchor.set_href(url);
+    anchor.set_download(name);
+    anchor.click();
+    Some(())
+}
