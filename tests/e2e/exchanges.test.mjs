@@ -152,3 +152,37 @@ test('a coin no exchange lists says so and offers the simulated market', async (
   assertClean(assert, page);
   await page.closeAll();
 });
+
+test('switching back to a view already loaded sends no request', async () => {
+  let requests = 0;
+  const counted = Object.fromEntries(Object.entries(FIXTURES).map(([pattern, answer]) => [
+    pattern,
+    async (route, request) => {
+      requests++;
+      if (typeof answer === 'function') return answer(route, request);
+      return route.fulfill({
+        headers: { 'access-control-allow-origin': '*', 'content-type': 'application/json' },
+        body: await readFile(join(fixturesDir, answer.file)),
+      });
+    },
+  ]));
+  const page = await openView(counted);
+  await waitSettled(page);
+  const firstLoad = requests;
+  await page.getByTestId('window').selectOption('12h');
+  await waitSettled(page);
+  await page.getByTestId('window').selectOption('1d');
+  await waitSettled(page);
+  await waitForHeatmap(page);
+  const afterSwitching = requests;
+  assert.ok(firstLoad > 20, `first load sent ${firstLoad} requests`);
+  // The 12h view needs its own pages; going back to 1d is all cache hits.
+  await page.getByTestId('window').selectOption('12h');
+  await waitSettled(page);
+  await page.getByTestId('window').selectOption('1d');
+  await waitSettled(page);
+  assert.equal(requests, afterSwitching, 'no request after both views were loaded once');
+  assert.match(await page.getByTestId('live-label').innerText(), /5 of 5/);
+  assertClean(assert, page);
+  await page.closeAll();
+});
