@@ -1,6 +1,6 @@
 //! Grid → pixels. Pure: the canvas glue in `ui` only copies the buffer.
 
-use crate::engine::Grid;
+use crate::engine::{Candle, Grid, TimeAxis};
 use crate::time::civil_from_days;
 use colorous::Gradient;
 
@@ -13,8 +13,22 @@ pub enum Scale {
 }
 
 impl Scale {
+    pub const ALL: [Scale; 3] = [Scale::Linear, Scale::Sqrt, Scale::Log];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Scale::Linear => "linear",
+            Scale::Sqrt => "sqrt",
+            Scale::Log => "log",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Scale> {
+        Scale::ALL.into_iter().find(|s| s.id() == id)
+    }
+
     /// Maps `value / max` in `[0, 1]` to an intensity in `[0, 1]`.
-    fn apply(self, fraction: f64) -> f64 {
+    pub fn apply(self, fraction: f64) -> f64 {
         match self {
             Scale::Linear => fraction,
             Scale::Sqrt => fraction.sqrt(),
@@ -24,29 +38,109 @@ impl Scale {
     }
 }
 
+/// Colour schemes, from the maintained `colorous` colormaps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Palette {
+    /// Perceptually uniform black → purple → yellow (the default).
+    Inferno,
+    /// Purple → teal → yellow, as CoinGlass-style heatmaps look.
+    Viridis,
+}
+
+impl Palette {
+    pub const ALL: [Palette; 2] = [Palette::Inferno, Palette::Viridis];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Palette::Inferno => "inferno",
+            Palette::Viridis => "viridis",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Palette::Inferno => "Inferno (perceptual)",
+            Palette::Viridis => "Purple → yellow",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Palette> {
+        Palette::ALL.into_iter().find(|p| p.id() == id)
+    }
+
+    fn gradient(self) -> Gradient {
+        match self {
+            Palette::Inferno => colorous::INFERNO,
+            Palette::Viridis => colorous::VIRIDIS,
+        }
+    }
+
+    /// RGB at intensity `t` in `[0, 1]` (starting a little above the
+    /// darkest end so faint cells still show against the background).
+    pub fn colour(self, t: f64) -> [u8; 3] {
+        let c = self
+            .gradient()
+            .eval_continuous((0.08 + 0.92 * t).clamp(0.0, 1.0));
+        [c.r, c.g, c.b]
+    }
+}
+
+/// How a heatmap is painted.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Look {
+    pub palette: Palette,
+    pub scale: Scale,
+    /// Cells below this share of the largest cell (after scaling) are left
+    /// transparent: 0 shows everything.
+    pub threshold: f64,
+}
+
+impl Default for Look {
+    fn default() -> Self {
+        Look {
+            palette: Palette::Inferno,
+            scale: Scale::Sqrt,
+            threshold: 0.0,
+        }
+    }
+}
+
 /// Paints a grid as an RGBA image `grid.columns` wide and `grid.bins` high,
-/// the highest price on the top row. Zero cells stay transparent so the page
-/// background shows through.
-pub fn heatmap_rgba(grid: &Grid, scale: Scale) -> Vec<u8> {
+/// the highest price on the top row. Zero cells and cells under the
+/// threshold stay transparent so the page background shows through.
+pub fn heatmap_rgba(grid: &Grid, look: Look) -> Vec<u8> {
     let (bins, columns) = (grid.bins, grid.columns);
     let max = grid.values.iter().copied().fold(0.0_f64, f64::max);
     let mut pixels = vec![0_u8; bins * columns * 4];
-    if max <= 0.0 || !max.is_finite() {
+    if max <= 0.0 || !max.is_finite() || bins == 0 {
         return pixels;
     }
-    let gradient: Gradient = colorous::INFERNO;
     for (column, values) in grid.values.chunks_exact(bins).enumerate() {
         for (bin, value) in values.iter().enumerate() {
-            if *value > 0.0 {
-                // Start the gradient a little above black so faint cells show.
-                let t = 0.08 + 0.92 * scale.apply(value / max);
-                let c = gradient.eval_continuous(t.clamp(0.0, 1.0));
+            let t = look.scale.apply(value / max);
+            if *value > 0.0 && t >= look.threshold {
+                let [r, g, b] = look.palette.colour(t);
                 let i = ((bins - 1 - bin) * columns + column) * 4;
-                pixels[i..i + 4].copy_from_slice(&[c.r, c.g, c.b, 255]);
+                pixels[i..i + 4].copy_from_slice(&[r, g, b, 255]);
             }
         }
     }
     pixels
+}
+
+/// The last close in each time column (`None` where a column has no
+/// candle): the price line drawn over the heatmap.
+pub fn column_closes(candles: &[Candle], time: &TimeAxis) -> Vec<Option<f64>> {
+    let mut closes = vec![None; time.columns];
+    for c in candles {
+        if let Some(slot) = time
+            .column_of(c.open_time_ms)
+            .and_then(|i| closes.get_mut(i))
+        {
+            *slot = Some(c.close);
+        }
+    }
+    closes
 }
 
 /// `MM-DD HH:MM` in UTC for an axis label.
@@ -108,7 +202,11 @@ mod tests {
             columns: 1,
             values: vec![0.0, 5.0],
         };
-        let pixels = heatmap_rgba(&grid, Scale::Linear);
+        let look = Look {
+            scale: Scale::Linear,
+            ..Look::default()
+        };
+        let pixels = heatmap_rgba(&grid, look);
         assert_eq!(pixels[3], 255, "top row opaque");
         assert_eq!(pixels[7], 0, "bottom row transparent");
     }
@@ -116,7 +214,7 @@ mod tests {
     #[test]
     fn empty_grid_is_transparent() {
         let grid = Grid::zeros(3, 2);
-        assert!(heatmap_rgba(&grid, Scale::Sqrt).iter().all(|&b| b == 0));
+        assert!(heatmap_rgba(&grid, Look::default()).iter().all(|&b| b == 0));
     }
 
     #[test]
@@ -128,6 +226,26 @@ mod tests {
         assert_eq!(price_label(1_234_567.0), "1,234,567");
         assert_eq!(price_label(12.345), "12.35");
         assert_eq!(usd_label(1_234_567.0), "$1.23M");
+    }
+
+    #[test]
+    fn threshold_hides_faint_cells_and_palettes_differ() {
+        let grid = Grid {
+            bins: 2,
+            columns: 1,
+            values: vec![1.0, 100.0],
+        };
+        let look = Look {
+            scale: Scale::Linear,
+            threshold: 0.5,
+            ..Look::default()
+        };
+        let pixels = heatmap_rgba(&grid, look);
+        assert_eq!(pixels[3], 255, "the large cell shows");
+        assert_eq!(pixels[7], 0, "the faint cell is hidden");
+        assert_ne!(Palette::Inferno.colour(0.5), Palette::Viridis.colour(0.5));
+        assert_eq!(Scale::from_id("log"), Some(Scale::Log));
+        assert_eq!(Palette::from_id("nope"), None);
     }
 
     #[test]

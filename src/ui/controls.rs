@@ -1,5 +1,6 @@
 //! The control bar: coin and window (more settings come with the views).
 
+use crate::render::{Look, Palette, Scale};
 use leptos::prelude::*;
 
 /// The windows a view can show.
@@ -60,6 +61,7 @@ pub fn ControlBar(
     coin: RwSignal<String>,
     window: RwSignal<WindowChoice>,
     demo: RwSignal<bool>,
+    look: RwSignal<Look>,
 ) -> impl IntoView {
     view! {
         <nav class="controls" aria-label="View settings">
@@ -105,6 +107,66 @@ pub fn ControlBar(
                     on:change=move |ev| demo.set(event_target_checked(&ev))
                 />
                 " Simulated market"
+            </label>
+            <label title="Colour scheme of the heatmap">
+                "Palette "
+                <select
+                    data-testid="palette"
+                    on:change=move |ev| {
+                        if let Some(p) = Palette::from_id(&event_target_value(&ev)) {
+                            look.update(|l| l.palette = p);
+                        }
+                    }
+                >
+                    {Palette::ALL
+                        .into_iter()
+                        .map(|p| {
+                            view! {
+                                <option value=p.id() selected=move || look.get().palette == p>
+                                    {p.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label title="How USD maps to colour: sqrt and log bring out smaller levels">
+                "Scale "
+                <select
+                    data-testid="scale"
+                    on:change=move |ev| {
+                        if let Some(scale) = Scale::from_id(&event_target_value(&ev)) {
+                            look.update(|l| l.scale = scale);
+                        }
+                    }
+                >
+                    {Scale::ALL
+                        .into_iter()
+                        .map(|scale| {
+                            view! {
+                                <option value=scale.id() selected=move || look.get().scale == scale>
+                                    {scale.id()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label title="Hide cells fainter than this share of the strongest">
+                "Hide faint "
+                <input
+                    type="range"
+                    data-testid="threshold"
+                    min="0"
+                    max="0.9"
+                    step="0.05"
+                    prop:value=move || look.get().threshold.to_string()
+                    on:input=move |ev| {
+                        if let Ok(t) = event_target_value(&ev).parse::<f64>() {
+                            look.update(|l| l.threshold = t.clamp(0.0, 0.9));
+                        }
+                    }
+                />
             </label>
         </nav>
     }

@@ -13,6 +13,7 @@ mod test_hooks;
 use crate::engine::{default_grid, estimate_in, Estimate, Params, Source, Workspace};
 use crate::exchanges::{auto_resolution, Exchange};
 use crate::net::{load_exchange, Progress};
+use crate::render::{column_closes, Look};
 use crate::sim::{checksum, demo_market};
 use crate::url_state::ViewState;
 use clusters::ClustersTable;
@@ -41,9 +42,25 @@ pub fn start() {
 #[derive(Clone, PartialEq)]
 pub struct ViewData {
     pub estimate: Estimate,
+    /// Last close per time column of the first source: the price line.
+    pub closes: Vec<Option<f64>>,
     /// The simulated market's checksum (demo only), checked by a browser
     /// test against the native build's.
     pub sim_checksum: Option<u64>,
+}
+
+impl ViewData {
+    fn new(estimate: Estimate, sources: &[Source], sim_checksum: Option<u64>) -> Self {
+        let closes = sources
+            .first()
+            .map(|s| column_closes(&s.candles, &estimate.grid.time))
+            .unwrap_or_default();
+        ViewData {
+            estimate,
+            closes,
+            sim_checksum,
+        }
+    }
 }
 
 fn query() -> String {
@@ -68,10 +85,12 @@ fn demo_view(workspace: StoredValue<Workspace>, window_ms: i64, now_ms: i64) -> 
     let market = demo_market(DEMO_SEED, now_ms, window_ms);
     let sources = [market.source];
     let end = sources[0].candles.last()?.open_time_ms + sources[0].interval_ms;
-    Some(ViewData {
-        estimate: estimate_window(workspace, &sources, end, window_ms)?,
-        sim_checksum: Some(checksum(&sources[0])),
-    })
+    let estimate = estimate_window(workspace, &sources, end, window_ms)?;
+    Some(ViewData::new(
+        estimate,
+        &sources,
+        Some(checksum(&sources[0])),
+    ))
 }
 
 fn tier_labels() -> Vec<String> {
@@ -93,6 +112,7 @@ fn App() -> impl IntoView {
     let live_end = RwSignal::new(0_i64);
     let generation = StoredValue::new(0_u64);
     let workspace = StoredValue::new(Workspace::default());
+    let look = RwSignal::new(Look::default());
 
     // A new coin or window starts a fresh load; answers of older loads are dropped.
     Effect::new(move |_| {
@@ -163,10 +183,7 @@ fn App() -> impl IntoView {
         let sources: Vec<Source> =
             live_sources.with(|all| all.iter().map(|(_, s)| s.clone()).collect());
         let estimate = estimate_window(workspace, &sources, live_end.get(), window.get().ms())?;
-        Some(ViewData {
-            estimate,
-            sim_checksum: None,
-        })
+        Some(ViewData::new(estimate, &sources, None))
     });
     let all_failed = Memo::new(move |_| {
         statuses.with(|all| {
@@ -182,7 +199,7 @@ fn App() -> impl IntoView {
             <h1 class="brand">"liqmap"</h1>
             <span class="tagline">"Where leveraged positions get liquidated"</span>
         </header>
-        <ControlBar coin=coin window=window demo=demo />
+        <ControlBar coin=coin window=window demo=demo look=look />
         <StatusBar statuses=statuses />
         <main>
             <section class="panel heatmap-panel" aria-label="Liquidation heatmap">
@@ -223,7 +240,7 @@ fn App() -> impl IntoView {
                         <button on:click=move |_| demo.set(true)>"Show the simulated market"</button>
                     </p>
                 </Show>
-                <Heatmap view=view_data />
+                <Heatmap view=view_data look=look />
                 <ExportBar view=view_data />
             </section>
             <div class="lower">

@@ -149,3 +149,33 @@ test('exports: heatmap CSV equals the engine run apart, map CSV and PNG download
   assertClean(assert, page);
   await page.closeAll();
 });
+
+test('hover shows the cell; palette, scale and threshold repaint', async () => {
+  const page = await openPage(browser, server.url);
+  await page.goto(server.url + '?demo=1');
+  await waitForHeatmap(page);
+  const canvas = page.getByTestId('heatmap');
+  const box = await canvas.boundingBox();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.45);
+  const tooltip = page.getByTestId('heatmap-tooltip');
+  await tooltip.waitFor();
+  const text = await tooltip.innerText();
+  assert.match(text, /UTC[\s\S]*\d[\s\S]*Longs: \$[\d.]+[KMB]?[\s\S]*Shorts: \$/, text);
+  await screenshot(page, 'heatmap-tooltip');
+
+  const before = await paintedShare(page);
+  await page.getByTestId('threshold').fill('0.5');
+  await page.waitForFunction((b) => {
+    const c = document.querySelector('[data-testid="heatmap"]');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 0x0b) + Math.abs(d[i + 1] - 0x0e) + Math.abs(d[i + 2] - 0x14) > 30) n++;
+    return n / (d.length / 4) < b * 0.9;
+  }, before);
+  await page.getByTestId('palette').selectOption('viridis');
+  await page.getByTestId('scale').selectOption('log');
+  await page.mouse.move(0, 0);
+  await screenshot(page, 'heatmap-viridis-log-threshold');
+  assertClean(assert, page);
+  await page.closeAll();
+});
