@@ -1,4 +1,7 @@
-//! Grid → pixels. Pure: the canvas glue in `ui` only copies the buffer.
+//! Grid → pixels, labels, and the visible range (zoom). Pure: the canvas
+//! glue in `ui` only copies the buffer.
+
+pub mod zoom;
 
 use crate::engine::{Candle, Grid, TimeAxis};
 use crate::time::civil_from_days;
@@ -105,6 +108,10 @@ impl Default for Look {
     }
 }
 
+/// Colours of a palette sampled at 256 intensities: painting looks up a
+/// table instead of evaluating the colormap's spline per cell.
+const SHADES: usize = 256;
+
 /// Paints a grid as an RGBA image `grid.columns` wide and `grid.bins` high,
 /// the highest price on the top row. Zero cells and cells under the
 /// threshold stay transparent so the page background shows through.
@@ -115,11 +122,15 @@ pub fn heatmap_rgba(grid: &Grid, look: Look) -> Vec<u8> {
     if max <= 0.0 || !max.is_finite() || bins == 0 {
         return pixels;
     }
+    let shades: Vec<[u8; 3]> = (0..SHADES)
+        .map(|i| look.palette.colour(i as f64 / (SHADES - 1) as f64))
+        .collect();
     for (column, values) in grid.values.chunks_exact(bins).enumerate() {
         for (bin, value) in values.iter().enumerate() {
             let t = look.scale.apply(value / max);
             if *value > 0.0 && t >= look.threshold {
-                let [r, g, b] = look.palette.colour(t);
+                let shade = (t * (SHADES - 1) as f64).round() as usize;
+                let [r, g, b] = shades[shade.min(SHADES - 1)];
                 let i = ((bins - 1 - bin) * columns + column) * 4;
                 pixels[i..i + 4].copy_from_slice(&[r, g, b, 255]);
             }

@@ -8,14 +8,20 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 #[component]
-pub fn ExportBar(view: Memo<Option<ViewData>>) -> impl IntoView {
-    let csv = move |make: fn(&ViewData) -> String, name: &'static str| {
-        move |_| {
-            if let Some(data) = view.get_untracked() {
-                download_text(&make(&data), name, "text/csv");
+pub fn ExportBar(
+    /// What the heatmap shows (maybe zoomed): the PNG and the heatmap CSV.
+    shown: Memo<Option<ViewData>>,
+    /// The whole window: the map CSV (the map is at the last candle).
+    whole: Memo<Option<ViewData>>,
+) -> impl IntoView {
+    let csv =
+        move |view: Memo<Option<ViewData>>, make: fn(&ViewData) -> String, name: &'static str| {
+            move |_| {
+                if let Some(data) = view.get_untracked() {
+                    download_text(&make(&data), name, "text/csv");
+                }
             }
-        }
-    };
+        };
     view! {
         <div class="exports" role="group" aria-label="Export">
             <button data-testid="export-png" title="The heatmap as a PNG image" on:click=move |_| {
@@ -26,14 +32,14 @@ pub fn ExportBar(view: Memo<Option<ViewData>>) -> impl IntoView {
             <button
                 data-testid="export-heatmap-csv"
                 title="time, price band, long and short USD per non-empty cell"
-                on:click=csv(|d| heatmap_csv(&d.estimate), "liqmap-heatmap.csv")
+                on:click=csv(shown, |d| heatmap_csv(&d.estimate), "liqmap-heatmap.csv")
             >
                 "Heatmap CSV"
             </button>
             <button
                 data-testid="export-map-csv"
                 title="price band, exchange, leverage, side and USD"
-                on:click=csv(|d| map_csv(&d.estimate, &Params::default()), "liqmap-map.csv")
+                on:click=csv(whole, |d| map_csv(&d.estimate, &Params::default()), "liqmap-map.csv")
             >
                 "Map CSV"
             </button>

@@ -2,6 +2,7 @@
 
 use super::canvas::{blit_rgba, prepare};
 use super::ViewData;
+use crate::render::zoom::Zoom;
 use crate::render::{heatmap_rgba, price_label, usd_label, utc_label, Look};
 use leptos::html::Canvas;
 use leptos::prelude::*;
@@ -12,7 +13,11 @@ const AXIS_RIGHT: f64 = 76.0;
 const AXIS_BOTTOM: f64 = 22.0;
 
 #[component]
-pub fn Heatmap(view: Memo<Option<ViewData>>, look: RwSignal<Look>) -> impl IntoView {
+pub fn Heatmap(
+    view: Memo<Option<ViewData>>,
+    look: RwSignal<Look>,
+    zoom: RwSignal<Zoom>,
+) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     let resized = RwSignal::new(0_u32);
     let resize_listener = window_event_listener(leptos::ev::resize, move |_| {
@@ -27,6 +32,16 @@ pub fn Heatmap(view: Memo<Option<ViewData>>, look: RwSignal<Look>) -> impl IntoV
         };
         if draw(&element, &data, look.get()).is_some() {
             element.set_attribute("data-painted", "true").ok();
+            // What is shown, for tests and scripts: time and price range.
+            let grid = &data.estimate.grid;
+            let shown = format!(
+                "{} {} {} {}",
+                grid.time.start_ms,
+                grid.time.end_ms(),
+                grid.prices.low,
+                grid.prices.high
+            );
+            element.set_attribute("data-shown", &shown).ok();
             if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
                 performance.mark("liqmap:heatmap-painted").ok();
             }
@@ -35,18 +50,97 @@ pub fn Heatmap(view: Memo<Option<ViewData>>, look: RwSignal<Look>) -> impl IntoV
 
     // Hover: the cell under the pointer, described in words.
     let hover = RwSignal::new(None::<Hover>);
-    let on_move = move |x: f64, y: f64| {
-        let (Some(element), Some(data)) = (canvas.get_untracked(), view.get_untracked()) else {
+    // Where a drag last was, in client pixels.
+    let dragging = StoredValue::new(None::<(f64, f64)>);
+    // The pointer in plot coordinates, and the shown data, read in place
+    // (the estimate is megabytes: never cloned per pointer event).
+    let with_plot = move |client_x: f64, client_y: f64, f: &mut dyn FnMut(PlotPoint, &ViewData)| {
+        let Some(element) = canvas.get_untracked() else {
             return;
         };
         let rect = element.get_bounding_client_rect();
-        hover.set(describe(
-            &data,
-            x - rect.left(),
-            y - rect.top(),
-            rect.width(),
-            rect.height(),
-        ));
+        let point = PlotPoint {
+            x: client_x - rect.left(),
+            y: client_y - rect.top(),
+            w: rect.width() - AXIS_RIGHT,
+            h: rect.height() - AXIS_BOTTOM,
+        };
+        view.with_untracked(|data| {
+            if let Some(data) = data {
+                f(point, data);
+            }
+        });
+    };
+    let on_move = move |client_x: f64, client_y: f64| {
+        with_plot(client_x, client_y, &mut |p, data| {
+            if let Some((last_x, last_y)) = dragging.get_value() {
+                let grid = &data.estimate.grid;
+                let (dt, dp) = ((last_x - client_x) / p.w, (client_y - last_y) / p.h);
+                let next = zoom
+                    .get_untracked()
+                    .pan(&grid.time, &grid.prices, dt, dp, data.window);
+                dragging.set_value(Some((client_x, client_y)));
+                hover.set(None);
+                // Set after reading: the zoom change recomputes `view`.
+                zoom.set(next);
+            } else {
+                hover.set(describe(data, p.x, p.y, p.w, p.h));
+            }
+        });
+    };
+    let on_wheel = move |ev: leptos::ev::WheelEvent| {
+        ev.prevent_default();
+        let factor = (ev.delta_y() * 0.0015).exp().clamp(0.5, 2.0);
+        let mut next = None;
+        with_plot(
+            f64::from(ev.client_x()),
+            f64::from(ev.client_y()),
+            &mut |p, data| {
+                let grid = &data.estimate.grid;
+                let now = zoom.get_untracked();
+                next = Some(if ev.shift_key() || p.x > p.w {
+                    // Over the price axis (or with Shift): zoom prices.
+                    let price =
+                        grid.prices.high - (grid.prices.high - grid.prices.low) * (p.y / p.h);
+                    now.zoom_prices(&grid.prices, factor, price)
+                } else {
+                    let time = &grid.time;
+                    let share = p.x / p.w;
+                    let at =
+                        time.start_ms + ((time.end_ms() - time.start_ms) as f64 * share) as i64;
+                    now.zoom_time(time, factor, at, data.window, data.candle_ms)
+                });
+            },
+        );
+        if let Some(next) = next {
+            zoom.set(next);
+        }
+    };
+    // Keyboard: + and − zoom time, arrows pan, 0 resets.
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let key = ev.key();
+        let next = view.with_untracked(|data| {
+            let data = data.as_ref()?;
+            let grid = &data.estimate.grid;
+            let (window, candle) = (data.window, data.candle_ms);
+            let middle = (grid.time.start_ms + grid.time.end_ms()) / 2;
+            let now = zoom.get_untracked();
+            let pan = |dt: f64, dp: f64| now.pan(&grid.time, &grid.prices, dt, dp, window);
+            Some(match key.as_str() {
+                "+" | "=" => now.zoom_time(&grid.time, 0.8, middle, window, candle),
+                "-" | "_" => now.zoom_time(&grid.time, 1.25, middle, window, candle),
+                "ArrowLeft" => pan(-0.1, 0.0),
+                "ArrowRight" => pan(0.1, 0.0),
+                "ArrowUp" => pan(0.0, 0.1),
+                "ArrowDown" => pan(0.0, -0.1),
+                "0" => Zoom::default(),
+                _ => return None,
+            })
+        });
+        if let Some(next) = next {
+            ev.prevent_default();
+            zoom.set(next);
+        }
     };
 
     view! {
@@ -56,13 +150,20 @@ pub fn Heatmap(view: Memo<Option<ViewData>>, look: RwSignal<Look>) -> impl IntoV
                 class="heatmap"
                 data-testid="heatmap"
                 role="img"
-                aria-label="Heatmap of estimated liquidation USD by price and time"
-                on:mousemove=move |ev| on_move(f64::from(ev.client_x()), f64::from(ev.client_y()))
-                on:touchstart=move |ev| {
-                    if let Some(t) = ev.touches().get(0) {
-                        on_move(f64::from(t.client_x()), f64::from(t.client_y()));
+                tabindex="0"
+                aria-label="Heatmap of estimated liquidation USD by price and time. Wheel or + and − zoom, drag or arrow keys pan, double-click or 0 resets."
+                on:pointermove=move |ev| on_move(f64::from(ev.client_x()), f64::from(ev.client_y()))
+                on:pointerdown=move |ev| {
+                    dragging.set_value(Some((f64::from(ev.client_x()), f64::from(ev.client_y()))));
+                    if let Some(c) = canvas.get_untracked() {
+                        c.set_pointer_capture(ev.pointer_id()).ok();
                     }
                 }
+                on:pointerup=move |_| dragging.set_value(None)
+                on:pointercancel=move |_| dragging.set_value(None)
+                on:wheel=on_wheel
+                on:dblclick=move |_| zoom.set(Zoom::default())
+                on:keydown=on_key
             ></canvas>
             {move || {
                 hover
@@ -86,6 +187,15 @@ pub fn Heatmap(view: Memo<Option<ViewData>>, look: RwSignal<Look>) -> impl IntoV
     }
 }
 
+/// A pointer position over the plot, and the plot's size.
+#[derive(Clone, Copy)]
+struct PlotPoint {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+}
+
 /// What the tooltip shows, and where.
 #[derive(Clone, Debug, PartialEq)]
 struct Hover {
@@ -94,10 +204,9 @@ struct Hover {
     lines: Vec<String>,
 }
 
-/// The cell at `(x, y)` CSS pixels inside a canvas `width × height`.
-fn describe(data: &ViewData, x: f64, y: f64, width: f64, height: f64) -> Option<Hover> {
+/// The cell at `(x, y)` CSS pixels inside a plot `plot_w × plot_h`.
+fn describe(data: &ViewData, x: f64, y: f64, plot_w: f64, plot_h: f64) -> Option<Hover> {
     let estimate = &data.estimate;
-    let (plot_w, plot_h) = (width - AXIS_RIGHT, height - AXIS_BOTTOM);
     if !(0.0..plot_w).contains(&x) || !(0.0..plot_h).contains(&y) {
         return None;
     }
@@ -145,7 +254,7 @@ fn draw(canvas: &web_sys::HtmlCanvasElement, data: &ViewData, look: Look) -> Opt
 
     let prices = estimate.grid.prices;
     let y_of = |price: f64| plot_h * (1.0 - (price - prices.low) / (prices.high - prices.low));
-    draw_price_line(&context, &data.closes, plot_w, &y_of);
+    draw_price_line(&context, &data.closes, (plot_w, plot_h), &y_of);
     let strongest = total.values.iter().copied().fold(0.0, f64::max);
     draw_colour_bar(&context, look, strongest);
     if let Some(price) = estimate.current_price {
@@ -159,10 +268,15 @@ fn draw(canvas: &web_sys::HtmlCanvasElement, data: &ViewData, look: Look) -> Opt
 fn draw_price_line(
     context: &CanvasRenderingContext2d,
     closes: &[Option<f64>],
-    plot_w: f64,
+    (plot_w, plot_h): (f64, f64),
     y_of: &impl Fn(f64) -> f64,
 ) {
     let column_w = plot_w / closes.len().max(1) as f64;
+    // Zoomed in on prices, the line may leave the plot: clip it there.
+    context.save();
+    context.begin_path();
+    context.rect(0.0, 0.0, plot_w, plot_h);
+    context.clip();
     context.set_stroke_style_str("rgba(255, 255, 255, 0.85)");
     context.set_line_width(1.25);
     context.begin_path();
@@ -181,6 +295,7 @@ fn draw_price_line(
         }
     }
     context.stroke();
+    context.restore();
 }
 
 /// A small legend: what the colours mean in USD per cell.

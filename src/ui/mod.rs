@@ -10,9 +10,10 @@ mod panic;
 mod status;
 mod test_hooks;
 
-use crate::engine::{default_grid, estimate_in, Estimate, Params, Source, Workspace};
+use crate::engine::{default_grid, estimate_in, Estimate, Params, PriceBins, Source, Workspace};
 use crate::exchanges::{auto_resolution, Exchange};
 use crate::net::{load_exchange, Progress};
+use crate::render::zoom::Zoom;
 use crate::render::{column_closes, Look};
 use crate::sim::{checksum, demo_market};
 use crate::url_state::ViewState;
@@ -44,22 +45,49 @@ pub struct ViewData {
     pub estimate: Estimate,
     /// Last close per time column of the first source: the price line.
     pub closes: Vec<Option<f64>>,
+    /// The whole window `[start, end)` (the grid may show a zoomed part)
+    /// and the candle length, for zooming and panning.
+    pub window: (i64, i64),
+    pub candle_ms: i64,
     /// The simulated market's checksum (demo only), checked by a browser
     /// test against the native build's.
     pub sim_checksum: Option<u64>,
 }
 
 impl ViewData {
-    fn new(estimate: Estimate, sources: &[Source], sim_checksum: Option<u64>) -> Self {
+    /// The estimate of `sources` over the window `[end − window, end)`, or
+    /// the part of it `zoom` shows, re-binned for that part.
+    fn compute(
+        workspace: StoredValue<Workspace>,
+        sources: &[Source],
+        (end_ms, window_ms): (i64, i64),
+        zoom: Zoom,
+        sim_checksum: Option<u64>,
+    ) -> Option<Self> {
+        let window = (end_ms - window_ms, end_ms);
+        let (start, end) = zoom.time.unwrap_or(window);
+        let mut grid = default_grid(sources, start, end, MAX_COLUMNS, PRICE_BINS)?;
+        if let Some((low, high)) = zoom.prices {
+            grid.prices = PriceBins {
+                low,
+                high,
+                count: PRICE_BINS,
+                log: false,
+            };
+        }
+        let params = Params::default();
+        let estimate = workspace.try_update_value(|ws| estimate_in(ws, sources, &params, &grid))?;
         let closes = sources
             .first()
             .map(|s| column_closes(&s.candles, &estimate.grid.time))
             .unwrap_or_default();
-        ViewData {
+        Some(ViewData {
             estimate,
             closes,
+            window,
+            candle_ms: sources.first().map_or(1, |s| s.interval_ms),
             sim_checksum,
-        }
+        })
     }
 }
 
@@ -69,28 +97,32 @@ fn query() -> String {
         .unwrap_or_default()
 }
 
-fn estimate_window(
-    workspace: StoredValue<Workspace>,
-    sources: &[Source],
-    end_ms: i64,
-    window_ms: i64,
-) -> Option<Estimate> {
-    let grid = default_grid(sources, end_ms - window_ms, end_ms, MAX_COLUMNS, PRICE_BINS)?;
-    let params = Params::default();
-    workspace.try_update_value(|ws| estimate_in(ws, sources, &params, &grid))
+/// What a view is computed from: the sources and the window.
+#[derive(Clone, PartialEq)]
+pub struct Inputs {
+    pub sources: Vec<Source>,
+    pub end_ms: i64,
+    pub window_ms: i64,
+    pub sim_checksum: Option<u64>,
 }
 
-/// The simulated market's view for a window ending now.
-fn demo_view(workspace: StoredValue<Workspace>, window_ms: i64, now_ms: i64) -> Option<ViewData> {
-    let market = demo_market(DEMO_SEED, now_ms, window_ms);
-    let sources = [market.source];
-    let end = sources[0].candles.last()?.open_time_ms + sources[0].interval_ms;
-    let estimate = estimate_window(workspace, &sources, end, window_ms)?;
-    Some(ViewData::new(
-        estimate,
-        &sources,
-        Some(checksum(&sources[0])),
-    ))
+impl Inputs {
+    /// The simulated market for a window ending now.
+    fn demo(window_ms: i64, now_ms: i64) -> Option<Inputs> {
+        let market = demo_market(DEMO_SEED, now_ms, window_ms);
+        let last = market.source.candles.last()?;
+        Some(Inputs {
+            end_ms: last.open_time_ms + market.source.interval_ms,
+            window_ms,
+            sim_checksum: Some(checksum(&market.source)),
+            sources: vec![market.source],
+        })
+    }
+
+    fn view(&self, workspace: StoredValue<Workspace>, zoom: Zoom) -> Option<ViewData> {
+        let span = (self.end_ms, self.window_ms);
+        ViewData::compute(workspace, &self.sources, span, zoom, self.sim_checksum)
+    }
 }
 
 fn tier_labels() -> Vec<String> {
@@ -99,6 +131,12 @@ fn tier_labels() -> Vec<String> {
         .iter()
         .map(|t| format!("{}x", t.leverage))
         .collect()
+}
+
+/// Sources and estimates are megabytes: a recompute always means new data,
+/// so their memos skip comparing old and new values.
+fn always_changed<T>(_: Option<&T>, _: Option<&T>) -> bool {
+    true
 }
 
 #[component]
@@ -113,12 +151,14 @@ fn App() -> impl IntoView {
     let generation = StoredValue::new(0_u64);
     let workspace = StoredValue::new(Workspace::default());
     let look = RwSignal::new(Look::default());
+    let zoom = RwSignal::new(Zoom::default());
 
     // A new coin or window starts a fresh load; answers of older loads are dropped.
     Effect::new(move |_| {
         let (coin, window_ms, demo) = (coin.get(), window.get().ms(), demo.get());
         generation.update_value(|g| *g += 1);
         let this_load = generation.get_value();
+        zoom.set(Zoom::default());
         live_sources.set(Vec::new());
         if demo {
             statuses.set(Vec::new());
@@ -176,15 +216,35 @@ fn App() -> impl IntoView {
     });
 
     let now_ms = js_sys::Date::now() as i64;
-    let view_data = Memo::new(move |_| {
-        if demo.get() {
-            return demo_view(workspace, window.get().ms(), now_ms);
-        }
-        let sources: Vec<Source> =
-            live_sources.with(|all| all.iter().map(|(_, s)| s.clone()).collect());
-        let estimate = estimate_window(workspace, &sources, live_end.get(), window.get().ms())?;
-        Some(ViewData::new(estimate, &sources, None))
-    });
+    let inputs = Memo::new_with_compare(
+        move |_| {
+            if demo.get() {
+                return Inputs::demo(window.get().ms(), now_ms);
+            }
+            let sources: Vec<Source> =
+                live_sources.with(|all| all.iter().map(|(_, s)| s.clone()).collect());
+            Some(Inputs {
+                sources,
+                end_ms: live_end.get(),
+                window_ms: window.get().ms(),
+                sim_checksum: None,
+            })
+        },
+        always_changed,
+    );
+    // The whole window: the map and clusters (defined at the last candle).
+    let view_data = Memo::new_with_compare(
+        move |_| inputs.with(|i| i.as_ref().and_then(|i| i.view(workspace, Zoom::default()))),
+        always_changed,
+    );
+    // What the heatmap shows: the whole window, or the zoomed part re-binned.
+    let heat_data = Memo::new_with_compare(
+        move |_| match zoom.get() {
+            z if z == Zoom::default() => view_data.get(),
+            z => inputs.with(|i| i.as_ref().and_then(|i| i.view(workspace, z))),
+        },
+        always_changed,
+    );
     let all_failed = Memo::new(move |_| {
         statuses.with(|all| {
             !all.is_empty()
@@ -240,8 +300,8 @@ fn App() -> impl IntoView {
                         <button on:click=move |_| demo.set(true)>"Show the simulated market"</button>
                     </p>
                 </Show>
-                <Heatmap view=view_data look=look />
-                <ExportBar view=view_data />
+                <Heatmap view=heat_data look=look zoom=zoom />
+                <ExportBar shown=heat_data whole=view_data />
             </section>
             <div class="lower">
                 <section class="panel map-panel" aria-label="Liquidation map">

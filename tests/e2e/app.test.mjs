@@ -179,3 +179,50 @@ test('hover shows the cell; palette, scale and threshold repaint', async () => {
   assertClean(assert, page);
   await page.closeAll();
 });
+
+test('zoom and pan: wheel on time and on prices, drag, keys, double-click resets', async () => {
+  const page = await openPage(browser, server.url);
+  await page.goto(server.url + '?demo=1');
+  await waitForHeatmap(page);
+  const canvas = page.getByTestId('heatmap');
+  const shown = async () => (await canvas.getAttribute('data-shown')).split(' ').map(Number);
+  const changed = (old) => page.waitForFunction(
+    (o) => document.querySelector('[data-testid="heatmap"]').dataset.shown !== o, old.join(' '));
+  const box = await canvas.boundingBox();
+  const full = await shown();
+
+  // Wheel over the plot zooms time around the pointer.
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+  await page.mouse.wheel(0, -400);
+  await changed(full);
+  const zoomed = await shown();
+  assert.ok(zoomed[1] - zoomed[0] < (full[1] - full[0]) * 0.8, 'narrower time span');
+  assert.ok(zoomed[0] >= full[0] && zoomed[1] <= full[1], 'inside the window');
+
+  // Wheel over the price axis zooms prices, re-binned (not stretched).
+  await page.mouse.move(box.x + box.width - 30, box.y + box.height * 0.5);
+  await page.mouse.wheel(0, -400);
+  await changed(zoomed);
+  const priced = await shown();
+  assert.ok(priced[3] - priced[2] < (zoomed[3] - zoomed[2]) * 0.8, 'narrower price band');
+
+  // Drag pans.
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.6, { steps: 5 });
+  await page.mouse.up();
+  await changed(priced);
+  await screenshot(page, 'heatmap-zoomed');
+
+  // Keyboard: 0 resets, + zooms in.
+  await canvas.focus();
+  await page.keyboard.press('0');
+  await page.waitForFunction((f) => document.querySelector('[data-testid="heatmap"]').dataset.shown === f, full.join(' '));
+  await page.keyboard.press('+');
+  await changed(full);
+  // Double-click resets.
+  await canvas.dblclick();
+  await page.waitForFunction((f) => document.querySelector('[data-testid="heatmap"]').dataset.shown === f, full.join(' '));
+  assertClean(assert, page);
+  await page.closeAll();
+});

@@ -30,6 +30,41 @@ try {
   console.log(`BENCH first_heatmap ms=${(await firstPaint('?sym=BTC&window=1d', FIXTURES)).toFixed(0)}`);
   console.log(`BENCH first_heatmap_demo ms=${(await firstPaint('?demo=1', {})).toFixed(0)}`);
 
+  // Frames at 1920×1080 on the simulated market, for hovering and for
+  // dragging (pan re-bins the grid): the work one pointer event causes,
+  // from dispatch until a message-channel task runs (after the handlers and
+  // the microtasks in which Leptos runs its effects and the canvas is
+  // drawn), p95 of 40. Waiting for vsync is not counted.
+  {
+    const page = await openPage(browser, server.url, { viewport: { width: 1920, height: 1080 } });
+    await page.goto(server.url + '?demo=1');
+    await page.waitForSelector('[data-testid="heatmap"][data-painted="true"]');
+    const frames = (drag) => page.evaluate(async (drag) => {
+      const c = document.querySelector('[data-testid="heatmap"]');
+      const r = c.getBoundingClientRect();
+      const at = (i) => ({ clientX: r.left + 300 + i * 8, clientY: r.top + 200 + (i % 7), bubbles: true, pointerId: 1 });
+      const channel = new MessageChannel();
+      const settled = () => new Promise((done) => {
+        channel.port1.onmessage = () => done();
+        channel.port2.postMessage(0);
+      });
+      if (drag) c.dispatchEvent(new PointerEvent('pointerdown', at(0)));
+      const times = [];
+      for (let i = 1; i <= 40; i++) {
+        const start = performance.now();
+        c.dispatchEvent(new PointerEvent('pointermove', at(i)));
+        await settled();
+        times.push(performance.now() - start);
+      }
+      if (drag) c.dispatchEvent(new PointerEvent('pointerup', at(40)));
+      times.sort((a, b) => a - b);
+      return times[Math.floor(times.length * 0.95) - 1];
+    }, drag);
+    console.log(`BENCH frame_hover ms=${(await frames(false)).toFixed(1)}`);
+    console.log(`BENCH frame_pan ms=${(await frames(true)).toFixed(1)}`);
+    await page.closeAll();
+  }
+
   // engine_L in wasm: median of 7 runs after one warm-up, and the wasm
   // linear memory afterwards (it only grows, so this is the peak), in a
   // page that computed nothing before (a coin no exchange lists).
