@@ -6,6 +6,7 @@ mod controls;
 mod export;
 mod heatmap;
 mod liqmap;
+mod model;
 mod panic;
 mod status;
 mod test_hooks;
@@ -24,6 +25,7 @@ use heatmap::Heatmap;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use liqmap::LiquidationMap;
+use model::ModelPanel;
 use status::{ExchangeStatus, StatusBar};
 use std::rc::Rc;
 
@@ -245,6 +247,14 @@ fn App() -> impl IntoView {
         },
         always_changed,
     );
+    let loaded_sources = Signal::derive(move || {
+        inputs.with(|i| {
+            i.iter()
+                .flat_map(|i| &i.sources)
+                .map(|s| (s.exchange.clone(), s.maintenance_margin_rate))
+                .collect::<Vec<_>>()
+        })
+    });
     let all_failed = Memo::new(move |_| {
         statuses.with(|all| {
             !all.is_empty()
@@ -320,15 +330,6 @@ fn App() -> impl IntoView {
             <a href="#model" data-testid="model-link">"How is this computed?"</a>
             <span>" · The model is open: every parameter adjustable."</span>
         </footer>
-        <section id="model" class="panel model-page">
-            <h2>"How is this computed?"</h2>
-            <p>
-                "Positions are inferred from rises of open interest, split over leverage tiers "
-                "(5x 10 %, 10x 25 %, 25x 30 %, 50x 20 %, 100x 15 %) and sides by the taker-buy "
-                "share. Each cohort is liquidated when the mark price crosses its liquidation "
-                "price, and closed in proportion when open interest falls. Full model and "
-                "formulas: liquidation-model.md."
-            </p>
-        </section>
+        <ModelPanel view=view_data sources=loaded_sources />
     }
 }

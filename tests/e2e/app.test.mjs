@@ -226,3 +226,19 @@ test('zoom and pan: wheel on time and on prices, drag, keys, double-click resets
   assertClean(assert, page);
   await page.closeAll();
 });
+
+test('"How is this computed?" states the formulas and the parameters in force', async () => {
+  const page = await openPage(browser, server.url);
+  await page.goto(server.url + '?demo=1#model');
+  await waitForHeatmap(page);
+  const model = page.getByTestId('model');
+  const text = await model.innerText();
+  assert.match(text, /p·\(1 − 1\/ℓ\)\/\(1 − m\)/);
+  assert.match(text, /5x 10 %, 10x 25 %, 25x 30 %, 50x 20 %, 100x 15 %/);
+  assert.match(text, /Simulated: maintenance margin rate 0\.40 %/);
+  assert.match(text, /400 price bins/);
+  await model.scrollIntoViewIfNeeded();
+  await screenshot(page, 'model-panel');
+  assertClean(assert, page);
+  await page.closeAll();
+});
