@@ -1,5 +1,6 @@
 //! Canvas glue: sizing for the device pixel ratio and blitting RGBA buffers.
 
+use leptos::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
@@ -40,4 +41,15 @@ pub fn blit_rgba(
     context
         .draw_image_with_html_canvas_element_and_dw_and_dh(&offscreen, x, y, w, h)
         .ok()
+}
+
+/// A signal that changes whenever the window is resized: a drawing effect
+/// tracks it to redraw at the new size. The listener goes with the owner.
+pub fn window_resizes() -> RwSignal<u32> {
+    let resized = RwSignal::new(0_u32);
+    let listener = window_event_listener(leptos::ev::resize, move |_| {
+        resized.update(|n| *n += 1);
+    });
+    on_cleanup(move || listener.remove());
+    resized
 }

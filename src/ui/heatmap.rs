@@ -1,6 +1,6 @@
 //! The heatmap panel: estimate → pixels → canvas, with price and time axes.
 
-use super::canvas::{blit_rgba, prepare};
+use super::canvas::{blit_rgba, prepare, window_resizes};
 use super::ViewData;
 use crate::render::zoom::Zoom;
 use crate::render::{heatmap_rgba, price_label, usd_label, utc_label, Look};
@@ -19,18 +19,22 @@ pub fn Heatmap(
     zoom: RwSignal<Zoom>,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
-    let resized = RwSignal::new(0_u32);
-    let resize_listener = window_event_listener(leptos::ev::resize, move |_| {
-        resized.update(|n| *n += 1);
-    });
-    on_cleanup(move || resize_listener.remove());
+    let resized = window_resizes();
 
     Effect::new(move |_| {
         resized.track();
-        let (Some(element), Some(data)) = (canvas.get(), view.get()) else {
+        let look = look.get();
+        let Some(element) = canvas.get() else {
             return;
         };
-        if draw(&element, &data, look.get()).is_some() {
+        // Read in place: the view is megabytes.
+        view.with(|data| {
+            let Some(data) = data else {
+                return;
+            };
+            if draw(&element, data, look).is_none() {
+                return;
+            }
             element.set_attribute("data-painted", "true").ok();
             // What is shown, for tests and scripts: time and price range.
             let grid = &data.estimate.grid;
@@ -45,7 +49,7 @@ pub fn Heatmap(
             if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
                 performance.mark("liqmap:heatmap-painted").ok();
             }
-        }
+        });
     });
 
     // Hover: the cell under the pointer, described in words.

@@ -2,7 +2,7 @@
 //! by leverage tier, longs below and shorts above the current price, with
 //! the two cumulative curves.
 
-use super::canvas::prepare;
+use super::canvas::{prepare, window_resizes};
 use super::ViewData;
 use crate::engine::{Estimate, Side};
 use crate::render::{price_label, usd_label};
@@ -18,18 +18,20 @@ const CUMULATIVE_SHORT: &str = "#26a69a";
 #[component]
 pub fn LiquidationMap(view: Memo<Option<ViewData>>, tiers: Vec<String>) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
-    let resized = RwSignal::new(0_u32);
-    let resize_listener = window_event_listener(leptos::ev::resize, move |_| {
-        resized.update(|n| *n += 1);
-    });
-    on_cleanup(move || resize_listener.remove());
+    let resized = window_resizes();
     Effect::new(move |_| {
         resized.track();
-        if let (Some(element), Some(data)) = (canvas.get(), view.get()) {
-            if draw(&element, &data.estimate).is_some() {
-                element.set_attribute("data-painted", "true").ok();
+        let Some(element) = canvas.get() else {
+            return;
+        };
+        // Read in place: the view is megabytes.
+        view.with(|data| {
+            if let Some(data) = data {
+                if draw(&element, &data.estimate).is_some() {
+                    element.set_attribute("data-painted", "true").ok();
+                }
             }
-        }
+        });
     });
     view! {
         <canvas

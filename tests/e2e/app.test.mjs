@@ -5,19 +5,10 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  startServer, launchBrowser, openPage, assertClean, screenshot, waitForHeatmap, fixturesDir,
+  sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap, fixturesDir,
 } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = sharedBrowser({ before, after });
 
 /** Share of heatmap canvas pixels that are not the background colour. */
 function paintedShare(page) {
@@ -34,8 +25,8 @@ function paintedShare(page) {
 }
 
 test('the page shows a heatmap of the simulated market', async () => {
-  const page = await openPage(browser, server.url);
-  await page.goto(server.url + '?demo=1');
+  const page = await openPage(env.browser, env.server.url);
+  await page.goto(env.server.url + '?demo=1');
   await waitForHeatmap(page);
   assert.match(await page.locator('h1').innerText(), /liqmap/);
   assert.ok(await page.getByTestId('simulated-label').isVisible(), 'simulated label visible');
@@ -50,8 +41,8 @@ test('the page shows a heatmap of the simulated market', async () => {
 });
 
 test('changing the window recomputes the heatmap', async () => {
-  const page = await openPage(browser, server.url);
-  await page.goto(server.url + '?demo=1');
+  const page = await openPage(env.browser, env.server.url);
+  await page.goto(env.server.url + '?demo=1');
   await waitForHeatmap(page);
   const label = page.getByTestId('simulated-label');
   const before7d = await label.getAttribute('data-sim-checksum');
@@ -67,8 +58,8 @@ test('changing the window recomputes the heatmap', async () => {
 
 test('the simulator gives the same bytes in wasm as natively', async () => {
   const pinned = JSON.parse(await readFile(join(fixturesDir, 'sim-checksum.json'), 'utf8'));
-  const page = await openPage(browser, server.url);
-  await page.goto(server.url + '?demo=1');
+  const page = await openPage(env.browser, env.server.url);
+  await page.goto(env.server.url + '?demo=1');
   await page.waitForFunction(() => window.wasmBindings);
   const wasm = await page.evaluate(
     ({ seed, end_ms, window_ms }) => window.wasmBindings.sim_checksum(BigInt(seed), end_ms, window_ms),
@@ -80,8 +71,8 @@ test('the simulator gives the same bytes in wasm as natively', async () => {
 });
 
 test('a panic shows a readable error box', async () => {
-  const page = await openPage(browser, server.url);
-  await page.goto(server.url + '?demo=1');
+  const page = await openPage(env.browser, env.server.url);
+  await page.goto(env.server.url + '?demo=1');
   await waitForHeatmap(page);
   await page.evaluate(() => {
     try { window.wasmBindings.debug_panic(); } catch { /* the trap is expected */ }
@@ -95,8 +86,8 @@ test('a panic shows a readable error box', async () => {
 });
 
 test('the phone layout keeps the heatmap visible', async () => {
-  const page = await openPage(browser, server.url, { viewport: { width: 360, height: 740 } });
-  await page.goto(server.url + '?demo=1');
+  const page = await openPage(env.browser, env.server.url, { viewport: { width: 360, height: 740 } });
+  await page.goto(env.server.url + '?demo=1');
   await waitForHeatmap(page);
   const box = await page.getByTestId('heatmap').boundingBox();
   assert.ok(box.width <= 360 && box.width > 300, `canvas fits the phone (${box.width})`);
@@ -106,8 +97,8 @@ test('the phone layout keeps the heatmap visible', async () => {
 });
 
 test('the liquidation map and the clusters table show the same estimate', async () => {
-  const page = await openPage(browser, server.url);
-  await page.goto(server.url + '?demo=1');
+  const page = await openPage(env.browser, env.server.url);
+  await page.goto(env.server.url + '?demo=1');
   await waitForHeatmap(page);
   await page.waitForSelector('[data-testid="liqmap"][data-painted="true"]');
   const rows = page.getByTestId('clusters').locator('tbody tr');
@@ -123,9 +114,9 @@ test('the liquidation map and the clusters table show the same estimate', async 
 
 test('exports: heatmap CSV equals the engine run apart, map CSV and PNG download', async () => {
   const END = 1767225600000;
-  const page = await openPage(browser, server.url);
+  const page = await openPage(env.browser, env.server.url);
   await page.clock.setFixedTime(END);
-  await page.goto(server.url + '?demo=1&window=1d');
+  await page.goto(env.server.url + '?demo=1&window=1d');
   await waitForHeatmap(page);
   const download = async (testid) => {
     const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
@@ -151,8 +142,8 @@ test('exports: heatmap CSV equals the engine run apart, map CSV and PNG download
 });
 
 test('hover shows the cell; palette, scale and threshold repaint', async () => {
-  const page = await openPage(browser, server.url);
-  await page.goto(server.url + '?demo=1');
+  const page = await openPage(env.browser, env.server.url);
+  await page.goto(env.server.url + '?demo=1');
   await waitForHeatmap(page);
   const canvas = page.getByTestId('heatmap');
   const box = await canvas.boundingBox();
@@ -181,8 +172,8 @@ test('hover shows the cell; palette, scale and threshold repaint', async () => {
 });
 
 test('zoom and pan: wheel on time and on prices, drag, keys, double-click resets', async () => {
-  const page = await openPage(browser, server.url);
-  await page.goto(server.url + '?demo=1');
+  const page = await openPage(env.browser, env.server.url);
+  await page.goto(env.server.url + '?demo=1');
   await waitForHeatmap(page);
   const canvas = page.getByTestId('heatmap');
   const shown = async () => (await canvas.getAttribute('data-shown')).split(' ').map(Number);
@@ -228,8 +219,8 @@ test('zoom and pan: wheel on time and on prices, drag, keys, double-click resets
 });
 
 test('"How is this computed?" states the formulas and the parameters in force', async () => {
-  const page = await openPage(browser, server.url);
-  await page.goto(server.url + '?demo=1#model');
+  const page = await openPage(env.browser, env.server.url);
+  await page.goto(env.server.url + '?demo=1#model');
   await waitForHeatmap(page);
   const model = page.getByTestId('model');
   const text = await model.innerText();

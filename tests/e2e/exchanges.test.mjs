@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  startServer, launchBrowser, openPage, assertClean, screenshot, waitForHeatmap,
+  sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap,
   fixturesDir, NETWORK_NOISE,
 } from './harness.mjs';
 import { END, EXCHANGES, HOST, FIXTURES } from './fixtures.mjs';
@@ -31,23 +31,14 @@ function failing(exchange, answer) {
   return { [HOST[exchange]]: answer, ...FIXTURES };
 }
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = sharedBrowser({ before, after });
 
 /** A 1-day BTC view at the fixtures' time, with `routes`. */
 async function openView(routes, { clock = 'fixed' } = {}) {
-  const page = await openPage(browser, server.url, { routes });
+  const page = await openPage(env.browser, env.server.url, { routes });
   if (clock === 'fixed') await page.clock.setFixedTime(END);
   else await page.clock.install({ time: END });
-  await page.goto(`${server.url}?sym=BTC&window=1d`);
+  await page.goto(`${env.server.url}?sym=BTC&window=1d`);
   return page;
 }
 
@@ -141,9 +132,9 @@ test('an exchange that hangs is cut by the timeout', async () => {
 });
 
 test('a coin no exchange lists says so and offers the simulated market', async () => {
-  const page = await openPage(browser, server.url, { routes: FIXTURES });
+  const page = await openPage(env.browser, env.server.url, { routes: FIXTURES });
   await page.clock.setFixedTime(END);
-  await page.goto(`${server.url}?sym=NOPE&window=1d`);
+  await page.goto(`${env.server.url}?sym=NOPE&window=1d`);
   await page.getByTestId('all-failed').waitFor();
   assert.match(await chip(page, 'binance').innerText(), /no USD-margined perpetual|does not list/);
   await page.getByRole('button', { name: 'Show the simulated market' }).click();

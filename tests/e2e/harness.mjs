@@ -121,3 +121,18 @@ export async function screenshot(page, name) {
 export async function waitForHeatmap(page) {
   await page.waitForSelector('[data-testid="heatmap"][data-painted="true"]', { timeout: 20_000 });
 }
+
+/** One static server and one browser for a test file, closed after it:
+ * call at the top level, then use `env.server` and `env.browser`. */
+export function sharedBrowser({ before, after }) {
+  const env = {};
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
+}
