@@ -15,19 +15,28 @@ const AXIS_BOTTOM: f64 = 22.0;
 const CUMULATIVE_LONG: &str = "#ef5350";
 const CUMULATIVE_SHORT: &str = "#26a69a";
 
+/// What the map's bars are stacked by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StackBy {
+    Leverage,
+    Exchange,
+}
+
 #[component]
 pub fn LiquidationMap(view: Memo<Option<ViewData>>, tiers: Vec<String>) -> impl IntoView {
+    let stack_by = RwSignal::new(StackBy::Leverage);
     let canvas = NodeRef::<Canvas>::new();
     let resized = window_resizes();
     Effect::new(move |_| {
         resized.track();
+        let stack_by = stack_by.get();
         let Some(element) = canvas.get() else {
             return;
         };
         // Read in place: the view is megabytes.
         view.with(|data| {
             if let Some(data) = data {
-                if draw(&element, &data.estimate).is_some() {
+                if draw(&element, &data.estimate, stack_by).is_some() {
                     element.set_attribute("data-painted", "true").ok();
                 }
             }
@@ -41,32 +50,58 @@ pub fn LiquidationMap(view: Memo<Option<ViewData>>, tiers: Vec<String>) -> impl 
             role="img"
             aria-label="Liquidation map: estimated USD that would be liquidated at each price, by leverage"
         ></canvas>
-        <ul class="legend" aria-label="Leverage tiers">
-            {tiers
+        <div class="map-options" role="radiogroup" aria-label="Stack bars by">
+            {[(StackBy::Leverage, "By leverage"), (StackBy::Exchange, "By exchange")]
                 .into_iter()
-                .enumerate()
-                .map(|(i, label)| {
+                .map(|(choice, label)| {
                     view! {
-                        <li>
-                            <span class="swatch" style=format!("background:{}", tier_colour(i))></span>
+                        <label>
+                            <input
+                                type="radio"
+                                name="stack-by"
+                                data-testid=format!("stack-{}", label.to_lowercase().replace(' ', "-"))
+                                prop:checked=move || stack_by.get() == choice
+                                on:change=move |_| stack_by.set(choice)
+                            />
+                            " "
                             {label}
-                        </li>
+                        </label>
                     }
                 })
                 .collect_view()}
+        </div>
+        <ul class="legend" aria-label="Legend">
+            {move || {
+                let names = match stack_by.get() {
+                    StackBy::Leverage => tiers.clone(),
+                    StackBy::Exchange => view.with(|v| v.as_ref().map(|v| v.estimate.sources.clone()).unwrap_or_default()),
+                };
+                names
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, label)| {
+                        view! {
+                            <li>
+                                <span class="swatch" style=format!("background:{}", stack_colour(i))></span>
+                                {label}
+                            </li>
+                        }
+                    })
+                    .collect_view()
+            }}
             <li><span class="swatch line" style=format!("background:{CUMULATIVE_LONG}")></span>"Cumulative longs"</li>
             <li><span class="swatch line" style=format!("background:{CUMULATIVE_SHORT}")></span>"Cumulative shorts"</li>
         </ul>
     }
 }
 
-/// A categorical colour per tier (Tableau 10, from the colormap crate).
-pub fn tier_colour(tier: usize) -> String {
-    let c = colorous::TABLEAU10[tier % colorous::TABLEAU10.len()];
+/// A categorical colour per stack layer (Tableau 10, from the colormap crate).
+pub fn stack_colour(layer: usize) -> String {
+    let c = colorous::TABLEAU10[layer % colorous::TABLEAU10.len()];
     format!("rgb({},{},{})", c.r, c.g, c.b)
 }
 
-fn draw(canvas: &web_sys::HtmlCanvasElement, estimate: &Estimate) -> Option<()> {
+fn draw(canvas: &web_sys::HtmlCanvasElement, estimate: &Estimate, stack_by: StackBy) -> Option<()> {
     let (context, width, height) = prepare(canvas)?;
     let (plot_w, plot_h) = (width - AXIS_LEFT, height - AXIS_BOTTOM);
     context.set_fill_style_str("#0b0e14");
@@ -75,17 +110,19 @@ fn draw(canvas: &web_sys::HtmlCanvasElement, estimate: &Estimate) -> Option<()> 
     let map = &estimate.map;
     let prices = estimate.grid.prices;
     let bins = map.bins;
-    // Per bin and tier, both sides (longs and shorts never share a bin at
-    // the last candle: longs alive are below the price, shorts above).
+    // Per bin and layer (tier or exchange), both sides: longs and shorts
+    // never share a bin at the last candle (longs alive are below the
+    // price, shorts above).
+    let both =
+        |s: usize, t: usize, b: usize| map.get(s, t, Side::Long, b) + map.get(s, t, Side::Short, b);
     let stacked: Vec<Vec<f64>> = (0..bins)
-        .map(|b| {
-            (0..map.tiers)
-                .map(|t| {
-                    (0..map.sources)
-                        .map(|s| map.get(s, t, Side::Long, b) + map.get(s, t, Side::Short, b))
-                        .sum()
-                })
-                .collect()
+        .map(|b| match stack_by {
+            StackBy::Leverage => (0..map.tiers)
+                .map(|t| (0..map.sources).map(|s| both(s, t, b)).sum())
+                .collect(),
+            StackBy::Exchange => (0..map.sources)
+                .map(|s| (0..map.tiers).map(|t| both(s, t, b)).sum())
+                .collect(),
         })
         .collect();
     let tallest = stacked
@@ -114,7 +151,7 @@ fn draw(canvas: &web_sys::HtmlCanvasElement, estimate: &Estimate) -> Option<()> 
         for (t, usd) in tiers.iter().enumerate() {
             let h = plot_h * usd / tallest;
             if h > 0.0 {
-                context.set_fill_style_str(&tier_colour(t));
+                context.set_fill_style_str(&stack_colour(t));
                 context.fill_rect(x_of(b as f64), top - h, bar_w.max(1.0), h);
                 top -= h;
             }

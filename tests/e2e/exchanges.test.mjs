@@ -177,3 +177,18 @@ test('switching back to a view already loaded sends no request', async () => {
   assertClean(assert, page);
   await page.closeAll();
 });
+
+test('the map stacks by exchange on demand', async () => {
+  const page = await openView(FIXTURES);
+  await waitSettled(page);
+  await page.waitForSelector('[data-testid="liqmap"][data-painted="true"]');
+  await page.getByTestId('stack-by-exchange').check();
+  const legend = page.locator('.legend');
+  await page.waitForFunction(() => document.querySelector('.legend').innerText.includes('dYdX'));
+  const text = await legend.innerText();
+  for (const name of ['Binance', 'Bybit', 'OKX', 'Hyperliquid', 'dYdX']) assert.match(text, new RegExp(name));
+  await page.getByTestId('liqmap').scrollIntoViewIfNeeded();
+  await screenshot(page, 'liqmap-by-exchange');
+  assertClean(assert, page);
+  await page.closeAll();
+});
