@@ -2,7 +2,6 @@
 //! The CSV text comes from the pure `crate::export`; this only downloads.
 
 use super::ViewData;
-use crate::engine::Params;
 use crate::export::{heatmap_csv, map_csv};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -39,7 +38,7 @@ pub fn ExportBar(
             <button
                 data-testid="export-map-csv"
                 title="price band, exchange, leverage, side and USD"
-                on:click=csv(whole, |d| map_csv(&d.estimate, &Params::default()), "liqmap-map.csv")
+                on:click=csv(whole, |d| map_csv(&d.estimate, &d.params), "liqmap-map.csv")
             >
                 "Map CSV"
             </button>

@@ -23,7 +23,7 @@ pub enum StackBy {
 }
 
 #[component]
-pub fn LiquidationMap(view: Memo<Option<ViewData>>, tiers: Vec<String>) -> impl IntoView {
+pub fn LiquidationMap(view: Memo<Option<ViewData>>) -> impl IntoView {
     let stack_by = RwSignal::new(StackBy::Leverage);
     let canvas = NodeRef::<Canvas>::new();
     let resized = window_resizes();
@@ -73,7 +73,11 @@ pub fn LiquidationMap(view: Memo<Option<ViewData>>, tiers: Vec<String>) -> impl 
         <ul class="legend" aria-label="Legend">
             {move || {
                 let names = match stack_by.get() {
-                    StackBy::Leverage => tiers.clone(),
+                    StackBy::Leverage => view.with(|v| {
+                        v.as_ref()
+                            .map(|v| v.params.tiers.iter().map(|t| format!("{}x", t.leverage)).collect())
+                            .unwrap_or_default()
+                    }),
                     StackBy::Exchange => view.with(|v| v.as_ref().map(|v| v.estimate.sources.clone()).unwrap_or_default()),
                 };
                 names

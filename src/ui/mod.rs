@@ -8,6 +8,7 @@ mod heatmap;
 mod liqmap;
 mod model;
 mod panic;
+mod settings;
 mod status;
 mod test_hooks;
 
@@ -26,6 +27,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use liqmap::LiquidationMap;
 use model::ModelPanel;
+use settings::ModelSettings;
 use status::{ExchangeStatus, StatusBar};
 use std::rc::Rc;
 
@@ -47,6 +49,8 @@ pub struct ViewData {
     pub estimate: Estimate,
     /// Last close per time column of the first source: the price line.
     pub closes: Vec<Option<f64>>,
+    /// The model parameters this view was computed with.
+    pub params: Params,
     /// The whole window `[start, end)` (the grid may show a zoomed part)
     /// and the candle length, for zooming and panning.
     pub window: (i64, i64),
@@ -64,6 +68,7 @@ impl ViewData {
         sources: &[Source],
         (end_ms, window_ms): (i64, i64),
         zoom: Zoom,
+        params: &Params,
         sim_checksum: Option<u64>,
     ) -> Option<Self> {
         let window = (end_ms - window_ms, end_ms);
@@ -77,8 +82,7 @@ impl ViewData {
                 log: false,
             };
         }
-        let params = Params::default();
-        let estimate = workspace.try_update_value(|ws| estimate_in(ws, sources, &params, &grid))?;
+        let estimate = workspace.try_update_value(|ws| estimate_in(ws, sources, params, &grid))?;
         let closes = sources
             .first()
             .map(|s| column_closes(&s.candles, &estimate.grid.time))
@@ -86,6 +90,7 @@ impl ViewData {
         Some(ViewData {
             estimate,
             closes,
+            params: params.clone(),
             window,
             candle_ms: sources.first().map_or(1, |s| s.interval_ms),
             sim_checksum,
@@ -121,18 +126,22 @@ impl Inputs {
         })
     }
 
-    fn view(&self, workspace: StoredValue<Workspace>, zoom: Zoom) -> Option<ViewData> {
+    fn view(
+        &self,
+        workspace: StoredValue<Workspace>,
+        zoom: Zoom,
+        params: &Params,
+    ) -> Option<ViewData> {
         let span = (self.end_ms, self.window_ms);
-        ViewData::compute(workspace, &self.sources, span, zoom, self.sim_checksum)
+        ViewData::compute(
+            workspace,
+            &self.sources,
+            span,
+            zoom,
+            params,
+            self.sim_checksum,
+        )
     }
-}
-
-fn tier_labels() -> Vec<String> {
-    Params::default()
-        .tiers
-        .iter()
-        .map(|t| format!("{}x", t.leverage))
-        .collect()
 }
 
 /// Sources and estimates are megabytes: a recompute always means new data,
@@ -154,6 +163,7 @@ fn App() -> impl IntoView {
     let workspace = StoredValue::new(Workspace::default());
     let look = RwSignal::new(Look::default());
     let zoom = RwSignal::new(Zoom::default());
+    let params = RwSignal::new(Params::default());
 
     // A new coin or window starts a fresh load; answers of older loads are dropped.
     Effect::new(move |_| {
@@ -236,14 +246,23 @@ fn App() -> impl IntoView {
     );
     // The whole window: the map and clusters (defined at the last candle).
     let view_data = Memo::new_with_compare(
-        move |_| inputs.with(|i| i.as_ref().and_then(|i| i.view(workspace, Zoom::default()))),
+        move |_| {
+            let params = params.get();
+            inputs.with(|i| {
+                i.as_ref()
+                    .and_then(|i| i.view(workspace, Zoom::default(), &params))
+            })
+        },
         always_changed,
     );
     // What the heatmap shows: the whole window, or the zoomed part re-binned.
     let heat_data = Memo::new_with_compare(
         move |_| match zoom.get() {
             z if z == Zoom::default() => view_data.get(),
-            z => inputs.with(|i| i.as_ref().and_then(|i| i.view(workspace, z))),
+            z => {
+                let params = params.get();
+                inputs.with(|i| i.as_ref().and_then(|i| i.view(workspace, z, &params)))
+            }
         },
         always_changed,
     );
@@ -270,6 +289,7 @@ fn App() -> impl IntoView {
             <span class="tagline">"Where leveraged positions get liquidated"</span>
         </header>
         <ControlBar coin=coin window=window demo=demo look=look />
+        <ModelSettings params=params />
         <StatusBar statuses=statuses />
         <main>
             <section class="panel heatmap-panel" aria-label="Liquidation heatmap">
@@ -319,7 +339,7 @@ fn App() -> impl IntoView {
                         <h2>"Liquidation map"</h2>
                         <span class="hint">"Now, by price and leverage"</span>
                     </div>
-                    <LiquidationMap view=view_data tiers=tier_labels() />
+                    <LiquidationMap view=view_data />
                 </section>
                 <section class="panel clusters-panel" aria-label="Clusters">
                     <ClustersTable view=view_data />

@@ -2,7 +2,7 @@
 //! parameters in force and how accurate it measured. Text only.
 
 use super::ViewData;
-use crate::engine::Params;
+use crate::engine::{LongShare, Mode};
 use leptos::prelude::*;
 
 #[component]
@@ -10,13 +10,34 @@ pub fn ModelPanel(
     view: Memo<Option<ViewData>>,
     sources: Signal<Vec<(String, f64)>>,
 ) -> impl IntoView {
-    let params = Params::default();
-    let tiers = params
-        .tiers
-        .iter()
-        .map(|t| format!("{}x {:.0} %", t.leverage, t.weight * 100.0))
-        .collect::<Vec<_>>()
-        .join(", ");
+    // The parameters the shown view was computed with.
+    let params = move || {
+        view.with(|v| v.as_ref().map(|v| v.params.clone()))
+            .unwrap_or_default()
+    };
+    let tiers = move || {
+        let params = params();
+        let weights = params.normalised_weights();
+        params
+            .tiers
+            .iter()
+            .zip(weights)
+            .map(|(t, w)| format!("{}x {:.0} %", t.leverage, w * 100.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let share_and_mode = move || {
+        let params = params();
+        let share = match params.long_share {
+            LongShare::Auto => "taker-buy share (auto)".to_string(),
+            LongShare::Fixed(s) => format!("fixed at {:.0} %", s * 100.0),
+        };
+        let mode = match params.mode {
+            Mode::OpenInterest => "open interest",
+            Mode::Volume => "volume",
+        };
+        format!("Long share: {share}; mode: {mode}")
+    };
     let grid_text = move || {
         view.with(|v| {
             v.as_ref().map(|v| {
@@ -48,7 +69,7 @@ pub fn ModelPanel(
                     "matches today's open interest."
                 </li>
                 <li>
-                    "Split by leverage (" {tiers.clone()} ") and by side: the long share is the "
+                    "Split by leverage (" {tiers} ") and by side: the long share is the "
                     "taker-buy share of the candle's volume where the exchange gives it, else 50 %."
                 </li>
                 <li>
@@ -69,7 +90,7 @@ pub fn ModelPanel(
             <h3>"Parameters in force"</h3>
             <ul>
                 <li>"Leverage tiers: " {tiers}</li>
-                <li>"Long share: taker-buy share (auto); mode: open interest"</li>
+                <li>{share_and_mode}</li>
                 <li>{grid_text}</li>
                 {move || {
                     sources

@@ -65,7 +65,7 @@ pub fn wasm_memory_bytes() -> f64 {
 pub fn demo_heatmap_csv(now_ms: f64, window_ms: f64) -> String {
     let workspace = leptos::prelude::StoredValue::new(Workspace::default());
     super::Inputs::demo(window_ms as i64, now_ms as i64)
-        .and_then(|inputs| inputs.view(workspace, Default::default()))
+        .and_then(|inputs| inputs.view(workspace, Default::default(), &Default::default()))
         .map(|view| crate::export::heatmap_csv(&view.estimate))
         .unwrap_or_default()
 }

@@ -233,3 +233,27 @@ test('"How is this computed?" states the formulas and the parameters in force', 
   assertClean(assert, page);
   await page.closeAll();
 });
+
+test('model settings: tiers, long share and mode recompute the views and the panel says so', async () => {
+  const page = await openPage(env.browser, env.server.url);
+  await page.goto(env.server.url + '?demo=1');
+  await waitForHeatmap(page);
+  const model = page.getByTestId('model');
+  const before = await page.getByTestId('clusters').innerText();
+  await page.getByTestId('model-settings').locator('summary').click();
+  // All weight on 100x: levels move close to the price.
+  for (let i = 0; i < 4; i++) await page.getByTestId(`tier-weight-${i}`).fill('0').then(() => page.getByTestId(`tier-weight-${i}`).dispatchEvent('change'));
+  await page.waitForFunction(() => document.querySelector('[data-testid="model"]').innerText.includes('5x 0 %, 10x 0 %, 25x 0 %, 50x 0 %, 100x 100 %'));
+  assert.notEqual(await page.getByTestId('clusters').innerText(), before, 'clusters recomputed');
+  await page.getByTestId('long-share-fixed').check();
+  await page.getByTestId('long-share-value').fill('70');
+  await page.getByTestId('long-share-value').dispatchEvent('change');
+  await page.getByTestId('mode').selectOption('volume');
+  await page.waitForFunction(() => /fixed at 70 %; mode: volume/.test(document.querySelector('[data-testid="model"]').innerText));
+  await screenshot(page, 'model-settings');
+  await page.getByTestId('reset-model').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="model"]').innerText.includes('taker-buy share (auto); mode: open interest'));
+  assert.match(await model.innerText(), /5x 10 %, 10x 25 %/);
+  assertClean(assert, page);
+  await page.closeAll();
+});
