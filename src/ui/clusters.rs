@@ -2,11 +2,12 @@
 //! the current price.
 
 use super::ViewData;
+use crate::render::zoom::Zoom;
 use crate::render::{price_label, usd_label};
 use leptos::prelude::*;
 
 #[component]
-pub fn ClustersTable(view: Memo<Option<ViewData>>) -> impl IntoView {
+pub fn ClustersTable(view: Memo<Option<ViewData>>, zoom: RwSignal<Zoom>) -> impl IntoView {
     let rows = move || {
         let mut clusters = view.get().map(|v| v.estimate.clusters).unwrap_or_default();
         // Nearest first on each side: shorts above, then longs below.
@@ -30,8 +31,21 @@ pub fn ClustersTable(view: Memo<Option<ViewData>>) -> impl IntoView {
                         .into_iter()
                         .map(|c| {
                             let side = if c.distance_pct >= 0.0 { "above" } else { "below" };
+                            let price = c.price;
+                            // Centre the heatmap on the level, ±3 % around it.
+                            let centre = move || zoom.update(|z| z.prices = Some((price * 0.97, price * 1.03)));
                             view! {
-                                <tr class=side>
+                                <tr
+                                    class=side
+                                    tabindex="0"
+                                    title="Centre the heatmap on this level"
+                                    on:click=move |_| centre()
+                                    on:keydown=move |ev| {
+                                        if ev.key() == "Enter" {
+                                            centre();
+                                        }
+                                    }
+                                >
                                     <td>{price_label(c.price)}</td>
                                     <td>{usd_label(c.notional)}</td>
                                     <td>

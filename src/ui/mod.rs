@@ -342,7 +342,7 @@ fn App() -> impl IntoView {
                     <LiquidationMap view=view_data />
                 </section>
                 <section class="panel clusters-panel" aria-label="Clusters">
-                    <ClustersTable view=view_data />
+                    <ClustersTable view=view_data zoom=zoom />
                 </section>
             </div>
         </main>

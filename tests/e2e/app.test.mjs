@@ -257,3 +257,18 @@ test('model settings: tiers, long share and mode recompute the views and the pan
   assertClean(assert, page);
   await page.closeAll();
 });
+
+test('clicking a cluster centres the heatmap on its price', async () => {
+  const page = await openPage(env.browser, env.server.url);
+  await page.goto(env.server.url + '?demo=1');
+  await waitForHeatmap(page);
+  const row = page.getByTestId('clusters').locator('tbody tr').first();
+  const price = Number((await row.locator('td').first().innerText()).replaceAll(',', ''));
+  await row.click();
+  await page.waitForFunction((p) => {
+    const [, , low, high] = document.querySelector('[data-testid="heatmap"]').dataset.shown.split(' ').map(Number);
+    return Math.abs((low + high) / 2 - p) / p < 0.01;
+  }, price);
+  assertClean(assert, page);
+  await page.closeAll();
+});
