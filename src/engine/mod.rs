@@ -21,6 +21,7 @@
 //! - Predicted liquidations are sums per cell (not means).
 //! - The current price is the last close of the first source.
 
+mod breakdown;
 mod clusters;
 mod cohort;
 mod fast;
@@ -31,6 +32,7 @@ mod output;
 pub mod params;
 pub mod reference;
 
+pub use breakdown::{cell_breakdown, CellBreakdown};
 pub use clusters::{find_clusters, TOP_CLUSTERS};
 pub use cohort::Cohort;
 pub use grid::{Grid, GridSpec, PriceBins, TimeAxis};

@@ -216,6 +216,24 @@ fn many_random_markets() {
 }
 
 #[test]
+fn a_cell_breakdown_sums_to_the_heatmap_cell() {
+    for seed in 0..200 {
+        let (sources, params, spec) = random_case(seed);
+        let estimate = estimate(&sources, &params, &spec);
+        let mut rng = Rng::new(seed);
+        for _ in 0..5 {
+            let (column, bin) = (rng.below(spec.time.columns), rng.below(spec.prices.count));
+            let [long, short] = cell_breakdown(&sources, &params, &spec, column, bin).totals();
+            let cell = [
+                estimate.heatmap[0].get(column, bin),
+                estimate.heatmap[1].get(column, bin),
+            ];
+            assert_close("breakdown", &[long, short], &cell);
+        }
+    }
+}
+
+#[test]
 fn one_candle() {
     for seed in 0..50 {
         let (mut sources, params, _) = random_case(seed);

@@ -2,6 +2,7 @@
 
 use super::canvas::{blit_rgba, prepare, window_resizes};
 use super::ViewData;
+use crate::engine::cell_breakdown;
 use crate::render::zoom::Zoom;
 use crate::render::{heatmap_rgba, price_label, usd_label, utc_label, Look};
 use leptos::html::Canvas;
@@ -220,24 +221,56 @@ fn describe(data: &ViewData, x: f64, y: f64, plot_w: f64, plot_h: f64) -> Option
     let long = estimate.heatmap[0].get(column, bin);
     let short = estimate.heatmap[1].get(column, bin);
     let start = time.column_start_ms(column);
-    Some(Hover {
-        x,
-        y,
-        lines: vec![
-            format!(
-                "{} – {} UTC",
-                utc_label(start),
-                utc_label(start + time.column_ms)
-            ),
-            format!(
-                "{} – {}",
-                price_label(grid.edge(bin)),
-                price_label(grid.edge(bin + 1))
-            ),
-            format!("Longs: {}", usd_label(long)),
-            format!("Shorts: {}", usd_label(short)),
-        ],
-    })
+    let (low, high) = (grid.edge(bin), grid.edge(bin + 1));
+    let mut lines = vec![
+        format!(
+            "{} – {} UTC",
+            utc_label(start),
+            utc_label(start + time.column_ms)
+        ),
+        format!("{} – {}", price_label(low), price_label(high)),
+        format!("Longs: {}", usd_label(long)),
+        format!("Shorts: {}", usd_label(short)),
+    ];
+    if long + short > 0.0 {
+        lines.extend(split_lines(data, column, bin));
+    }
+    Some(Hover { x, y, lines })
+}
+
+/// The cell's USD by exchange (when there are several) and by leverage.
+fn split_lines(data: &ViewData, column: usize, bin: usize) -> Vec<String> {
+    let split = cell_breakdown(
+        &data.sources,
+        &data.params,
+        &data.estimate.grid,
+        column,
+        bin,
+    );
+    let both = |v: &[f64; 2]| v[0] + v[1];
+    let mut lines = Vec::new();
+    if split.usd.len() > 1 {
+        for (name, tiers) in data.estimate.sources.iter().zip(&split.usd) {
+            let usd: f64 = tiers.iter().map(both).sum();
+            if usd > 0.0 {
+                lines.push(format!("{name}: {}", usd_label(usd)));
+            }
+        }
+    }
+    let by_tier: Vec<String> = data
+        .params
+        .tiers
+        .iter()
+        .enumerate()
+        .filter_map(|(t, tier)| {
+            let usd: f64 = split.usd.iter().filter_map(|s| s.get(t)).map(both).sum();
+            (usd > 0.0).then(|| format!("{}x {}", tier.leverage, usd_label(usd)))
+        })
+        .collect();
+    if !by_tier.is_empty() {
+        lines.push(by_tier.join(" · "));
+    }
+    lines
 }
 
 fn draw(canvas: &web_sys::HtmlCanvasElement, data: &ViewData, look: Look) -> Option<()> {

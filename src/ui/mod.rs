@@ -30,6 +30,7 @@ use model::ModelPanel;
 use settings::ModelSettings;
 use status::{ExchangeStatus, StatusBar};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// Seed of the simulated market.
 const DEMO_SEED: u64 = 1;
@@ -49,8 +50,10 @@ pub struct ViewData {
     pub estimate: Estimate,
     /// Last close per time column of the first source: the price line.
     pub closes: Vec<Option<f64>>,
-    /// The model parameters this view was computed with.
+    /// The model parameters and sources this view was computed with (the
+    /// tooltip splits a cell by source and tier from them).
     pub params: Params,
+    pub sources: Arc<Vec<Source>>,
     /// The whole window `[start, end)` (the grid may show a zoomed part)
     /// and the candle length, for zooming and panning.
     pub window: (i64, i64),
@@ -65,7 +68,7 @@ impl ViewData {
     /// the part of it `zoom` shows, re-binned for that part.
     fn compute(
         workspace: StoredValue<Workspace>,
-        sources: &[Source],
+        sources: &Arc<Vec<Source>>,
         (end_ms, window_ms): (i64, i64),
         zoom: Zoom,
         params: &Params,
@@ -91,6 +94,7 @@ impl ViewData {
             estimate,
             closes,
             params: params.clone(),
+            sources: sources.clone(),
             window,
             candle_ms: sources.first().map_or(1, |s| s.interval_ms),
             sim_checksum,
@@ -107,7 +111,7 @@ fn query() -> String {
 /// What a view is computed from: the sources and the window.
 #[derive(Clone, PartialEq)]
 pub struct Inputs {
-    pub sources: Vec<Source>,
+    pub sources: Arc<Vec<Source>>,
     pub end_ms: i64,
     pub window_ms: i64,
     pub sim_checksum: Option<u64>,
@@ -122,7 +126,7 @@ impl Inputs {
             end_ms: last.open_time_ms + market.source.interval_ms,
             window_ms,
             sim_checksum: Some(checksum(&market.source)),
-            sources: vec![market.source],
+            sources: Arc::new(vec![market.source]),
         })
     }
 
@@ -236,7 +240,7 @@ fn App() -> impl IntoView {
             let sources: Vec<Source> =
                 live_sources.with(|all| all.iter().map(|(_, s)| s.clone()).collect());
             Some(Inputs {
-                sources,
+                sources: Arc::new(sources),
                 end_ms: live_end.get(),
                 window_ms: window.get().ms(),
                 sim_checksum: None,
@@ -269,7 +273,7 @@ fn App() -> impl IntoView {
     let loaded_sources = Signal::derive(move || {
         inputs.with(|i| {
             i.iter()
-                .flat_map(|i| &i.sources)
+                .flat_map(|i| i.sources.iter())
                 .map(|s| (s.exchange.clone(), s.maintenance_margin_rate))
                 .collect::<Vec<_>>()
         })

@@ -192,3 +192,22 @@ test('the map stacks by exchange on demand', async () => {
   assertClean(assert, page);
   await page.closeAll();
 });
+
+test('the tooltip splits a cell by exchange and leverage', async () => {
+  const page = await openView(FIXTURES);
+  await waitSettled(page);
+  await waitForHeatmap(page);
+  const box = await page.getByTestId('heatmap').boundingBox();
+  const tooltip = page.getByTestId('heatmap-tooltip');
+  let text = '';
+  // Scan down the plot for a cell with liquidations in it.
+  for (let y = 0.1; y < 0.9 && !/Binance: \$/.test(text); y += 0.05) {
+    await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * y);
+    text = (await tooltip.count()) ? await tooltip.innerText() : '';
+  }
+  assert.match(text, /Binance: \$[\d.]+[KMB]?/, text);
+  assert.match(text, /\d+x \$[\d.]+[KMB]?/, text);
+  await screenshot(page, 'tooltip-split');
+  assertClean(assert, page);
+  await page.closeAll();
+});
