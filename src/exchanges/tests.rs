@@ -1,4 +1,5 @@
 use super::*;
+use crate::engine::input::Candle;
 use proptest::prelude::*;
 
 const BTC: &str = "BTC";

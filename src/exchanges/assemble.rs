@@ -1,0 +1,154 @@
+//! Assembly of one source's parsed series onto its candle grid.
+
+use super::{non_negative, Exchange, ExchangeError, Instrument, MarkRow, OiPoint, Resolution};
+use crate::engine::input::{Candle, ContractKind, HighLow, Source};
+
+/// Whether `exchange` counts this instrument's open interest in USD rather
+/// than base units (Bybit inverse contracts: 1 contract = 1 USD).
+pub fn oi_is_quoted_in_usd(exchange: Exchange, instrument: &Instrument) -> bool {
+    exchange == Exchange::Bybit && instrument.kind == ContractKind::Inverse
+}
+
+/// Validate a maintenance margin rate (`0 <= m < 1`).
+pub(crate) fn validate_mmr(m: Option<f64>) -> Option<f64> {
+    non_negative(m).filter(|m| *m < 1.0)
+}
+
+/// Sort by key and keep the last row of each key.
+fn sort_dedupe<T>(mut rows: Vec<T>, key: impl Fn(&T) -> i64) -> Vec<T> {
+    rows.sort_by_key(&key);
+    let mut out: Vec<T> = Vec::with_capacity(rows.len());
+    for r in rows {
+        if let Some(last) = out.last_mut() {
+            if key(last) == key(&r) {
+                *last = r;
+                continue;
+            }
+        }
+        out.push(r);
+    }
+    out
+}
+
+/// Put one source's series on its candle grid.
+///
+/// - candles: sorted, deduplicated (the later row wins), those opening at or
+///   after `window_end_ms` or off the resolution grid dropped, gaps filled
+///   with flat zero-volume candles at the previous close;
+/// - mark: aligned by open time, missing rows fall back to the trade
+///   high/low; `None` if `mark` is empty;
+/// - OI: for each candle the last point at or before its close
+///   (`open + interval`), forward-filled; candles before the first point
+///   take the first point (no new positions are inferred there); `None` if
+///   `oi_points` is `None` or empty;
+/// - current OI and OI of Bybit inverse contracts converted from USD to
+///   base with the aligned close; without a current OI, the last aligned
+///   OI value stands for it.
+#[allow(clippy::too_many_arguments)]
+pub fn assemble(
+    exchange: Exchange,
+    instrument: &Instrument,
+    candles: Vec<Candle>,
+    mark: Vec<MarkRow>,
+    oi_points: Option<Vec<OiPoint>>,
+    current_oi: Option<f64>,
+    mmr: f64,
+    window_end_ms: i64,
+    resolution: Resolution,
+) -> Result<Source, ExchangeError> {
+    let step = resolution.ms();
+    let mmr = validate_mmr(Some(mmr)).ok_or_else(|| {
+        ExchangeError::malformed(exchange, format!("maintenance margin rate {mmr}"))
+    })?;
+    let candles = sort_dedupe(candles, |c| c.open_time_ms);
+    let mut grid: Vec<Candle> = Vec::with_capacity(candles.len());
+    for c in candles
+        .into_iter()
+        .filter(|c| c.open_time_ms < window_end_ms && c.open_time_ms.rem_euclid(step) == 0)
+    {
+        if let Some(prev) = grid.last().copied() {
+            let mut t = prev.open_time_ms.saturating_add(step);
+            while t < c.open_time_ms && grid.len() < 10_000_000 {
+                grid.push(Candle {
+                    open_time_ms: t,
+                    open: prev.close,
+                    high: prev.close,
+                    low: prev.close,
+                    close: prev.close,
+                    base_volume: 0.0,
+                    quote_volume: 0.0,
+                    taker_buy_base: prev.taker_buy_base.map(|_| 0.0),
+                });
+                t = t.saturating_add(step);
+            }
+        }
+        grid.push(c);
+    }
+    if grid.is_empty() {
+        return Err(ExchangeError::malformed(
+            exchange,
+            "no valid candles in the requested window",
+        ));
+    }
+
+    let mark = if mark.is_empty() {
+        None
+    } else {
+        let mark = sort_dedupe(mark, |m| m.0);
+        let mut it = mark.iter().peekable();
+        let mut out = Vec::with_capacity(grid.len());
+        for c in &grid {
+            while it.peek().is_some_and(|m| m.0 < c.open_time_ms) {
+                it.next();
+            }
+            match it.peek() {
+                Some(m) if m.0 == c.open_time_ms => out.push(m.1),
+                _ => out.push(HighLow {
+                    high: c.high,
+                    low: c.low,
+                }),
+            }
+        }
+        Some(out)
+    };
+
+    let usd = oi_is_quoted_in_usd(exchange, instrument);
+    let open_interest = match oi_points {
+        Some(points) if !points.is_empty() => {
+            let points = sort_dedupe(points, |p| p.time_ms);
+            let mut out = Vec::with_capacity(grid.len());
+            let mut idx = 0usize;
+            let mut current: Option<f64> = points.first().map(|p| p.base);
+            for c in &grid {
+                let close = c.open_time_ms.saturating_add(step);
+                while let Some(p) = points.get(idx) {
+                    if p.time_ms > close {
+                        break;
+                    }
+                    current = Some(p.base);
+                    idx += 1;
+                }
+                let v = current.unwrap_or(0.0);
+                out.push(if usd { v / c.close } else { v });
+            }
+            Some(out)
+        }
+        _ => None,
+    };
+
+    let last_close = grid.last().map(|c| c.close).unwrap_or(1.0);
+    let current_open_interest = non_negative(current_oi)
+        .map(|v| if usd { v / last_close } else { v })
+        .or_else(|| open_interest.as_ref().and_then(|o| o.last().copied()));
+
+    Ok(Source {
+        exchange: exchange.name().to_string(),
+        kind: instrument.kind,
+        interval_ms: step,
+        candles: grid,
+        mark,
+        open_interest,
+        current_open_interest,
+        maintenance_margin_rate: mmr,
+    })
+}

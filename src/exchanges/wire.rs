@@ -1,0 +1,368 @@
+//! Lenient reading of the exchanges' wire formats: numbers and timestamps
+//! in any representation, row helpers shared by the adapters and the
+//! validation of each normalised row.
+
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+use super::{
+    classify_body, Exchange, ExchangeError, FundingPoint, LiquidationEvent, MarkRow, OiPoint,
+    Parsed, Side, DAY_MS, HOUR_MS, MINUTE_MS,
+};
+use crate::engine::input::{Candle, HighLow};
+use crate::time::{civil_from_days, days_from_civil};
+
+/// Latest timestamp accepted (year 3000), in ms.
+pub const MAX_TIME_MS: i64 = 32_503_680_000_000;
+
+/// A number given as a JSON number or a string; `None` if absent or unreadable.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Num(pub Option<f64>);
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        Ok(Num(value_f64(&v)))
+    }
+}
+
+/// A timestamp in ms given as a number, a numeric string or ISO-8601.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Ts(pub Option<i64>);
+
+impl<'de> Deserialize<'de> for Ts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        Ok(Ts(value_ms(&v)))
+    }
+}
+
+/// Lenient number: a JSON number or a string holding one (may be NaN/inf:
+/// validation drops those).
+pub fn value_f64(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => {
+            let s = s.trim();
+            if s.is_empty() {
+                None
+            } else {
+                s.parse::<f64>().ok()
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Lenient integer (codes, ids).
+pub fn value_i64(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    }
+}
+
+/// Lenient timestamp in ms within `0..=MAX_TIME_MS`.
+pub fn value_ms(v: &Value) -> Option<i64> {
+    let ms = match v {
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Some(i),
+            None => n.as_f64().and_then(f64_to_ms),
+        },
+        Value::String(s) => {
+            let s = s.trim();
+            match s.parse::<i64>() {
+                Ok(i) => Some(i),
+                Err(_) => match s.parse::<f64>() {
+                    Ok(f) => f64_to_ms(f),
+                    Err(_) => iso_to_ms(s),
+                },
+            }
+        }
+        _ => None,
+    }?;
+    (0..=MAX_TIME_MS).contains(&ms).then_some(ms)
+}
+
+fn f64_to_ms(f: f64) -> Option<i64> {
+    (f.is_finite() && (0.0..=MAX_TIME_MS as f64).contains(&f)).then_some(f as i64)
+}
+
+/// A finite value `>= 0`.
+pub fn non_negative(x: Option<f64>) -> Option<f64> {
+    x.filter(|v| v.is_finite() && *v >= 0.0)
+}
+
+/// A finite value `> 0` (prices).
+pub fn positive(x: Option<f64>) -> Option<f64> {
+    x.filter(|v| v.is_finite() && *v > 0.0)
+}
+
+/// A finite value (funding rates may be negative).
+pub fn finite(x: Option<f64>) -> Option<f64> {
+    x.filter(|v| v.is_finite())
+}
+
+/// `2025-07-25T09:47:00.000Z` for a time in ms (clamped to `0..=MAX_TIME_MS`).
+pub fn ms_to_iso(ms: i64) -> String {
+    let ms = ms.clamp(0, MAX_TIME_MS);
+    let (y, m, d) = civil_from_days(ms.div_euclid(DAY_MS));
+    let r = ms.rem_euclid(DAY_MS);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        r / HOUR_MS,
+        r / MINUTE_MS % 60,
+        r / 1000 % 60,
+        r % 1000
+    )
+}
+
+/// Parse `YYYY-MM-DDTHH:MM:SS[.fff…]Z` (UTC only) into ms.
+pub fn iso_to_ms(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let field = |a: usize, b: usize| -> Option<i64> {
+        let t = s.get(a..b)?;
+        if t.bytes().all(|c| c.is_ascii_digit()) {
+            t.parse().ok()
+        } else {
+            None
+        }
+    };
+    let sep = |i: usize, c: u8| s.as_bytes().get(i) == Some(&c);
+    if !(sep(4, b'-') && sep(7, b'-') && sep(13, b':') && sep(16, b':')) {
+        return None;
+    }
+    if !(sep(10, b'T') || sep(10, b't') || sep(10, b' ')) {
+        return None;
+    }
+    let (y, mo, d) = (field(0, 4)?, field(5, 7)?, field(8, 10)?);
+    let (h, mi, se) = (field(11, 13)?, field(14, 16)?, field(17, 19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let rest = s.get(19..)?;
+    let (frac, tail) = match rest.strip_prefix('.') {
+        Some(r) => {
+            let digits = r.bytes().take_while(u8::is_ascii_digit).count();
+            let f = r.get(..digits)?;
+            let millis = f
+                .bytes()
+                .take(3)
+                .fold(0i64, |acc, c| acc * 10 + i64::from(c - b'0'));
+            let scale = match f.len().min(3) {
+                0 => 1000,
+                1 => 100,
+                2 => 10,
+                _ => 1,
+            };
+            (millis * scale % 1000, r.get(digits..)?)
+        }
+        None => (0, rest),
+    };
+    if !(tail == "Z" || tail == "z" || tail == "+00:00" || tail.is_empty()) {
+        return None;
+    }
+    let days = days_from_civil(y, mo, d);
+    let ms = days * DAY_MS + h * HOUR_MS + mi * MINUTE_MS + se * 1000 + frac;
+    (0..=MAX_TIME_MS).contains(&ms).then_some(ms)
+}
+
+// ---------------------------------------------------------------------------
+// Row helpers shared by the adapters
+// ---------------------------------------------------------------------------
+
+/// Parse a JSON body into `T`, mapping failure to [`ExchangeError::Malformed`].
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    exchange: Exchange,
+    body: &str,
+    what: &str,
+) -> Result<T, ExchangeError> {
+    serde_json::from_str(body).map_err(|e| {
+        ExchangeError::malformed(exchange, format!("{what}: {}", first_line(&e.to_string())))
+    })
+}
+
+fn first_line(s: &str) -> String {
+    s.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(120)
+        .collect()
+}
+
+/// Convert each raw row with `f`; rows that do not deserialize into `W` or
+/// that `f` rejects are counted as dropped.
+pub(crate) fn convert_rows<W, T>(rows: Vec<Value>, mut f: impl FnMut(W) -> Option<T>) -> Parsed<T>
+where
+    W: serde::de::DeserializeOwned,
+{
+    let mut out = Parsed::default();
+    for row in rows {
+        match serde_json::from_value::<W>(row).ok().and_then(&mut f) {
+            Some(t) => out.rows.push(t),
+            None => out.dropped += 1,
+        }
+    }
+    out
+}
+
+/// Keep the `Some` rows of a conversion whose `None` rows are skipped on
+/// purpose (not counted as dropped).
+pub(crate) fn flatten_parsed<T>(p: Parsed<Option<T>>) -> Parsed<T> {
+    Parsed {
+        rows: p.rows.into_iter().flatten().collect(),
+        dropped: p.dropped,
+    }
+}
+
+/// An answer that is a bare JSON array of rows (after the error check).
+pub(crate) fn json_rows(
+    exchange: Exchange,
+    body: &str,
+    what: &str,
+) -> Result<Vec<Value>, ExchangeError> {
+    classify_body(exchange, body)?;
+    from_json::<Vec<Value>>(exchange, body, what)
+}
+
+/// The side whose position was liquidated, from the liquidation order's
+/// side: `long` is the spelling that means a long was closed, `short` the
+/// one for a short.
+pub(crate) fn liquidated_side(order_side: &str, long: &str, short: &str) -> Option<Side> {
+    if order_side == long {
+        Some(Side::Long)
+    } else if order_side == short {
+        Some(Side::Short)
+    } else {
+        None
+    }
+}
+
+/// Field `i` of a positional row as a lenient number.
+pub(crate) fn num_at(row: &[Value], i: usize) -> Option<f64> {
+    row.get(i).and_then(value_f64)
+}
+
+/// Field `i` of a positional row as a lenient timestamp.
+pub(crate) fn ts_at(row: &[Value], i: usize) -> Option<i64> {
+    row.get(i).and_then(value_ms)
+}
+
+/// Raw fields of one trade candle, before validation.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RawCandle {
+    pub open_time: Option<i64>,
+    pub open: Option<f64>,
+    pub high: Option<f64>,
+    pub low: Option<f64>,
+    pub close: Option<f64>,
+    pub base_volume: Option<f64>,
+    /// `None` = not given: computed as base × typical price.
+    pub quote_volume: Option<f64>,
+    /// `None` = not given by the exchange.
+    pub taker_buy_base: Option<f64>,
+    /// Whether the exchange gives taker-buy volume (then it must be valid).
+    pub has_taker: bool,
+}
+
+impl RawCandle {
+    /// Time and prices of a positional kline row `[time, open, high, low,
+    /// close, ...]` (Binance, Bybit, OKX); volumes left to the caller.
+    pub(crate) fn positional(row: &[Value]) -> RawCandle {
+        RawCandle {
+            open_time: ts_at(row, 0),
+            open: num_at(row, 1),
+            high: num_at(row, 2),
+            low: num_at(row, 3),
+            close: num_at(row, 4),
+            ..RawCandle::default()
+        }
+    }
+}
+
+/// Validate a candle: all prices finite and `> 0`, `high >= low`, volumes
+/// finite and `>= 0`, taker-buy volume not above the volume.
+pub(crate) fn validate_candle(r: RawCandle) -> Option<Candle> {
+    let open_time_ms = r.open_time?;
+    let open = positive(r.open)?;
+    let high = positive(r.high)?;
+    let low = positive(r.low)?;
+    let close = positive(r.close)?;
+    if high < low {
+        return None;
+    }
+    let base_volume = non_negative(r.base_volume)?;
+    let taker_buy_base = if r.has_taker {
+        let t = non_negative(r.taker_buy_base)?;
+        if t > base_volume * (1.0 + 1e-9) + 1e-12 {
+            return None;
+        }
+        Some(t)
+    } else {
+        None
+    };
+    let quote_volume = match r.quote_volume {
+        Some(q) => non_negative(Some(q))?,
+        None => base_volume * (high + low + close) / 3.0,
+    };
+    if !quote_volume.is_finite() {
+        return None;
+    }
+    Some(Candle {
+        open_time_ms,
+        open,
+        high,
+        low,
+        close,
+        base_volume,
+        quote_volume,
+        taker_buy_base,
+    })
+}
+
+/// Validate a mark-price row (prices `> 0`, `high >= low`).
+pub(crate) fn validate_mark(
+    t: Option<i64>,
+    high: Option<f64>,
+    low: Option<f64>,
+) -> Option<MarkRow> {
+    let (t, high, low) = (t?, positive(high)?, positive(low)?);
+    (high >= low).then_some((t, HighLow { high, low }))
+}
+
+/// A positional mark-price kline row `[time, open, high, low, close, ...]`
+/// (Binance, Bybit, OKX).
+pub(crate) fn positional_mark(row: Vec<Value>) -> Option<MarkRow> {
+    validate_mark(ts_at(&row, 0), num_at(&row, 2), num_at(&row, 3))
+}
+
+/// Validate an open-interest point (finite, `>= 0`).
+pub(crate) fn validate_oi(t: Option<i64>, base: Option<f64>) -> Option<OiPoint> {
+    Some(OiPoint {
+        time_ms: t?,
+        base: non_negative(base)?,
+    })
+}
+
+/// Validate a funding point (finite; |rate| < 1).
+pub(crate) fn validate_funding(t: Option<i64>, rate: Option<f64>) -> Option<FundingPoint> {
+    let rate = finite(rate).filter(|r| r.abs() < 1.0)?;
+    Some(FundingPoint { time_ms: t?, rate })
+}
+
+/// Validate a liquidation event.
+pub(crate) fn validate_liquidation(
+    t: Option<i64>,
+    side: Option<Side>,
+    price: Option<f64>,
+    base: Option<f64>,
+) -> Option<LiquidationEvent> {
+    Some(LiquidationEvent {
+        time_ms: t?,
+        side: side?,
+        price: positive(price)?,
+        base: positive(base)?,
+    })
+}
