@@ -1,6 +1,7 @@
 //! Grid → pixels, labels, and the visible range (zoom). Pure: the canvas
 //! glue in `ui` only copies the buffer.
 
+pub mod chart;
 pub mod zoom;
 
 use crate::engine::{Candle, Grid, TimeAxis};
@@ -85,6 +86,29 @@ impl Palette {
             .gradient()
             .eval_continuous((0.08 + 0.92 * t).clamp(0.0, 1.0));
         [c.r, c.g, c.b]
+    }
+}
+
+/// The page's colours: dark by default, light for print and daylight.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Theme {
+    #[default]
+    Dark,
+    Light,
+}
+
+impl Theme {
+    pub const ALL: [Theme; 2] = [Theme::Dark, Theme::Light];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Theme::Dark => "dark",
+            Theme::Light => "light",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Theme> {
+        Theme::ALL.into_iter().find(|t| t.id() == id)
     }
 }
 

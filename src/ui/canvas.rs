@@ -1,21 +1,42 @@
 //! Canvas glue: sizing for the device pixel ratio and blitting RGBA buffers.
 
 use leptos::prelude::*;
+use plotters::coord::Shift;
+use plotters::prelude::{DrawingArea, IntoDrawingArea};
+use plotters_canvas::CanvasBackend;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 /// Sizes the canvas' backing store to its CSS box × device pixel ratio and
-/// returns its 2D context scaled so drawing uses CSS pixels, with the CSS
-/// width and height.
-pub fn prepare(canvas: &HtmlCanvasElement) -> Option<(CanvasRenderingContext2d, f64, f64)> {
+/// returns a plotters drawing area over it (in device pixels), its 2D
+/// context for the pixel blit, and the ratio.
+pub fn prepare(canvas: &HtmlCanvasElement) -> Option<Prepared> {
     let ratio = web_sys::window()?.device_pixel_ratio().max(1.0);
     let rect = canvas.get_bounding_client_rect();
     let (width, height) = (rect.width().max(1.0), rect.height().max(1.0));
-    canvas.set_width((width * ratio).round() as u32);
-    canvas.set_height((height * ratio).round() as u32);
+    // Resizing reallocates (and clears) the backing store: only when needed.
+    let (w, h) = (
+        (width * ratio).round() as u32,
+        (height * ratio).round() as u32,
+    );
+    if canvas.width() != w || canvas.height() != h {
+        canvas.set_width(w);
+        canvas.set_height(h);
+    }
     let context: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-    context.scale(ratio, ratio).ok()?;
-    Some((context, width, height))
+    let root = CanvasBackend::with_canvas_object(canvas.clone())?.into_drawing_area();
+    Some(Prepared {
+        root,
+        context,
+        ratio,
+    })
+}
+
+/// A canvas ready to draw on.
+pub struct Prepared {
+    pub root: DrawingArea<CanvasBackend, Shift>,
+    pub context: CanvasRenderingContext2d,
+    pub ratio: f64,
 }
 
 /// Draws an RGBA image of `width × height` pixels stretched over the
@@ -30,17 +51,33 @@ pub fn blit_rgba(
         return Some(());
     }
     let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), width, height).ok()?;
-    let document = web_sys::window()?.document()?;
-    let offscreen: HtmlCanvasElement = document.create_element("canvas").ok()?.dyn_into().ok()?;
-    offscreen.set_width(width);
-    offscreen.set_height(height);
+    let offscreen = OFFSCREEN.with(|cell| {
+        if cell.borrow().is_none() {
+            let document = web_sys::window()?.document()?;
+            let canvas: HtmlCanvasElement =
+                document.create_element("canvas").ok()?.dyn_into().ok()?;
+            *cell.borrow_mut() = Some(canvas);
+        }
+        cell.borrow().clone()
+    })?;
+    if offscreen.width() != width || offscreen.height() != height {
+        offscreen.set_width(width);
+        offscreen.set_height(height);
+    }
     let off_context: CanvasRenderingContext2d =
         offscreen.get_context("2d").ok()??.dyn_into().ok()?;
+    // put_image_data replaces the pixels, transparent ones included.
     off_context.put_image_data(&image, 0.0, 0.0).ok()?;
     context.set_image_smoothing_enabled(false);
     context
         .draw_image_with_html_canvas_element_and_dw_and_dh(&offscreen, x, y, w, h)
         .ok()
+}
+
+thread_local! {
+    /// The scratch canvas the RGBA image goes through, reused: creating one
+    /// per frame costs an allocation and a raster surface.
+    static OFFSCREEN: std::cell::RefCell<Option<HtmlCanvasElement>> = const { std::cell::RefCell::new(None) };
 }
 
 /// A signal that changes whenever the window is resized: a drawing effect

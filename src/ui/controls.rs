@@ -1,6 +1,6 @@
 //! The control bar: coin and window (more settings come with the views).
 
-use crate::render::{Look, Palette, Scale};
+use crate::render::{Look, Palette, Scale, Theme};
 use leptos::prelude::*;
 
 /// The windows a view can show.
@@ -62,6 +62,7 @@ pub fn ControlBar(
     window: RwSignal<WindowChoice>,
     demo: RwSignal<bool>,
     look: RwSignal<Look>,
+    theme: RwSignal<Theme>,
 ) -> impl IntoView {
     view! {
         <nav class="controls" aria-label="View settings">
@@ -167,6 +168,28 @@ pub fn ControlBar(
                         }
                     }
                 />
+            </label>
+            <label title="Dark or light page">
+                "Theme "
+                <select
+                    data-testid="theme"
+                    on:change=move |ev| {
+                        if let Some(t) = Theme::from_id(&event_target_value(&ev)) {
+                            theme.set(t);
+                        }
+                    }
+                >
+                    {Theme::ALL
+                        .into_iter()
+                        .map(|t| {
+                            view! {
+                                <option value=t.id() selected=move || theme.get() == t>
+                                    {t.id()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
             </label>
         </nav>
     }

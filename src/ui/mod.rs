@@ -16,7 +16,7 @@ use crate::engine::{default_grid, estimate_in, Estimate, Params, PriceBins, Sour
 use crate::exchanges::{auto_resolution, Exchange};
 use crate::net::{load_exchange, Progress};
 use crate::render::zoom::Zoom;
-use crate::render::{column_closes, Look};
+use crate::render::{column_closes, Look, Theme};
 use crate::sim::{checksum, demo_market};
 use crate::url_state::ViewState;
 use clusters::ClustersTable;
@@ -166,6 +166,14 @@ fn App() -> impl IntoView {
     let generation = StoredValue::new(0_u64);
     let workspace = StoredValue::new(Workspace::default());
     let look = RwSignal::new(Look::default());
+    let theme = RwSignal::new(Theme::default());
+    // The page's colours follow the theme (CSS variables keyed on it).
+    Effect::new(move |_| {
+        let theme = theme.get();
+        if let Some(root) = document().document_element() {
+            root.set_attribute("data-theme", theme.id()).ok();
+        }
+    });
     let zoom = RwSignal::new(Zoom::default());
     let params = RwSignal::new(Params::default());
 
@@ -292,7 +300,7 @@ fn App() -> impl IntoView {
             <h1 class="brand">"liqmap"</h1>
             <span class="tagline">"Where leveraged positions get liquidated"</span>
         </header>
-        <ControlBar coin=coin window=window demo=demo look=look />
+        <ControlBar coin=coin window=window demo=demo look=look theme=theme />
         <ModelSettings params=params />
         <StatusBar statuses=statuses />
         <main>
@@ -334,7 +342,7 @@ fn App() -> impl IntoView {
                         <button on:click=move |_| demo.set(true)>"Show the simulated market"</button>
                     </p>
                 </Show>
-                <Heatmap view=heat_data look=look zoom=zoom />
+                <Heatmap view=heat_data look=look theme=theme zoom=zoom />
                 <ExportBar shown=heat_data whole=view_data />
             </section>
             <div class="lower">
@@ -343,7 +351,7 @@ fn App() -> impl IntoView {
                         <h2>"Liquidation map"</h2>
                         <span class="hint">"Now, by price and leverage"</span>
                     </div>
-                    <LiquidationMap view=view_data />
+                    <LiquidationMap view=view_data theme=theme />
                 </section>
                 <section class="panel clusters-panel" aria-label="Clusters">
                     <ClustersTable view=view_data zoom=zoom />

@@ -1,0 +1,538 @@
+//! Axes and overlays of the two charts, drawn with plotters on any drawing
+//! back end: the page uses the canvas one, the tests a recording one. What
+//! is drawn lives here; where it is drawn is the caller's business.
+//!
+//! Everything is in device pixels: `ratio` (the screen's pixels per CSS
+//! pixel) scales fonts, margins and line widths so the charts stay sharp.
+
+use super::{price_label, usd_label, utc_label, Look, Theme};
+use crate::engine::{Estimate, GridSpec, Side};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor;
+
+/// Room for the heatmap's price axis (right) and time axis (below), in CSS
+/// pixels: the pointer maths of the page uses the same numbers.
+pub const HEATMAP_AXIS_RIGHT: f64 = 76.0;
+pub const HEATMAP_AXIS_BOTTOM: f64 = 22.0;
+/// Room for the map's USD axis (left) and price axis (below).
+const MAP_AXIS_LEFT: f64 = 64.0;
+const MAP_AXIS_BOTTOM: f64 = 22.0;
+
+/// A drawing failed in the back end (the canvas refused a call).
+pub type ChartResult = Result<(), String>;
+
+fn failed<E: std::fmt::Debug>(error: E) -> String {
+    format!("chart drawing failed: {error:?}")
+}
+
+/// Colours of one theme, as plotters colours.
+struct Ink {
+    background: RGBColor,
+    text: RGBColor,
+    grid: RGBAColor,
+    price_line: RGBAColor,
+    current: RGBColor,
+    on_current: RGBColor,
+}
+
+impl Theme {
+    fn ink(self) -> Ink {
+        match self {
+            Theme::Dark => Ink {
+                background: RGBColor(0x0b, 0x0e, 0x14),
+                text: RGBColor(0x9a, 0xa4, 0xb2),
+                grid: RGBColor(255, 255, 255).mix(0.07),
+                price_line: RGBColor(255, 255, 255).mix(0.85),
+                current: RGBColor(0x4f, 0xc3, 0xf7),
+                on_current: RGBColor(0x0b, 0x0e, 0x14),
+            },
+            Theme::Light => Ink {
+                background: RGBColor(0xfb, 0xfc, 0xfd),
+                text: RGBColor(0x3c, 0x44, 0x50),
+                grid: RGBColor(0, 0, 0).mix(0.08),
+                price_line: RGBColor(0x10, 0x14, 0x1c).mix(0.85),
+                current: RGBColor(0x02, 0x77, 0xbd),
+                on_current: RGBColor(255, 255, 255),
+            },
+        }
+    }
+
+    /// The page background behind a chart, as CSS.
+    pub fn background_css(self) -> String {
+        let RGBColor(r, g, b) = self.ink().background;
+        format!("rgb({r},{g},{b})")
+    }
+}
+
+fn font(size_css: f64, ratio: f64, colour: RGBColor) -> TextStyle<'static> {
+    ("system-ui, sans-serif", size_css * ratio)
+        .into_font()
+        .color(&colour)
+}
+
+/// The heatmap's plot rectangle `(x, y, w, h)` in device pixels, for a
+/// canvas `width × height` device pixels: the RGBA image is put there.
+pub fn heatmap_plot_rect(width: u32, height: u32, ratio: f64) -> (f64, f64, f64, f64) {
+    let w = (f64::from(width) - HEATMAP_AXIS_RIGHT * ratio)
+        .round()
+        .max(1.0);
+    let h = (f64::from(height) - HEATMAP_AXIS_BOTTOM * ratio)
+        .round()
+        .max(1.0);
+    (0.0, 0.0, w, h)
+}
+
+/// What is drawn over the heatmap's pixels.
+pub struct HeatmapOverlay<'a> {
+    pub grid: &'a GridSpec,
+    /// Last close per column: the price line.
+    pub closes: &'a [Option<f64>],
+    pub current_price: Option<f64>,
+    /// The largest cell, for the colour bar's top label.
+    pub strongest: f64,
+    pub look: Look,
+    pub theme: Theme,
+}
+
+/// Fills the background before the pixels are put in the plot rectangle.
+pub fn fill_background<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    theme: Theme,
+) -> ChartResult {
+    root.fill(&theme.ink().background).map_err(failed)
+}
+
+/// Axes, price line, current price and colour bar over the heatmap.
+pub fn draw_heatmap_overlay<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    overlay: &HeatmapOverlay,
+    ratio: f64,
+) -> ChartResult {
+    let ink = overlay.theme.ink();
+    let (width, _) = root.dim_in_pixel();
+    let (start, end) = (overlay.grid.time.start_ms, overlay.grid.time.end_ms());
+    let prices = overlay.grid.prices;
+    let plot_w = f64::from(width) - HEATMAP_AXIS_RIGHT * ratio;
+    // One time label per ~130 CSS px so they never overlap, even on a phone.
+    let ticks = time_ticks(start, end, ((plot_w / ratio / 130.0) as usize).max(2));
+    let mut chart = ChartBuilder::on(root)
+        .x_label_area_size(HEATMAP_AXIS_BOTTOM * ratio)
+        .right_y_label_area_size(HEATMAP_AXIS_RIGHT * ratio)
+        .build_cartesian_2d((start..end).with_key_points(ticks), prices.low..prices.high)
+        .map_err(failed)?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(ink.grid)
+        .axis_style(ink.grid)
+        .y_labels(7)
+        .x_label_formatter(&|t| utc_label(*t))
+        .y_label_formatter(&|p| price_label(*p))
+        .label_style(font(11.0, ratio, ink.text))
+        .draw()
+        .map_err(failed)?;
+
+    let column_ms = overlay.grid.time.column_ms;
+    let in_range = |p: f64| (prices.low..=prices.high).contains(&p);
+    // The price line, broken where a column has no candle or leaves the
+    // zoomed price range.
+    let line_style = ShapeStyle::from(ink.price_line).stroke_width((1.25 * ratio).ceil() as u32);
+    let mut segment: Vec<(i64, f64)> = Vec::new();
+    let points = overlay.closes.iter().enumerate().map(|(c, close)| {
+        let t = start + c as i64 * column_ms + column_ms / 2;
+        close.filter(|p| in_range(*p)).map(|p| (t, p))
+    });
+    for point in points.chain(std::iter::once(None)) {
+        match point {
+            Some(p) => segment.push(p),
+            None if segment.len() > 1 => {
+                let line = std::mem::take(&mut segment);
+                chart
+                    .draw_series(LineSeries::new(line, line_style))
+                    .map_err(failed)?;
+            }
+            None => segment.clear(),
+        }
+    }
+
+    if let Some(price) = overlay.current_price.filter(|p| in_range(*p)) {
+        chart
+            .draw_series(LineSeries::new(
+                [(start, price), (end, price)],
+                ShapeStyle::from(ink.current).stroke_width(ratio.ceil() as u32),
+            ))
+            .map_err(failed)?;
+        // The price in a tag on the axis.
+        let (x, y) = chart.backend_coord(&(end, price));
+        let half = (9.0 * ratio) as i32;
+        let tag = [
+            (x, y - half),
+            (x + (HEATMAP_AXIS_RIGHT * ratio) as i32, y + half),
+        ];
+        root.draw(&Rectangle::new(tag, ink.current.filled()))
+            .map_err(failed)?;
+        let style = font(11.0, ratio, ink.on_current).pos(text_anchor::Pos::new(
+            text_anchor::HPos::Left,
+            text_anchor::VPos::Center,
+        ));
+        root.draw(&Text::new(
+            price_label(price),
+            (x + (6.0 * ratio) as i32, y),
+            style,
+        ))
+        .map_err(failed)?;
+    }
+    draw_colour_bar(root, overlay, ratio)
+}
+
+/// A small legend in the top-left corner: what the colours mean in USD.
+fn draw_colour_bar<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    overlay: &HeatmapOverlay,
+    ratio: f64,
+) -> ChartResult {
+    let ink = overlay.theme.ink();
+    let px = |css: f64| (css * ratio).round() as i32;
+    let (x, y, w, h) = (px(10.0), px(10.0), px(140.0), px(8.0));
+    let backdrop = [
+        (x - px(6.0), y - px(6.0)),
+        (x + w + px(6.0), y + h + px(22.0)),
+    ];
+    root.draw(&Rectangle::new(backdrop, ink.background.mix(0.75).filled()))
+        .map_err(failed)?;
+    for i in 0..w {
+        let [r, g, b] = overlay.look.palette.colour(f64::from(i) / f64::from(w));
+        let strip = [(x + i, y), (x + i + 1, y + h)];
+        root.draw(&Rectangle::new(strip, RGBColor(r, g, b).filled()))
+            .map_err(failed)?;
+    }
+    let label = |text: String, at: i32, h_pos| {
+        let style =
+            font(10.0, ratio, ink.text).pos(text_anchor::Pos::new(h_pos, text_anchor::VPos::Top));
+        root.draw(&Text::new(text, (at, y + h + px(3.0)), style))
+    };
+    let scale = format!("{} scale", overlay.look.scale.id());
+    label(scale, x, text_anchor::HPos::Left).map_err(failed)?;
+    label(
+        usd_label(overlay.strongest),
+        x + w,
+        text_anchor::HPos::Right,
+    )
+    .map_err(failed)
+}
+
+/// Round time ticks (1 h, 2 h, … 1 d, 2 d, …) between `start` and `end`,
+/// at most `max` of them, aligned to UTC multiples of the step.
+pub fn time_ticks(start: i64, end: i64, max: usize) -> Vec<i64> {
+    const HOUR: i64 = 3_600_000;
+    const STEPS: [i64; 12] = [
+        HOUR / 4,
+        HOUR / 2,
+        HOUR,
+        2 * HOUR,
+        3 * HOUR,
+        6 * HOUR,
+        12 * HOUR,
+        24 * HOUR,
+        48 * HOUR,
+        96 * HOUR,
+        168 * HOUR,
+        336 * HOUR,
+    ];
+    let span = (end - start).max(1);
+    let step = STEPS
+        .into_iter()
+        .find(|s| span / s < max.max(1) as i64)
+        .unwrap_or(span);
+    let first = start + (step - start.rem_euclid(step)) % step;
+    (0..)
+        .map(|i| first + i * step)
+        .take_while(|t| *t < end)
+        .collect()
+}
+
+/// What the map's bars are stacked by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StackBy {
+    #[default]
+    Leverage,
+    Exchange,
+}
+
+/// A categorical colour per stack layer (Tableau 10, from the colormap crate).
+pub fn stack_colour(layer: usize) -> [u8; 3] {
+    let c = colorous::TABLEAU10[layer % colorous::TABLEAU10.len()];
+    [c.r, c.g, c.b]
+}
+
+/// Colours of the two cumulative curves.
+pub const CUMULATIVE_LONG: [u8; 3] = [0xef, 0x53, 0x50];
+pub const CUMULATIVE_SHORT: [u8; 3] = [0x26, 0xa6, 0x9a];
+
+/// The map's USD per price bin and layer (tier or exchange), both sides:
+/// longs and shorts never share a bin at the last candle (longs alive are
+/// below the price, shorts above).
+pub fn stacked_bars(estimate: &Estimate, stack_by: StackBy) -> Vec<Vec<f64>> {
+    let map = &estimate.map;
+    let both =
+        |s: usize, t: usize, b: usize| map.get(s, t, Side::Long, b) + map.get(s, t, Side::Short, b);
+    (0..map.bins)
+        .map(|b| match stack_by {
+            StackBy::Leverage => (0..map.tiers)
+                .map(|t| (0..map.sources).map(|s| both(s, t, b)).sum())
+                .collect(),
+            StackBy::Exchange => (0..map.sources)
+                .map(|s| (0..map.tiers).map(|t| both(s, t, b)).sum())
+                .collect(),
+        })
+        .collect()
+}
+
+/// The liquidation map: stacked bars, cumulative curves (scaled to the
+/// tallest bar), the current price line and both axes.
+pub fn draw_liquidation_map<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    estimate: &Estimate,
+    stack_by: StackBy,
+    theme: Theme,
+    ratio: f64,
+) -> ChartResult {
+    let ink = theme.ink();
+    root.fill(&ink.background).map_err(failed)?;
+    let prices = estimate.grid.prices;
+    let stacked = stacked_bars(estimate, stack_by);
+    let tallest = stacked
+        .iter()
+        .map(|layers| layers.iter().sum::<f64>())
+        .fold(0.0, f64::max);
+    if tallest <= 0.0 || prices.count == 0 {
+        return Ok(());
+    }
+    let mut chart = ChartBuilder::on(root)
+        .x_label_area_size(MAP_AXIS_BOTTOM * ratio)
+        .y_label_area_size(MAP_AXIS_LEFT * ratio)
+        .build_cartesian_2d(prices.low..prices.high, 0.0..tallest * 1.02)
+        .map_err(failed)?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(ink.grid)
+        .axis_style(ink.grid)
+        .x_labels(((f64::from(root.dim_in_pixel().0) / ratio / 110.0) as usize).max(2))
+        .y_labels(5)
+        .x_label_formatter(&|p| price_label(*p))
+        .y_label_formatter(&|usd| usd_label(*usd))
+        .label_style(font(11.0, ratio, ink.text))
+        .draw()
+        .map_err(failed)?;
+
+    let bars = stacked.iter().enumerate().flat_map(|(b, layers)| {
+        let (low, high) = (prices.edge(b), prices.edge(b + 1));
+        let mut top = 0.0;
+        layers
+            .iter()
+            .enumerate()
+            .filter(|(_, usd)| **usd > 0.0)
+            .map(move |(layer, usd)| {
+                let [r, g, b] = stack_colour(layer);
+                let bar =
+                    Rectangle::new([(low, top), (high, top + usd)], RGBColor(r, g, b).filled());
+                top += usd;
+                bar
+            })
+    });
+    chart.draw_series(bars).map_err(failed)?;
+
+    let current_bin = estimate
+        .current_price
+        .and_then(|p| prices.bin_of(p))
+        .unwrap_or(prices.count / 2);
+    let curves = [
+        (
+            estimate.map.cumulative(Side::Long, current_bin),
+            CUMULATIVE_LONG,
+        ),
+        (
+            estimate.map.cumulative(Side::Short, current_bin),
+            CUMULATIVE_SHORT,
+        ),
+    ];
+    let curve_max = curves
+        .iter()
+        .flat_map(|(curve, _)| curve.iter().copied())
+        .fold(0.0, f64::max);
+    if curve_max > 0.0 {
+        for (curve, [r, g, b]) in &curves {
+            let points = curve
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v > 0.0)
+                .map(|(bin, v)| {
+                    let middle = (prices.edge(bin) + prices.edge(bin + 1)) / 2.0;
+                    (middle, v / curve_max * tallest)
+                });
+            let style = ShapeStyle::from(RGBColor(*r, *g, *b)).stroke_width((2.0 * ratio) as u32);
+            chart
+                .draw_series(LineSeries::new(points, style))
+                .map_err(failed)?;
+        }
+    }
+    if let Some(price) = estimate.current_price {
+        chart
+            .draw_series(LineSeries::new(
+                [(price, 0.0), (price, tallest * 1.02)],
+                ShapeStyle::from(ink.current).stroke_width(ratio.ceil() as u32),
+            ))
+            .map_err(failed)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{default_grid, estimate};
+    use crate::sim::demo_market;
+    use plotters_backend::{
+        BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind,
+    };
+    use std::convert::Infallible;
+
+    /// A back end that keeps the texts drawn and counts everything else.
+    #[derive(Default)]
+    struct Recorder {
+        texts: Vec<String>,
+        shapes: usize,
+    }
+
+    impl DrawingBackend for &mut Recorder {
+        type ErrorType = Infallible;
+        fn get_size(&self) -> (u32, u32) {
+            (1200, 500)
+        }
+        fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<Infallible>> {
+            Ok(())
+        }
+        fn present(&mut self) -> Result<(), DrawingErrorKind<Infallible>> {
+            Ok(())
+        }
+        fn draw_pixel(
+            &mut self,
+            _: BackendCoord,
+            _: BackendColor,
+        ) -> Result<(), DrawingErrorKind<Infallible>> {
+            self.shapes += 1;
+            Ok(())
+        }
+        fn draw_line<S: BackendStyle>(
+            &mut self,
+            _: BackendCoord,
+            _: BackendCoord,
+            _: &S,
+        ) -> Result<(), DrawingErrorKind<Infallible>> {
+            self.shapes += 1;
+            Ok(())
+        }
+        fn draw_rect<S: BackendStyle>(
+            &mut self,
+            _: BackendCoord,
+            _: BackendCoord,
+            _: &S,
+            _: bool,
+        ) -> Result<(), DrawingErrorKind<Infallible>> {
+            self.shapes += 1;
+            Ok(())
+        }
+        fn draw_text<S: BackendTextStyle>(
+            &mut self,
+            text: &str,
+            _: &S,
+            _: BackendCoord,
+        ) -> Result<(), DrawingErrorKind<Infallible>> {
+            self.texts.push(text.to_string());
+            Ok(())
+        }
+    }
+
+    fn demo_estimate() -> Estimate {
+        let market = demo_market(7, 1_767_225_600_000, 86_400_000);
+        let sources = vec![market.source];
+        let end = 1_767_225_600_000;
+        let grid = default_grid(&sources, end - 86_400_000, end, 200, 100).unwrap();
+        estimate(&sources, &crate::engine::Params::default(), &grid)
+    }
+
+    #[test]
+    fn time_ticks_are_round_and_inside() {
+        let day = 86_400_000;
+        let start = 1_767_225_600_000 - 7 * day + 1234;
+        let ticks = time_ticks(start, start + 7 * day, 8);
+        assert!(!ticks.is_empty() && ticks.len() <= 8, "{ticks:?}");
+        assert!(ticks.iter().all(|t| t % day == 0 && *t >= start));
+        assert!(time_ticks(0, 3_600_000, 4).iter().all(|t| t % 900_000 == 0));
+    }
+
+    #[test]
+    fn heatmap_overlay_labels_prices_times_and_the_current_price() {
+        let estimate = demo_estimate();
+        let closes = vec![estimate.current_price; estimate.grid.time.columns];
+        let mut recorder = Recorder::default();
+        let root = (&mut recorder).into_drawing_area();
+        let overlay = HeatmapOverlay {
+            grid: &estimate.grid,
+            closes: &closes,
+            current_price: estimate.current_price,
+            strongest: 1.5e6,
+            look: Look::default(),
+            theme: Theme::Dark,
+        };
+        draw_heatmap_overlay(&root, &overlay, 1.0).unwrap();
+        drop(root);
+        let texts = &recorder.texts;
+        let price = price_label(estimate.current_price.unwrap());
+        assert!(texts.contains(&price), "current price tag: {texts:?}");
+        assert!(
+            texts.contains(&"$1.50M".to_string()),
+            "colour bar: {texts:?}"
+        );
+        assert!(
+            texts.iter().any(|t| t.ends_with(":00") && t.contains('-')),
+            "{texts:?}"
+        );
+        assert!(
+            texts.iter().filter(|t| t.contains(',')).count() >= 4,
+            "{texts:?}"
+        );
+    }
+
+    #[test]
+    fn map_draws_bars_and_usd_axis() {
+        let estimate = demo_estimate();
+        for stack_by in [StackBy::Leverage, StackBy::Exchange] {
+            let mut recorder = Recorder::default();
+            let root = (&mut recorder).into_drawing_area();
+            draw_liquidation_map(&root, &estimate, stack_by, Theme::Light, 2.0).unwrap();
+            drop(root);
+            assert!(recorder.shapes > 50, "bars drawn: {}", recorder.shapes);
+            assert!(recorder.texts.iter().any(|t| t.starts_with('$')));
+        }
+    }
+
+    #[test]
+    fn stacked_bars_add_up_to_the_map() {
+        let estimate = demo_estimate();
+        let by_tier: f64 = stacked_bars(&estimate, StackBy::Leverage)
+            .iter()
+            .flatten()
+            .sum();
+        let by_source: f64 = stacked_bars(&estimate, StackBy::Exchange)
+            .iter()
+            .flatten()
+            .sum();
+        let total: f64 = crate::accuracy::map_total(&estimate).iter().sum();
+        assert!(
+            (by_tier - total).abs() <= 1e-6 * total && (by_source - total).abs() <= 1e-6 * total
+        );
+    }
+}
