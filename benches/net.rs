@@ -6,7 +6,7 @@ use liqmap::exchanges::{auto_resolution, count_requests_all, Exchange, DAY_MS};
 fn main() {
     for (label, days) in [("1d", 1), ("7d", 7), ("30d", 30)] {
         let window_ms = days * DAY_MS;
-        let resolution = auto_resolution("BTC", window_ms);
+        let resolution = auto_resolution(&Exchange::ALL, "BTC", window_ms);
         let requests = count_requests_all(&Exchange::ALL, "BTC", window_ms, resolution);
         println!("NET {label} requests={requests}");
         println!("NET {label} resolution={}", resolution.label());

@@ -54,6 +54,8 @@ pub type Progress = Rc<dyn Fn(usize, usize)>;
 pub struct Loaded {
     pub source: Source,
     pub dropped: usize,
+    /// Every coin the exchange lists: the coin field offers them.
+    pub coins: Vec<String>,
 }
 
 /// Loads one exchange's series for `coin`. `still_wanted` is asked before
@@ -71,6 +73,7 @@ pub async fn load_exchange(
     progress(0, 1);
     let listing = send(exchange, &instruments_request(exchange, base)).await?;
     let instruments = parse_instruments(exchange, &listing)?.rows;
+    let coins = instruments.iter().map(|i| i.base.clone()).collect();
     let instrument = find_instrument(exchange, &instruments, coin)?.clone();
     let requests = plan(&instrument, window_end_ms, window_ms, resolution, base);
     let total = requests.len() + 1;
@@ -105,6 +108,7 @@ pub async fn load_exchange(
     Ok(Loaded {
         source: collector.finish()?,
         dropped,
+        coins,
     })
 }
 

@@ -15,19 +15,23 @@ pub(crate) fn validate_mmr(m: Option<f64>) -> Option<f64> {
 }
 
 /// Sort by key and keep the last row of each key.
-fn sort_dedupe<T>(mut rows: Vec<T>, key: impl Fn(&T) -> i64) -> Vec<T> {
-    rows.sort_by_key(&key);
-    let mut out: Vec<T> = Vec::with_capacity(rows.len());
-    for r in rows {
-        if let Some(last) = out.last_mut() {
-            if key(last) == key(&r) {
-                *last = r;
-                continue;
-            }
+fn sort_dedupe<T>(rows: Vec<T>, key: impl Fn(&T) -> i64) -> Vec<T> {
+    // Sorting (key, position) pairs is stable and instantiates one sort for
+    // every row type: the wasm download stays smaller.
+    let mut order: Vec<(i64, usize)> = rows.iter().map(&key).zip(0..).collect();
+    order.sort_unstable();
+    let mut slots: Vec<Option<T>> = rows.into_iter().map(Some).collect();
+    let mut out: Vec<(i64, T)> = Vec::with_capacity(slots.len());
+    for (k, i) in order {
+        let Some(row) = slots.get_mut(i).and_then(Option::take) else {
+            continue;
+        };
+        match out.last_mut() {
+            Some(last) if last.0 == k => last.1 = row,
+            _ => out.push((k, row)),
         }
-        out.push(r);
     }
-    out
+    out.into_iter().map(|(_, row)| row).collect()
 }
 
 /// Put one source's series on its candle grid.

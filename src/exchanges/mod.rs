@@ -39,8 +39,8 @@ pub use instruments::{
     default_instrument, find_instrument, instruments_request, parse_instruments,
 };
 pub use plan::{
-    auto_resolution, count_requests, count_requests_all, finest_resolution_within, plan,
-    MAX_PAGES_PER_SERIES, VIEW_REQUEST_BUDGET,
+    affordable_resolutions, auto_resolution, count_requests, count_requests_all,
+    finest_resolution_within, plan, MAX_PAGES_PER_SERIES, VIEW_REQUEST_BUDGET,
 };
 pub(crate) use plan::{oi_period, paged, pages, span};
 pub(crate) use wire::{

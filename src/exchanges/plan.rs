@@ -149,9 +149,27 @@ pub fn finest_resolution_within(
 /// fetched once per session, not counted): decides the candle resolution.
 pub const VIEW_REQUEST_BUDGET: usize = 30;
 
-/// The finest resolution a view of `coin` over `window_ms` can afford with
-/// all exchanges within [`VIEW_REQUEST_BUDGET`] (4 h where none fits).
-pub fn auto_resolution(coin: &str, window_ms: i64) -> Resolution {
-    finest_resolution_within(&Exchange::ALL, coin, window_ms, VIEW_REQUEST_BUDGET)
+/// The finest resolution a view of `coin` over `window_ms` can afford on
+/// `exchanges` within [`VIEW_REQUEST_BUDGET`] (4 h where none fits).
+pub fn auto_resolution(exchanges: &[Exchange], coin: &str, window_ms: i64) -> Resolution {
+    finest_resolution_within(exchanges, coin, window_ms, VIEW_REQUEST_BUDGET)
         .unwrap_or(Resolution::H4)
+}
+
+/// Resolutions a user may choose for a view: those within twice the
+/// automatic budget (a finer view is worth a few more requests, a
+/// 1-minute month is not), plus the automatic choice itself.
+pub fn affordable_resolutions(
+    exchanges: &[Exchange],
+    coin: &str,
+    window_ms: i64,
+) -> Vec<Resolution> {
+    let auto = auto_resolution(exchanges, coin, window_ms);
+    Resolution::ALL
+        .into_iter()
+        .filter(|r| {
+            *r == auto
+                || count_requests_all(exchanges, coin, window_ms, *r) <= 2 * VIEW_REQUEST_BUDGET
+        })
+        .collect()
 }

@@ -3,6 +3,9 @@
 use leptos::prelude::*;
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, IntoDrawingArea};
+use plotters_backend::{
+    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
+};
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
@@ -24,7 +27,12 @@ pub fn prepare(canvas: &HtmlCanvasElement) -> Option<Prepared> {
         canvas.set_height(h);
     }
     let context: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-    let root = CanvasBackend::with_canvas_object(canvas.clone())?.into_drawing_area();
+    let backend = CanvasBackend::with_canvas_object(canvas.clone())?;
+    let root = MeasuredCanvas {
+        inner: backend,
+        context: context.clone(),
+    }
+    .into_drawing_area();
     Some(Prepared {
         root,
         context,
@@ -34,7 +42,7 @@ pub fn prepare(canvas: &HtmlCanvasElement) -> Option<Prepared> {
 
 /// A canvas ready to draw on.
 pub struct Prepared {
-    pub root: DrawingArea<CanvasBackend, Shift>,
+    pub root: DrawingArea<MeasuredCanvas, Shift>,
     pub context: CanvasRenderingContext2d,
     pub ratio: f64,
 }
@@ -72,6 +80,87 @@ pub fn blit_rgba(
     context
         .draw_image_with_html_canvas_element_and_dw_and_dh(&offscreen, x, y, w, h)
         .ok()
+}
+
+/// plotters' canvas back end, measuring text with the canvas itself:
+/// plotters would otherwise measure it in a DOM element given an inline
+/// style, which the page's Content-Security-Policy forbids.
+pub struct MeasuredCanvas {
+    inner: CanvasBackend,
+    context: CanvasRenderingContext2d,
+}
+
+type DrawResult = Result<(), DrawingErrorKind<<CanvasBackend as DrawingBackend>::ErrorType>>;
+
+impl DrawingBackend for MeasuredCanvas {
+    type ErrorType = <CanvasBackend as DrawingBackend>::ErrorType;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.inner.get_size()
+    }
+    fn ensure_prepared(&mut self) -> DrawResult {
+        self.inner.ensure_prepared()
+    }
+    fn present(&mut self) -> DrawResult {
+        self.inner.present()
+    }
+    fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> DrawResult {
+        self.inner.draw_pixel(point, color)
+    }
+    fn draw_line<S: BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> DrawResult {
+        self.inner.draw_line(from, to, style)
+    }
+    fn draw_rect<S: BackendStyle>(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> DrawResult {
+        self.inner.draw_rect(upper_left, bottom_right, style, fill)
+    }
+    fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> DrawResult {
+        self.inner.draw_path(path, style)
+    }
+    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vertices: I,
+        style: &S,
+    ) -> DrawResult {
+        self.inner.fill_polygon(vertices, style)
+    }
+    fn draw_text<T: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &T,
+        pos: BackendCoord,
+    ) -> DrawResult {
+        self.inner.draw_text(text, style, pos)
+    }
+    fn estimate_text_size<T: BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &T,
+    ) -> Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
+        // The same font string the canvas back end draws with.
+        self.context.set_font(&format!(
+            "{} {}px {}",
+            style.style().as_str(),
+            style.size(),
+            style.family().as_str()
+        ));
+        let width = self.context.measure_text(text).map_or(0.0, |m| m.width());
+        Ok((width.ceil() as u32, style.size().ceil() as u32))
+    }
 }
 
 thread_local! {

@@ -1,94 +1,88 @@
-//! The control bar: coin and window (more settings come with the views).
+//! The control bar: what is shown (coin, window, resolution, simulated
+//! market) and how (chart first, palette, scale, faint cells, theme).
 
-use crate::render::{Look, Palette, Scale, Theme};
+use super::view_settings::ViewSettings;
+use crate::exchanges::{affordable_resolutions, Resolution};
+use crate::render::zoom::Zoom;
+use crate::render::{Palette, Scale, Theme};
+use crate::url_state::{Panel, Window};
 use leptos::prelude::*;
 
-/// The windows a view can show.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum WindowChoice {
-    H12,
-    D1,
-    D3,
-    #[default]
-    D7,
-    D14,
-    D30,
-}
-
-impl WindowChoice {
-    pub const ALL: [WindowChoice; 6] = [
-        WindowChoice::H12,
-        WindowChoice::D1,
-        WindowChoice::D3,
-        WindowChoice::D7,
-        WindowChoice::D14,
-        WindowChoice::D30,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            WindowChoice::H12 => "12h",
-            WindowChoice::D1 => "1d",
-            WindowChoice::D3 => "3d",
-            WindowChoice::D7 => "7d",
-            WindowChoice::D14 => "14d",
-            WindowChoice::D30 => "30d",
-        }
-    }
-
-    pub fn ms(self) -> i64 {
-        const HOUR: i64 = 3_600_000;
-        match self {
-            WindowChoice::H12 => 12 * HOUR,
-            WindowChoice::D1 => 24 * HOUR,
-            WindowChoice::D3 => 72 * HOUR,
-            WindowChoice::D7 => 168 * HOUR,
-            WindowChoice::D14 => 336 * HOUR,
-            WindowChoice::D30 => 720 * HOUR,
-        }
-    }
-
-    pub fn from_label(label: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|w| w.label() == label)
-    }
-}
-
-/// Coins offered until the list comes from the exchanges' instruments.
-const COINS: [&str; 6] = ["BTC", "ETH", "SOL", "XRP", "DOGE", "BNB"];
+/// Coins offered before the exchanges' lists arrive.
+pub const COMMON_COINS: [&str; 6] = ["BTC", "ETH", "SOL", "XRP", "DOGE", "BNB"];
 
 #[component]
 pub fn ControlBar(
-    coin: RwSignal<String>,
-    window: RwSignal<WindowChoice>,
-    demo: RwSignal<bool>,
-    look: RwSignal<Look>,
-    theme: RwSignal<Theme>,
+    settings: ViewSettings,
+    /// The resolution in force (the one asked for, or the automatic one).
+    resolution_used: Memo<Resolution>,
+    /// Coins the exchanges list, for the searchable coin field.
+    coins: Signal<Vec<String>>,
 ) -> impl IntoView {
+    let ViewSettings {
+        coin,
+        exchanges,
+        window,
+        resolution,
+        panel,
+        zoom,
+        look,
+        theme,
+        demo,
+        ..
+    } = settings;
+    // Another market: the zoomed range means nothing there.
+    let set_coin = move |raw: String| {
+        let typed = raw.trim().to_ascii_uppercase();
+        let plain = !typed.is_empty()
+            && typed.len() <= 12
+            && typed.chars().all(|c| c.is_ascii_alphanumeric());
+        if plain && typed != coin.get_untracked() {
+            zoom.set(Zoom::default());
+            coin.set(typed);
+        }
+    };
+    let choices = move || {
+        let window_ms = window.get().ms();
+        affordable_resolutions(&exchanges.get(), &coin.get(), window_ms)
+    };
     view! {
         <nav class="controls" aria-label="View settings">
-            <label>
+            <label title="Type to search the coins the exchanges list">
                 "Coin "
-                <select
+                <input
+                    class="coin"
                     data-testid="coin"
-                    on:change=move |ev| coin.set(event_target_value(&ev))
-                >
-                    {COINS
-                        .into_iter()
-                        .map(|c| view! { <option value=c selected=move || coin.get() == c>{c}</option> })
-                        .collect_view()}
-                </select>
+                    list="coin-list"
+                    size="7"
+                    maxlength="12"
+                    autocomplete="off"
+                    spellcheck="false"
+                    prop:value=move || coin.get()
+                    on:change=move |ev| set_coin(event_target_value(&ev))
+                />
+                <datalist id="coin-list">
+                    {move || {
+                        coins
+                            .get()
+                            .into_iter()
+                            .map(|c| view! { <option value=c.clone()></option> })
+                            .collect_view()
+                    }}
+                </datalist>
             </label>
             <label>
                 "Window "
                 <select
                     data-testid="window"
                     on:change=move |ev| {
-                        if let Some(w) = WindowChoice::from_label(&event_target_value(&ev)) {
+                        if let Some(w) = Window::from_label(&event_target_value(&ev)) {
+                            zoom.set(Zoom::default());
                             window.set(w);
                         }
                     }
                 >
-                    {WindowChoice::ALL
+                    {Window::ALL
                         .into_iter()
                         .map(|w| {
                             view! {
@@ -100,15 +94,64 @@ pub fn ControlBar(
                         .collect_view()}
                 </select>
             </label>
+            <label title="Candle length: auto is the finest the exchanges serve within the request budget; finer choices cost more requests and are offered only where affordable">
+                "Resolution "
+                <select
+                    data-testid="resolution"
+                    on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        resolution.set(Resolution::ALL.into_iter().find(|r| r.label() == value));
+                    }
+                >
+                    <option value="auto" selected=move || resolution.get().is_none()>
+                        {move || format!("auto ({})", resolution_used.get().label())}
+                    </option>
+                    {move || {
+                        choices()
+                            .into_iter()
+                            .map(|r| {
+                                view! {
+                                    <option value=r.label() selected=move || resolution.get() == Some(r)>
+                                        {r.label()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </select>
+            </label>
             <label title="A seeded simulated market instead of the exchanges' data">
                 <input
                     type="checkbox"
                     data-testid="demo"
                     prop:checked=move || demo.get()
-                    on:change=move |ev| demo.set(event_target_checked(&ev))
+                    on:change=move |ev| {
+                        zoom.set(Zoom::default());
+                        demo.set(event_target_checked(&ev));
+                    }
                 />
                 " Simulated market"
             </label>
+            <div class="segmented" role="radiogroup" aria-label="Chart shown first">
+                {[(Panel::Heatmap, "Heatmap"), (Panel::Map, "Map")]
+                    .into_iter()
+                    .map(|(choice, label)| {
+                        view! {
+                            <label>
+                                <input
+                                    type="radio"
+                                    name="panel"
+                                    data-testid=format!("view-{}", label.to_lowercase())
+                                    prop:checked=move || panel.get() == choice
+                                    on:change=move |_| panel.set(choice)
+                                />
+                                " "
+                                {label}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </div>
             <label title="Colour scheme of the heatmap">
                 "Palette "
                 <select

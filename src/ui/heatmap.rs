@@ -179,13 +179,14 @@ pub fn Heatmap(
                     .get()
                     .map(|h| {
                         view! {
-                            <div class="crosshair-v" style=format!("left:{}px", h.x)></div>
-                            <div class="crosshair-h" style=format!("top:{}px", h.y)></div>
+                            <div class="crosshair-v" style:left=format!("{}px", h.x)></div>
+                            <div class="crosshair-h" style:top=format!("{}px", h.y)></div>
                             <div
                                 class="tooltip"
                                 data-testid="heatmap-tooltip"
                                 role="tooltip"
-                                style=format!("left:{}px;top:{}px", h.x + 14.0, h.y + 14.0)
+                                style:left=format!("{}px", h.x + 14.0)
+                                style:top=format!("{}px", h.y + 14.0)
                             >
                                 {h.lines.into_iter().map(|line| view! { <div>{line}</div> }).collect_view()}
                             </div>

@@ -13,8 +13,11 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 
 #[component]
-pub fn LiquidationMap(view: Memo<Option<ViewData>>, theme: RwSignal<Theme>) -> impl IntoView {
-    let stack_by = RwSignal::new(StackBy::Leverage);
+pub fn LiquidationMap(
+    view: Memo<Option<ViewData>>,
+    theme: RwSignal<Theme>,
+    stack_by: RwSignal<StackBy>,
+) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     let resized = window_resizes();
     Effect::new(move |_| {
@@ -76,15 +79,15 @@ pub fn LiquidationMap(view: Memo<Option<ViewData>>, theme: RwSignal<Theme>) -> i
                     .map(|(i, label)| {
                         view! {
                             <li>
-                                <span class="swatch" style=format!("background:{}", css(stack_colour(i)))></span>
+                                <span class="swatch" style:background=move || css(stack_colour(i))></span>
                                 {label}
                             </li>
                         }
                     })
                     .collect_view()
             }}
-            <li><span class="swatch line" style=format!("background:{}", css(CUMULATIVE_LONG))></span>"Cumulative longs"</li>
-            <li><span class="swatch line" style=format!("background:{}", css(CUMULATIVE_SHORT))></span>"Cumulative shorts"</li>
+            <li><span class="swatch line" style:background=move || css(CUMULATIVE_LONG)></span>"Cumulative longs"</li>
+            <li><span class="swatch line" style:background=move || css(CUMULATIVE_SHORT)></span>"Cumulative shorts"</li>
         </ul>
     }
 }

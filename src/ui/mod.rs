@@ -9,18 +9,20 @@ mod liqmap;
 mod model;
 mod panic;
 mod settings;
+mod share;
 mod status;
 mod test_hooks;
+mod view_settings;
 
 use crate::engine::{default_grid, estimate_in, Estimate, Params, PriceBins, Source, Workspace};
-use crate::exchanges::{auto_resolution, Exchange};
+use crate::exchanges::{affordable_resolutions, auto_resolution, Exchange};
 use crate::net::{load_exchange, Progress};
 use crate::render::zoom::Zoom;
-use crate::render::{column_closes, Look, Theme};
+use crate::render::{column_closes, utc_label};
 use crate::sim::{checksum, demo_market};
-use crate::url_state::ViewState;
+use crate::url_state::{Panel, ViewState};
 use clusters::ClustersTable;
-use controls::{ControlBar, WindowChoice};
+use controls::{ControlBar, COMMON_COINS};
 use export::ExportBar;
 use heatmap::Heatmap;
 use leptos::prelude::*;
@@ -28,15 +30,14 @@ use leptos::task::spawn_local;
 use liqmap::LiquidationMap;
 use model::ModelPanel;
 use settings::ModelSettings;
+use share::{IgnoredNotice, ShareLink};
 use status::{ExchangeStatus, StatusBar};
 use std::rc::Rc;
 use std::sync::Arc;
+use view_settings::{location_query, sync_with_address, ViewSettings};
 
-/// Seed of the simulated market.
-const DEMO_SEED: u64 = 1;
-/// Heatmap resolution: at most this many time columns and price bins.
+/// Heatmap resolution: at most this many time columns.
 const MAX_COLUMNS: usize = 1000;
-const PRICE_BINS: usize = 400;
 
 /// Entry point called from `main`.
 pub fn start() {
@@ -70,18 +71,18 @@ impl ViewData {
         workspace: StoredValue<Workspace>,
         sources: &Arc<Vec<Source>>,
         (end_ms, window_ms): (i64, i64),
-        zoom: Zoom,
+        (zoom, bins): (Zoom, usize),
         params: &Params,
         sim_checksum: Option<u64>,
     ) -> Option<Self> {
         let window = (end_ms - window_ms, end_ms);
         let (start, end) = zoom.time.unwrap_or(window);
-        let mut grid = default_grid(sources, start, end, MAX_COLUMNS, PRICE_BINS)?;
+        let mut grid = default_grid(sources, start, end, MAX_COLUMNS, bins)?;
         if let Some((low, high)) = zoom.prices {
             grid.prices = PriceBins {
                 low,
                 high,
-                count: PRICE_BINS,
+                count: bins,
                 log: false,
             };
         }
@@ -102,12 +103,6 @@ impl ViewData {
     }
 }
 
-fn query() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default()
-}
-
 /// What a view is computed from: the sources and the window.
 #[derive(Clone, PartialEq)]
 pub struct Inputs {
@@ -118,9 +113,9 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    /// The simulated market for a window ending now.
-    fn demo(window_ms: i64, now_ms: i64) -> Option<Inputs> {
-        let market = demo_market(DEMO_SEED, now_ms, window_ms);
+    /// The simulated market for a window ending at `end_ms`.
+    fn demo(seed: u64, window_ms: i64, end_ms: i64) -> Option<Inputs> {
+        let market = demo_market(seed, end_ms, window_ms);
         let last = market.source.candles.last()?;
         Some(Inputs {
             end_ms: last.open_time_ms + market.source.interval_ms,
@@ -134,6 +129,7 @@ impl Inputs {
         &self,
         workspace: StoredValue<Workspace>,
         zoom: Zoom,
+        bins: usize,
         params: &Params,
     ) -> Option<ViewData> {
         let span = (self.end_ms, self.window_ms);
@@ -141,7 +137,7 @@ impl Inputs {
             workspace,
             &self.sources,
             span,
-            zoom,
+            (zoom, bins),
             params,
             self.sim_checksum,
         )
@@ -156,17 +152,27 @@ fn always_changed<T>(_: Option<&T>, _: Option<&T>) -> bool {
 
 #[component]
 fn App() -> impl IntoView {
-    let initial = ViewState::from_query(&query());
-    let coin = RwSignal::new(initial.coin);
-    let window = RwSignal::new(WindowChoice::from_label(&initial.window).unwrap_or_default());
-    let demo = RwSignal::new(initial.demo);
-    let statuses = RwSignal::new(Vec::<(Exchange, ExchangeStatus)>::new());
-    let live_sources = RwSignal::new(Vec::<(Exchange, Source)>::new());
-    let live_end = RwSignal::new(0_i64);
-    let generation = StoredValue::new(0_u64);
-    let workspace = StoredValue::new(Workspace::default());
-    let look = RwSignal::new(Look::default());
-    let theme = RwSignal::new(Theme::default());
+    let (initial, ignored_at_start) = ViewState::parse(&location_query());
+    let settings = ViewSettings::new(&initial);
+    let ignored = RwSignal::new(ignored_at_start);
+    sync_with_address(settings, ignored);
+    let ViewSettings {
+        coin,
+        exchanges,
+        window,
+        resolution,
+        params,
+        panel,
+        zoom,
+        bins,
+        look,
+        theme,
+        stack,
+        demo,
+        seed,
+        at,
+    } = settings;
+
     // The page's colours follow the theme (CSS variables keyed on it).
     Effect::new(move |_| {
         let theme = theme.get();
@@ -174,27 +180,42 @@ fn App() -> impl IntoView {
             root.set_attribute("data-theme", theme.id()).ok();
         }
     });
-    let zoom = RwSignal::new(Zoom::default());
-    let params = RwSignal::new(Params::default());
 
-    // A new coin or window starts a fresh load; answers of older loads are dropped.
+    let statuses = RwSignal::new(Vec::<(Exchange, ExchangeStatus)>::new());
+    let live_sources = RwSignal::new(Vec::<(Exchange, Source)>::new());
+    let live_end = RwSignal::new(0_i64);
+    let listed_coins = RwSignal::new(std::collections::BTreeSet::<String>::new());
+    let generation = StoredValue::new(0_u64);
+    let workspace = StoredValue::new(Workspace::default());
+    // The resolution in force: the one asked for when the exchanges can
+    // afford it for this window, else the automatic one.
+    let resolution_used = Memo::new(move |_| {
+        let (chosen, window_ms) = (exchanges.get(), window.get().ms());
+        let coin = coin.get();
+        match resolution.get() {
+            Some(r) if affordable_resolutions(&chosen, &coin, window_ms).contains(&r) => r,
+            _ => auto_resolution(&chosen, &coin, window_ms),
+        }
+    });
+
+    // A new coin, window, exchange choice or end starts a fresh load;
+    // answers of older loads are dropped.
     Effect::new(move |_| {
         let (coin, window_ms, demo) = (coin.get(), window.get().ms(), demo.get());
+        let (chosen, resolution, pinned) = (exchanges.get(), resolution_used.get(), at.get());
         generation.update_value(|g| *g += 1);
         let this_load = generation.get_value();
-        zoom.set(Zoom::default());
         live_sources.set(Vec::new());
         if demo {
             statuses.set(Vec::new());
             return;
         }
-        let resolution = auto_resolution(&coin, window_ms);
-        let now = js_sys::Date::now() as i64;
+        let now = pinned.unwrap_or(js_sys::Date::now() as i64);
         let end = now - now.rem_euclid(resolution.ms());
         live_end.set(end);
         let loading = ExchangeStatus::Loading { done: 0, total: 1 };
-        statuses.set(Exchange::ALL.map(|e| (e, loading.clone())).to_vec());
-        for exchange in Exchange::ALL {
+        statuses.set(chosen.iter().map(|e| (*e, loading.clone())).collect());
+        for exchange in chosen {
             let coin = coin.clone();
             let current = move || generation.get_value() == this_load;
             let set_status = move |status: ExchangeStatus| {
@@ -224,13 +245,14 @@ fn App() -> impl IntoView {
                 }
                 match result {
                     Ok(loaded) => {
+                        listed_coins.update(|all| all.extend(loaded.coins));
                         set_status(ExchangeStatus::Ready {
                             candles: loaded.source.candles.len(),
                             dropped: loaded.dropped,
                         });
                         live_sources.update(|all| {
-                            all.push((exchange, loaded.source));
-                            all.sort_by_key(|(e, _)| *e);
+                            let at = all.partition_point(|(e, _)| *e < exchange);
+                            all.insert(at, (exchange, loaded.source));
                         });
                     }
                     Err(error) => set_status(ExchangeStatus::Failed(error.to_string())),
@@ -239,11 +261,12 @@ fn App() -> impl IntoView {
         }
     });
 
-    let now_ms = js_sys::Date::now() as i64;
+    let opened_ms = js_sys::Date::now() as i64;
     let inputs = Memo::new_with_compare(
         move |_| {
             if demo.get() {
-                return Inputs::demo(window.get().ms(), now_ms);
+                let end = at.get().unwrap_or(opened_ms);
+                return Inputs::demo(seed.get(), window.get().ms(), end);
             }
             let sources: Vec<Source> =
                 live_sources.with(|all| all.iter().map(|(_, s)| s.clone()).collect());
@@ -259,10 +282,10 @@ fn App() -> impl IntoView {
     // The whole window: the map and clusters (defined at the last candle).
     let view_data = Memo::new_with_compare(
         move |_| {
-            let params = params.get();
+            let (params, bins) = (params.get(), bins.get());
             inputs.with(|i| {
                 i.as_ref()
-                    .and_then(|i| i.view(workspace, Zoom::default(), &params))
+                    .and_then(|i| i.view(workspace, Zoom::default(), bins, &params))
             })
         },
         always_changed,
@@ -272,12 +295,25 @@ fn App() -> impl IntoView {
         move |_| match zoom.get() {
             z if z == Zoom::default() => view_data.get(),
             z => {
-                let params = params.get();
-                inputs.with(|i| i.as_ref().and_then(|i| i.view(workspace, z, &params)))
+                let (params, bins) = (params.get(), bins.get());
+                inputs.with(|i| i.as_ref().and_then(|i| i.view(workspace, z, bins, &params)))
             }
         },
         always_changed,
     );
+    let coins = Signal::derive(move || {
+        let mut all: Vec<String> = COMMON_COINS.iter().map(|c| c.to_string()).collect();
+        listed_coins.with(|listed| {
+            all.extend(
+                listed
+                    .iter()
+                    .filter(|c| !COMMON_COINS.contains(&c.as_str()))
+                    .cloned(),
+            )
+        });
+        all
+    });
+    let data_end = Signal::derive(move || inputs.with(|i| i.as_ref().map(|i| i.end_ms)));
     let loaded_sources = Signal::derive(move || {
         inputs.with(|i| {
             i.iter()
@@ -299,11 +335,13 @@ fn App() -> impl IntoView {
         <header class="top">
             <h1 class="brand">"liqmap"</h1>
             <span class="tagline">"Where leveraged positions get liquidated"</span>
+            <ShareLink settings=settings data_end=data_end />
         </header>
-        <ControlBar coin=coin window=window demo=demo look=look theme=theme />
+        <IgnoredNotice ignored=ignored />
+        <ControlBar settings=settings resolution_used=resolution_used coins=coins />
         <ModelSettings params=params />
-        <StatusBar statuses=statuses />
-        <main>
+        <StatusBar statuses=statuses exchanges=exchanges />
+        <main class=move || if panel.get() == Panel::Map { "map-first" } else { "" }>
             <section class="panel heatmap-panel" aria-label="Liquidation heatmap">
                 <div class="panel-head">
                     <h2>"Liquidation heatmap"</h2>
@@ -314,7 +352,9 @@ fn App() -> impl IntoView {
                                 <span class="badge live" data-testid="live-label">
                                     {move || {
                                         let n = live_sources.with(Vec::len);
-                                        format!("{} · {n} of {} exchanges", coin.get(), Exchange::ALL.len())
+                                        let asked = exchanges.with(Vec::len);
+                                        let when = at.get().map(|t| format!(" · pinned at {} UTC", utc_label(t))).unwrap_or_default();
+                                        format!("{} · {n} of {asked} exchanges{when}", coin.get())
                                     }}
                                 </span>
                             }
@@ -332,7 +372,7 @@ fn App() -> impl IntoView {
                                     .unwrap_or_default()
                             }
                         >
-                            "Simulated data"
+                            {move || format!("Simulated data · seed {}", seed.get())}
                         </span>
                     </Show>
                 </div>
@@ -351,7 +391,7 @@ fn App() -> impl IntoView {
                         <h2>"Liquidation map"</h2>
                         <span class="hint">"Now, by price and leverage"</span>
                     </div>
-                    <LiquidationMap view=view_data theme=theme />
+                    <LiquidationMap view=view_data theme=theme stack_by=stack />
                 </section>
                 <section class="panel clusters-panel" aria-label="Clusters">
                     <ClustersTable view=view_data zoom=zoom />

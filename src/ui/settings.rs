@@ -4,9 +4,7 @@
 use crate::engine::{LongShare, Mode, Params, Tier};
 use leptos::prelude::*;
 
-/// Limits a trader can set (also what shared links will accept).
-const MAX_TIERS: usize = 10;
-const LEVERAGE_RANGE: (f64, f64) = (1.0, 200.0);
+use crate::url_state::{LEVERAGE_RANGE, MAX_TIERS};
 
 #[component]
 pub fn ModelSettings(params: RwSignal<Params>) -> impl IntoView {

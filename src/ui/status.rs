@@ -35,32 +35,63 @@ impl ExchangeStatus {
     }
 }
 
+/// One chip per exchange: a switch to use it or not, and where its load
+/// stands (progress, candles, or what went wrong in words).
 #[component]
-pub fn StatusBar(statuses: RwSignal<Vec<(Exchange, ExchangeStatus)>>) -> impl IntoView {
+pub fn StatusBar(
+    statuses: RwSignal<Vec<(Exchange, ExchangeStatus)>>,
+    exchanges: RwSignal<Vec<Exchange>>,
+) -> impl IntoView {
+    let chip = move |exchange: Exchange| {
+        let status = move || {
+            statuses.with(|all| {
+                all.iter()
+                    .find(|(e, _)| *e == exchange)
+                    .map(|(_, s)| s.clone())
+            })
+        };
+        let used = move || exchanges.with(|on| on.contains(&exchange));
+        // At least one exchange stays on: an empty view explains nothing.
+        let toggle = move |on: bool| {
+            exchanges.update(|chosen| {
+                if on && !chosen.contains(&exchange) {
+                    let at = chosen.partition_point(|e| *e < exchange);
+                    chosen.insert(at, exchange);
+                } else if !on && chosen.len() > 1 {
+                    chosen.retain(|e| *e != exchange);
+                }
+            });
+        };
+        view! {
+            <li
+                class=move || status().map_or("chip off", |s| s.class())
+                data-testid=format!("status-{}", exchange.id())
+                data-state=move || match status() {
+                    Some(ExchangeStatus::Loading { .. }) => "loading",
+                    Some(ExchangeStatus::Ready { .. }) => "ready",
+                    Some(ExchangeStatus::Failed(_)) => "failed",
+                    None => "off",
+                }
+                title=move || status().map_or("Not used".to_string(), |s| s.text())
+            >
+                <label>
+                    <input
+                        type="checkbox"
+                        data-testid=format!("use-{}", exchange.id())
+                        prop:checked=used
+                        on:change=move |ev| toggle(event_target_checked(&ev))
+                    />
+                    " "
+                    <strong>{exchange.name()}</strong>
+                </label>
+                " "
+                <span>{move || status().map_or("off".to_string(), |s| s.text())}</span>
+            </li>
+        }
+    };
     view! {
         <ul class="statuses" aria-label="Exchanges" aria-live="polite">
-            <For
-                each=move || statuses.get()
-                key=|(exchange, status)| (exchange.id(), status.text())
-                children=|(exchange, status)| {
-                    view! {
-                        <li
-                            class=status.class()
-                            data-testid=format!("status-{}", exchange.id())
-                            data-state=match status {
-                                ExchangeStatus::Loading { .. } => "loading",
-                                ExchangeStatus::Ready { .. } => "ready",
-                                ExchangeStatus::Failed(_) => "failed",
-                            }
-                            title=status.text()
-                        >
-                            <strong>{exchange.name()}</strong>
-                            " "
-                            <span>{status.text()}</span>
-                        </li>
-                    }
-                }
-            />
+            {Exchange::ALL.into_iter().map(chip).collect_view()}
         </ul>
     }
 }

@@ -64,8 +64,16 @@ pub fn wasm_memory_bytes() -> f64 {
 #[wasm_bindgen]
 pub fn demo_heatmap_csv(now_ms: f64, window_ms: f64) -> String {
     let workspace = leptos::prelude::StoredValue::new(Workspace::default());
-    super::Inputs::demo(window_ms as i64, now_ms as i64)
-        .and_then(|inputs| inputs.view(workspace, Default::default(), &Default::default()))
+    let defaults = crate::url_state::ViewState::default();
+    super::Inputs::demo(defaults.seed, window_ms as i64, now_ms as i64)
+        .and_then(|inputs| {
+            inputs.view(
+                workspace,
+                Default::default(),
+                defaults.bins,
+                &defaults.params,
+            )
+        })
         .map(|view| crate::export::heatmap_csv(&view.estimate))
         .unwrap_or_default()
 }
