@@ -47,6 +47,38 @@ impl Zoom {
         }
     }
 
+    /// Two fingers moved from `before` to `after` (positions as shares of
+    /// the plot: x to the right, y down). Each axis zooms by how much the
+    /// fingers' spread along it changed, around their midpoint; an axis
+    /// along which they are close together (a one-axis pinch) stays.
+    pub fn pinch(
+        self,
+        (time, prices): (&TimeAxis, &PriceBins),
+        before: [(f64, f64); 2],
+        after: [(f64, f64); 2],
+        window: (i64, i64),
+        candle_ms: i64,
+    ) -> Zoom {
+        const MIN_SPREAD: f64 = 0.05;
+        let spread = |p: [(f64, f64); 2]| ((p[0].0 - p[1].0).abs(), (p[0].1 - p[1].1).abs());
+        let ((bx, by), (ax, ay)) = (spread(before), spread(after));
+        let (mid_x, mid_y) = (
+            (after[0].0 + after[1].0) / 2.0,
+            (after[0].1 + after[1].1) / 2.0,
+        );
+        let mut next = self;
+        if bx > MIN_SPREAD && ax > MIN_SPREAD {
+            let span = (time.end_ms() - time.start_ms) as f64;
+            let at = time.start_ms + (span * mid_x.clamp(0.0, 1.0)) as i64;
+            next = next.zoom_time(time, (bx / ax).clamp(0.5, 2.0), at, window, candle_ms);
+        }
+        if by > MIN_SPREAD && ay > MIN_SPREAD {
+            let at = prices.high - (prices.high - prices.low) * mid_y.clamp(0.0, 1.0);
+            next = next.zoom_prices(prices, (by / ay).clamp(0.5, 2.0), at);
+        }
+        next
+    }
+
     /// Moves the view by a share of the shown span (positive: later / higher).
     pub fn pan(
         self,
@@ -99,6 +131,38 @@ mod tests {
         // Zooming out past the window shows all of it again.
         let z = z.zoom_time(&axis(6 * HOUR, 18 * HOUR), 4.0, 12 * HOUR, window, 300_000);
         assert_eq!(z.time, None);
+    }
+
+    #[test]
+    fn pinching_apart_zooms_in_on_the_axis_it_spreads_along() {
+        let time = axis(0, 1_000_000);
+        let prices = PriceBins {
+            low: 100.0,
+            high: 200.0,
+            count: 10,
+            log: false,
+        };
+        let window = (0, 1_000_000);
+        // Fingers spread horizontally from 0.4–0.6 to 0.3–0.7: time halves.
+        let z = Zoom::default().pinch(
+            (&time, &prices),
+            [(0.4, 0.5), (0.6, 0.5)],
+            [(0.3, 0.5), (0.7, 0.5)],
+            window,
+            1_000,
+        );
+        assert_eq!(z.time, Some((300_000, 900_000)), "the axis covers 0–1.2M");
+        assert_eq!(z.prices, None, "no vertical spread, no price zoom");
+        // Vertically: prices zoom instead.
+        let z = Zoom::default().pinch(
+            (&time, &prices),
+            [(0.5, 0.4), (0.5, 0.6)],
+            [(0.5, 0.3), (0.5, 0.7)],
+            window,
+            1_000,
+        );
+        assert_eq!(z.time, None);
+        assert_eq!(z.prices, Some((125.0, 175.0)));
     }
 
     #[test]

@@ -97,6 +97,46 @@ pub fn Heatmap(
             }
         });
     };
+    // Fingers on the canvas (pointer id, client position): two pinch-zoom.
+    let touching = StoredValue::new(Vec::<(i32, (f64, f64))>::new());
+    let lift = move |id: i32| {
+        touching.update_value(|t| t.retain(|(p, _)| *p != id));
+        dragging.set_value(None);
+    };
+    // Returns whether the move was part of a pinch (and handled).
+    let on_pinch = move |id: i32, at: (f64, f64)| -> bool {
+        let Some(before) = touching.with_value(|t| two_fingers(t)) else {
+            return false;
+        };
+        touching.update_value(|t| {
+            if let Some(finger) = t.iter_mut().find(|(p, _)| *p == id) {
+                finger.1 = at;
+            }
+        });
+        let Some(after) = touching.with_value(|t| two_fingers(t)) else {
+            return false;
+        };
+        let mut next = None;
+        // The client origin in plot coordinates gives the plot's offset.
+        with_plot(0.0, 0.0, &mut |origin, data| {
+            let in_plot =
+                |(x, y): (f64, f64)| ((x + origin.x) / origin.w, (y + origin.y) / origin.h);
+            let share = |f: [(f64, f64); 2]| [in_plot(f[0]), in_plot(f[1])];
+            let grid = &data.estimate.grid;
+            next = Some(zoom.get_untracked().pinch(
+                (&grid.time, &grid.prices),
+                share(before),
+                share(after),
+                data.window,
+                data.candle_ms,
+            ));
+        });
+        hover.set(None);
+        if let Some(next) = next {
+            zoom.set(next);
+        }
+        true
+    };
     let on_wheel = move |ev: leptos::ev::WheelEvent| {
         ev.prevent_default();
         let factor = (ev.delta_y() * 0.0015).exp().clamp(0.5, 2.0);
@@ -161,15 +201,24 @@ pub fn Heatmap(
                 role="img"
                 tabindex="0"
                 aria-label="Heatmap of estimated liquidation USD by price and time. Wheel or + and − zoom, drag or arrow keys pan, double-click or 0 resets."
-                on:pointermove=move |ev| on_move(f64::from(ev.client_x()), f64::from(ev.client_y()))
+                on:pointermove=move |ev| {
+                    let at = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+                    if !on_pinch(ev.pointer_id(), at) {
+                        on_move(at.0, at.1);
+                    }
+                }
                 on:pointerdown=move |ev| {
-                    dragging.set_value(Some((f64::from(ev.client_x()), f64::from(ev.client_y()))));
+                    let at = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+                    touching.update_value(|t| t.push((ev.pointer_id(), at)));
+                    // A second finger turns the drag into a pinch.
+                    let pinching = touching.with_value(|t| t.len() >= 2);
+                    dragging.set_value((!pinching).then_some(at));
                     if let Some(c) = canvas.get_untracked() {
                         c.set_pointer_capture(ev.pointer_id()).ok();
                     }
                 }
-                on:pointerup=move |_| dragging.set_value(None)
-                on:pointercancel=move |_| dragging.set_value(None)
+                on:pointerup=move |ev| lift(ev.pointer_id())
+                on:pointercancel=move |ev| lift(ev.pointer_id())
                 on:wheel=on_wheel
                 on:dblclick=move |_| zoom.set(Zoom::default())
                 on:keydown=on_key
@@ -194,6 +243,14 @@ pub fn Heatmap(
                     })
             }}
         </div>
+    }
+}
+
+/// The positions of the first two fingers down, if two are.
+fn two_fingers(touching: &[(i32, (f64, f64))]) -> Option<[(f64, f64); 2]> {
+    match touching {
+        [(_, a), (_, b), ..] => Some([*a, *b]),
+        _ => None,
     }
 }
 
