@@ -1,8 +1,13 @@
 //! Engine benchmarks (criterion). `make bench` turns criterion's medians into
-//! `BENCH engine_<scale> native_ms=…` and `RATIO engine_M fast_vs_direct=…`.
+//! `BENCH engine_<scale> native_ms=…`, `RATIO engine_M fast_vs_direct=…` and
+//! `BENCH live_candle_L us=…`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use liqmap::engine::{estimate_in, reference::estimate_direct, Params, Workspace};
+use liqmap::engine::{
+    estimate_in, reference::estimate_direct, Candle, LiveCandle, LiveEstimate, Params, Source,
+    Workspace,
+};
+use liqmap::sim::rng::Rng;
 use liqmap::sim::workload::{workload, Scale};
 use std::hint::black_box;
 use std::time::Duration;
@@ -33,5 +38,62 @@ fn engine(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, engine);
+/// One appended candle on the engine_L workload: the sources take turns,
+/// each candle a small random step from the source's last close (kept inside
+/// the price bins) with open interest up or down a little.
+fn live_candle(c: &mut Criterion) {
+    let (sources, spec) = workload(Scale::L);
+    let mut live = LiveEstimate::new(sources, Params::default(), spec);
+    let (low, high) = (spec.prices.low * 1.05, spec.prices.high / 1.05);
+    let mut rng = Rng::new(7);
+    let mut turn = 0;
+    let mut next = move |live: &LiveEstimate| {
+        let index = turn % live.sources().len();
+        turn += 1;
+        let source: &Source = &live.sources()[index];
+        let last = *source
+            .candles
+            .last()
+            .expect("workload sources have candles");
+        let oi = source
+            .open_interest
+            .as_ref()
+            .and_then(|oi| oi.last().copied());
+        let open = last.close;
+        let mut close = open * (1.0 + rng.range(-0.004, 0.004));
+        if !(low..high).contains(&close) {
+            close = open;
+        }
+        let volume = rng.range(1.0, 50.0);
+        let candle = Candle {
+            open_time_ms: last.open_time_ms + source.interval_ms,
+            open,
+            high: open.max(close) * (1.0 + rng.range(0.0, 0.002)),
+            low: open.min(close) * (1.0 - rng.range(0.0, 0.002)),
+            close,
+            base_volume: volume,
+            quote_volume: volume * close,
+            taker_buy_base: Some(volume * rng.range(0.3, 0.7)),
+        };
+        let live_candle = LiveCandle {
+            candle,
+            mark: None,
+            open_interest: oi.map(|oi| oi * rng.range(0.99, 1.012)),
+        };
+        (index, live_candle)
+    };
+    let mut group = c.benchmark_group("live_candle_L");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(4));
+    group.bench_function("push", |b| {
+        b.iter(|| {
+            let (index, candle) = next(&live);
+            black_box(live.push(index, candle).expect("a valid next candle"))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, engine, live_candle);
 criterion_main!(benches);

@@ -5,6 +5,8 @@
 //!
 //! - [`engine`]: the liquidation model of `liquidation-model.md` (pure).
 //! - [`exchanges`]: one module per exchange: requests and answer parsing (pure).
+//! - [`live`]: WebSocket subscriptions, heartbeats and message parsing for
+//!   live mode, reconnect backoff, a bounded event buffer (pure).
 //! - [`export`]: CSV of the heatmap and of the map (pure).
 //! - [`sim`]: the seeded synthetic market: demo data and ground truth (pure).
 //! - [`render`]: grid → RGBA pixels, palettes, scales (pure).
@@ -17,6 +19,7 @@ pub mod accuracy;
 pub mod engine;
 pub mod exchanges;
 pub mod export;
+pub mod live;
 pub mod render;
 pub mod sim;
 pub mod time;

@@ -7,6 +7,9 @@ use super::output::{Cluster, LiqMap};
 /// How many clusters an estimate lists.
 pub const TOP_CLUSTERS: usize = 12;
 
+/// Relative difference below which two heights count as equal.
+const TIE: f64 = 1e-9;
+
 /// Local maxima of the map's total per bin, smoothed over ±1 bin, the `top`
 /// largest first. Each cluster's notional is the sum over its three bins.
 pub fn find_clusters(
@@ -27,9 +30,14 @@ pub fn find_clusters(
         .map(|b| window(&longs, b) + window(&shorts, b))
         .collect();
     // Ties of the smoothed curve (a lone spike makes a plateau of three) go to
-    // the bin with the larger raw total.
+    // the bin with the larger raw total. Values within the engine's exactness
+    // (1e-9 relative) tie, so that two ways of computing the same map (batch
+    // or live) find the same peaks.
     let height = |b: usize| (smoothed[b], longs[b] + shorts[b]);
-    let above = |a: (f64, f64), b: (f64, f64)| a.0 > b.0 || (a.0 == b.0 && a.1 > b.1);
+    let greater = |x: f64, y: f64| x - y > TIE * x.abs().max(y.abs());
+    let above = |a: (f64, f64), b: (f64, f64)| {
+        greater(a.0, b.0) || (!greater(b.0, a.0) && greater(a.1, b.1))
+    };
     let mut peaks: Vec<(usize, f64)> = (0..n)
         .filter(|&b| {
             let h = height(b);

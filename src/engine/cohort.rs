@@ -1,9 +1,9 @@
 //! Cohorts (spec section 3): what both implementations walk.
 //!
-//! Everything here is shared by the fast path and the reference, so the two
-//! can only differ in how they follow a cohort over time.
+//! Everything here is shared by the fast path, the reference and the live
+//! engine, so they can only differ in how they follow a cohort over time.
 
-use super::input::Source;
+use super::input::{Candle, ContractKind, Source};
 use super::liquidation::{liquidation_price, Side};
 use super::params::{LongShare, Mode, Params, DEFAULT_VOLUME_ALPHA};
 
@@ -36,25 +36,15 @@ pub struct SourceModel<'a> {
     pub highs: Vec<f64>,
     new_notional: Vec<f64>,
     long_share: Vec<f64>,
-    weights: Vec<f64>,
-    leverages: Vec<f64>,
+    rules: CohortRules,
 }
 
 impl<'a> SourceModel<'a> {
     pub fn new(source: &'a Source, params: &Params, window_end_ms: i64) -> Self {
-        let candles = &source.candles;
-        // Only candles before the window end, and only while times increase
-        // (adapters sort; this keeps a bad series from confusing the columns).
-        let sorted = candles
-            .windows(2)
-            .position(|w| w[1].open_time_ms <= w[0].open_time_ms)
-            .map_or(candles.len(), |i| i + 1);
-        let len = candles[..sorted].partition_point(|c| c.open_time_ms < window_end_ms);
-        let candles = &candles[..len];
-        let oi = source
-            .open_interest
-            .as_deref()
-            .filter(|oi| oi.len() >= len && params.mode == Mode::OpenInterest);
+        let len = usable_len(source, window_end_ms);
+        let candles = &source.candles[..len];
+        let rules = CohortRules::new(source, params, len);
+        let oi = (source.open_interest.as_deref()).filter(|_| rules.uses_open_interest);
 
         let mark = |k: usize| source.mark.as_ref().and_then(|m| m.get(k));
         let lows = (0..len)
@@ -63,48 +53,35 @@ impl<'a> SourceModel<'a> {
         let highs = (0..len)
             .map(|k| mark(k).map_or(candles[k].high, |m| m.high))
             .collect();
+        let long_share = candles.iter().map(|c| rules.long_share(c)).collect();
 
-        let long_share = candles
-            .iter()
-            .map(|c| match params.long_share {
-                LongShare::Fixed(s) => clean_share(s),
-                LongShare::Auto => match c.taker_buy_base {
-                    Some(b) if c.base_volume > 0.0 => clean_share(b / c.base_volume),
-                    _ => 0.5,
-                },
-            })
-            .collect();
-
-        let (new_notional, closing, max_life) = match oi {
+        let (new_notional, closing) = match oi {
             Some(oi) => {
                 let rises = (0..len)
                     .map(|k| match k {
                         0 => 0.0,
-                        _ => clean((oi[k] - oi[k - 1]).max(0.0) * candles[k].typical_price()),
+                        _ => oi_rise_notional(oi[k - 1], oi[k], &candles[k]),
                     })
                     .collect();
                 let closing = (0..len)
                     .map(|j| match j {
                         0 => 1.0,
-                        _ if oi[j] < oi[j - 1] && oi[j - 1] > 0.0 => clean(oi[j] / oi[j - 1]),
-                        _ => 1.0,
+                        _ => closing_ratio(oi[j - 1], oi[j]),
                     })
                     .collect();
-                (rises, closing, usize::MAX)
+                (rises, closing)
             }
             None => {
-                let interval = source.interval_ms.max(1);
-                let memory = (params.memory_ms.max(0) / interval).max(1) as usize;
                 let volumes = (0..len)
                     .map(|k| {
                         if k == 0 {
                             0.0
                         } else {
-                            clean(candles[k].quote_volume)
+                            volume_notional(&candles[k])
                         }
                     })
                     .collect();
-                (volumes, vec![1.0; len], memory)
+                (volumes, vec![1.0; len])
             }
         };
 
@@ -112,13 +89,12 @@ impl<'a> SourceModel<'a> {
             source,
             len,
             closing,
-            max_life,
+            max_life: rules.max_life,
             lows,
             highs,
             new_notional,
             long_share,
-            weights: params.normalised_weights(),
-            leverages: params.tiers.iter().map(|t| t.leverage).collect(),
+            rules,
         };
         if oi.is_none() {
             let alpha = model.volume_alpha();
@@ -150,47 +126,30 @@ impl<'a> SourceModel<'a> {
         if total <= 0.0 {
             return false;
         }
-        let kind = self.source.kind;
-        let mmr = self.source.maintenance_margin_rate;
         let entry = self.source.candles[k].typical_price();
-        let long_share = self.long_share[k];
-        cohorts.clear();
-        for (tier, (&weight, &leverage)) in self.weights.iter().zip(&self.leverages).enumerate() {
-            for side in Side::BOTH {
-                let share = match side {
-                    Side::Long => long_share,
-                    Side::Short => 1.0 - long_share,
-                };
-                cohorts.push(Cohort {
-                    candle: k,
-                    tier,
-                    side,
-                    liquidation_price: liquidation_price(kind, side, entry, leverage, mmr),
-                    notional: total * weight * share,
-                });
-            }
-        }
+        self.rules
+            .fill(k, entry, total, self.long_share[k], cohorts);
         true
     }
 
     /// Tier indices from the highest leverage to the lowest: liquidation
     /// prices usually closest to the entry first.
     pub fn tiers_by_leverage(&self) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.leverages.len()).collect();
-        order.sort_by(|&a, &b| self.leverages[b].total_cmp(&self.leverages[a]));
+        let leverages = &self.rules.leverages;
+        let mut order: Vec<usize> = (0..leverages.len()).collect();
+        order.sort_by(|&a, &b| leverages[b].total_cmp(&leverages[a]));
         order
     }
 
     /// Volume mode's `α`: alive notional at the last candle equals current
     /// open interest × last price where the source gives it, else the default.
     fn volume_alpha(&self) -> f64 {
-        let (Some(oi), Some(last)) = (
-            self.source.current_open_interest,
-            self.source.candles[..self.len].last(),
-        ) else {
+        let Some(last) = self.source.candles[..self.len].last() else {
             return DEFAULT_VOLUME_ALPHA;
         };
-        let target = oi * last.close;
+        if self.source.current_open_interest.is_none() {
+            return DEFAULT_VOLUME_ALPHA;
+        }
         // Suffix extremes answer "liquidated before the end?" in O(1).
         let mut low_after = vec![f64::INFINITY; self.len + 1];
         let mut high_after = vec![f64::NEG_INFINITY; self.len + 1];
@@ -210,11 +169,7 @@ impl<'a> SourceModel<'a> {
                 alive += c.notional;
             }
         });
-        if alive > 0.0 && target.is_finite() && target > 0.0 {
-            target / alive
-        } else {
-            DEFAULT_VOLUME_ALPHA
-        }
+        volume_alpha(self.source.current_open_interest, last.close, alive)
     }
 
     /// Whether a cohort's liquidation price is reached at candle `j`.
@@ -224,6 +179,132 @@ impl<'a> SourceModel<'a> {
             Side::Long => self.lows[j] <= price,
             Side::Short => self.highs[j] >= price,
         }
+    }
+}
+
+/// How a source opens and closes cohorts, candle by candle: shared by the
+/// batch engines ([`SourceModel`]) and the live one, so both open the very
+/// same cohorts from the same candle.
+pub(crate) struct CohortRules {
+    kind: ContractKind,
+    mmr: f64,
+    long_share: LongShare,
+    weights: Vec<f64>,
+    leverages: Vec<f64>,
+    /// Mode `oi` (the source has an open-interest series covering its first
+    /// `len` candles and the parameters ask for it), else mode `volume`.
+    pub uses_open_interest: bool,
+    /// Longest life in candles (volume mode's memory; unbounded in OI mode).
+    pub max_life: usize,
+}
+
+impl CohortRules {
+    /// The rules for `source`'s first `len` candles.
+    pub fn new(source: &Source, params: &Params, len: usize) -> Self {
+        let uses_open_interest = params.mode == Mode::OpenInterest
+            && source
+                .open_interest
+                .as_ref()
+                .is_some_and(|oi| oi.len() >= len);
+        let max_life = if uses_open_interest {
+            usize::MAX
+        } else {
+            let interval = source.interval_ms.max(1);
+            (params.memory_ms.max(0) / interval).max(1) as usize
+        };
+        CohortRules {
+            kind: source.kind,
+            mmr: source.maintenance_margin_rate,
+            long_share: params.long_share,
+            weights: params.normalised_weights(),
+            leverages: params.tiers.iter().map(|t| t.leverage).collect(),
+            uses_open_interest,
+            max_life,
+        }
+    }
+
+    /// Long share `s_k` of a candle's new notional.
+    pub fn long_share(&self, candle: &Candle) -> f64 {
+        match self.long_share {
+            LongShare::Fixed(s) => clean_share(s),
+            LongShare::Auto => match candle.taker_buy_base {
+                Some(b) if candle.base_volume > 0.0 => clean_share(b / candle.base_volume),
+                _ => 0.5,
+            },
+        }
+    }
+
+    /// Fills `cohorts` with those opened at candle `k` (entry `entry`, new
+    /// notional `total`): tier `t`, side `s` at `t * 2 + s.index()`.
+    pub fn fill(
+        &self,
+        k: usize,
+        entry: f64,
+        total: f64,
+        long_share: f64,
+        cohorts: &mut Vec<Cohort>,
+    ) {
+        cohorts.clear();
+        for (tier, (&weight, &leverage)) in self.weights.iter().zip(&self.leverages).enumerate() {
+            for side in Side::BOTH {
+                let share = match side {
+                    Side::Long => long_share,
+                    Side::Short => 1.0 - long_share,
+                };
+                cohorts.push(Cohort {
+                    candle: k,
+                    tier,
+                    side,
+                    liquidation_price: liquidation_price(
+                        self.kind, side, entry, leverage, self.mmr,
+                    ),
+                    notional: total * weight * share,
+                });
+            }
+        }
+    }
+}
+
+/// How many of `source`'s candles the model uses: those before
+/// `window_end_ms`, and only while times increase (adapters sort; this keeps
+/// a bad series from confusing the columns).
+pub(crate) fn usable_len(source: &Source, window_end_ms: i64) -> usize {
+    let candles = &source.candles;
+    let sorted = candles
+        .windows(2)
+        .position(|w| w[1].open_time_ms <= w[0].open_time_ms)
+        .map_or(candles.len(), |i| i + 1);
+    candles[..sorted].partition_point(|c| c.open_time_ms < window_end_ms)
+}
+
+/// Mode `oi`: new notional `max(0, OI_k − OI_{k−1}) · p_k`.
+pub(crate) fn oi_rise_notional(previous: f64, oi: f64, candle: &Candle) -> f64 {
+    clean((oi - previous).max(0.0) * candle.typical_price())
+}
+
+/// Mode `oi`: the closing ratio `r_j` (1 where open interest did not fall,
+/// 0 where it fell to zero).
+pub(crate) fn closing_ratio(previous: f64, oi: f64) -> f64 {
+    if oi < previous && previous > 0.0 {
+        clean(oi / previous)
+    } else {
+        1.0
+    }
+}
+
+/// Mode `volume`: new notional before `α`.
+pub(crate) fn volume_notional(candle: &Candle) -> f64 {
+    clean(candle.quote_volume)
+}
+
+/// Volume mode's `α` from the current open interest, the last close and the
+/// unscaled notional alive at the last candle.
+pub(crate) fn volume_alpha(current_open_interest: Option<f64>, last_close: f64, alive: f64) -> f64 {
+    let target = current_open_interest.map_or(f64::NAN, |oi| oi * last_close);
+    if alive > 0.0 && target.is_finite() && target > 0.0 {
+        target / alive
+    } else {
+        DEFAULT_VOLUME_ALPHA
     }
 }
 

@@ -441,7 +441,7 @@ struct Scratch {
 
 /// `a + b` as a rounded sum and its exact rounding error (Knuth's TwoSum).
 #[inline]
-fn two_sum(a: f64, b: f64) -> (f64, f64) {
+pub(super) fn two_sum(a: f64, b: f64) -> (f64, f64) {
     let sum = a + b;
     let b_virtual = sum - a;
     (sum, (a - (sum - b_virtual)) + (b - b_virtual))

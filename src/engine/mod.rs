@@ -13,6 +13,7 @@
 //!
 //! [`estimate`] is the fast implementation; [`reference::estimate_direct`]
 //! walks every cohort over every candle and is what tests compare it with.
+//! [`LiveEstimate`] keeps the same result up to date one candle at a time.
 //!
 //! Deliberate readings of the spec:
 //! - `C_j / C_k` is taken as `r_{k+1} ⋯ r_j`, so it stays defined after
@@ -26,6 +27,7 @@ mod clusters;
 mod cohort;
 mod fast;
 pub mod grid;
+mod incremental;
 pub mod input;
 pub mod liquidation;
 mod output;
@@ -36,6 +38,7 @@ pub use breakdown::{cell_breakdown, CellBreakdown};
 pub use clusters::{find_clusters, TOP_CLUSTERS};
 pub use cohort::Cohort;
 pub use grid::{Grid, GridSpec, PriceBins, TimeAxis};
+pub use incremental::{LiveCandle, LiveEstimate, PushError, Pushed};
 pub use input::{Candle, ContractKind, HighLow, Source};
 pub use liquidation::{liquidation_price, Side};
 pub use output::{Cluster, Estimate, LiqMap};

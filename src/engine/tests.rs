@@ -7,22 +7,22 @@ use proptest::prelude::*;
 
 /// What a random market may contain; each flag widens the cases covered.
 #[derive(Clone, Copy, Debug)]
-struct Shape {
-    candles: usize,
-    warmup: usize,
-    inverse: bool,
-    flat: bool,
-    with_oi: bool,
-    oi_zeros: bool,
-    with_mark: bool,
-    with_taker: bool,
-    jumps: bool,
+pub(super) struct Shape {
+    pub(super) candles: usize,
+    pub(super) warmup: usize,
+    pub(super) inverse: bool,
+    pub(super) flat: bool,
+    pub(super) with_oi: bool,
+    pub(super) oi_zeros: bool,
+    pub(super) with_mark: bool,
+    pub(super) with_taker: bool,
+    pub(super) jumps: bool,
 }
 
-const INTERVAL: i64 = 300_000;
-const T0: i64 = 1_700_000_000_000;
+pub(super) const INTERVAL: i64 = 300_000;
+pub(super) const T0: i64 = 1_700_000_000_000;
 
-fn random_source(rng: &mut Rng, shape: Shape, name: &str) -> Source {
+pub(super) fn random_source(rng: &mut Rng, shape: Shape, name: &str) -> Source {
     let mut price = rng.range(50.0, 150.0);
     let mut oi: f64 = rng.range(10.0, 1000.0);
     let mut candles = Vec::new();
@@ -85,7 +85,7 @@ fn random_source(rng: &mut Rng, shape: Shape, name: &str) -> Source {
     }
 }
 
-fn random_case(seed: u64) -> (Vec<Source>, Params, GridSpec) {
+pub(super) fn random_case(seed: u64) -> (Vec<Source>, Params, GridSpec) {
     let mut rng = Rng::new(seed);
     let candles = 1 + rng.below(160);
     let shape = |rng: &mut Rng| Shape {
@@ -143,7 +143,7 @@ fn random_case(seed: u64) -> (Vec<Source>, Params, GridSpec) {
     (sources, params, spec)
 }
 
-fn assert_close(what: &str, fast: &[f64], direct: &[f64]) {
+pub(super) fn assert_close(what: &str, fast: &[f64], direct: &[f64]) {
     assert_eq!(fast.len(), direct.len(), "{what}: lengths");
     for (i, (a, b)) in fast.iter().zip(direct).enumerate() {
         let tolerance = 1e-9 * a.abs().max(b.abs());

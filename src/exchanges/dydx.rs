@@ -185,19 +185,30 @@ fn candle_rows(body: &str) -> Result<Vec<Value>, ExchangeError> {
 
 /// Trade candles (no taker volume).
 pub fn parse_candles(body: &str) -> Result<Parsed<Candle>, ExchangeError> {
-    Ok(convert_rows(candle_rows(body)?, |r: CandleRow| {
+    Ok(convert_rows(candle_rows(body)?, |r: CandleRow| r.candle()))
+}
+
+impl CandleRow {
+    fn candle(&self) -> Option<Candle> {
         validate_candle(RawCandle {
-            open_time: r.started_at.0,
-            open: r.open.0,
-            high: r.high.0,
-            low: r.low.0,
-            close: r.close.0,
-            base_volume: r.base_token_volume.0,
-            quote_volume: r.usd_volume.0,
+            open_time: self.started_at.0,
+            open: self.open.0,
+            high: self.high.0,
+            low: self.low.0,
+            close: self.close.0,
+            base_volume: self.base_token_volume.0,
+            quote_volume: self.usd_volume.0,
             taker_buy_base: None,
             has_taker: false,
         })
-    }))
+    }
+}
+
+/// One candle object (REST row or `v4_candles` message) and its
+/// `startingOpenInterest` (base units, at the candle's open) where valid.
+pub(crate) fn candle_with_open_interest(row: Value) -> Option<(Candle, Option<f64>)> {
+    let r: CandleRow = serde_json::from_value(row).ok()?;
+    Some((r.candle()?, super::non_negative(r.starting_open_interest.0)))
 }
 
 /// OI history from the candles: `startingOpenInterest` (base units, one
@@ -266,14 +277,19 @@ struct TradeRow {
 pub fn parse_liquidation_trades(body: &str) -> Result<Parsed<LiquidationEvent>, ExchangeError> {
     super::classify_body(EX, body)?;
     let a: TradesAnswer = from_json(EX, body, "trades")?;
-    let p = convert_rows(a.trades, |t: TradeRow| {
+    Ok(liquidation_trades(a.trades))
+}
+
+/// The liquidations among trade rows (a REST page or a `v4_trades` message).
+pub(crate) fn liquidation_trades(trades: Vec<Value>) -> Parsed<LiquidationEvent> {
+    let p = convert_rows(trades, |t: TradeRow| {
         if t.kind != "LIQUIDATED" {
             return Some(None);
         }
         let side = liquidated_side(&t.side, "SELL", "BUY");
         validate_liquidation(t.created_at.0, side, t.price.0, t.size.0).map(Some)
     });
-    Ok(flatten_parsed(p))
+    flatten_parsed(p)
 }
 
 #[cfg(test)]

@@ -196,6 +196,8 @@ pub fn parse_meta_and_asset_ctxs(body: &str, coin: &str) -> Result<Snapshot, Exc
 #[derive(Deserialize)]
 struct CandleRow {
     #[serde(default)]
+    s: String,
+    #[serde(default)]
     t: Ts,
     #[serde(default)]
     o: Num,
@@ -211,22 +213,29 @@ struct CandleRow {
 
 /// Trade candles (quote volume = base × typical price).
 pub fn parse_candles(body: &str) -> Result<Parsed<Candle>, ExchangeError> {
-    Ok(convert_rows(
-        json_rows(EX, body, "candles")?,
-        |r: CandleRow| {
-            validate_candle(RawCandle {
-                open_time: r.t.0,
-                open: r.o.0,
-                high: r.h.0,
-                low: r.l.0,
-                close: r.c.0,
-                base_volume: r.v.0,
-                quote_volume: None,
-                taker_buy_base: None,
-                has_taker: false,
-            })
-        },
-    ))
+    Ok(convert_rows(json_rows(EX, body, "candles")?, candle))
+}
+
+fn candle(r: CandleRow) -> Option<Candle> {
+    validate_candle(RawCandle {
+        open_time: r.t.0,
+        open: r.o.0,
+        high: r.h.0,
+        low: r.l.0,
+        close: r.c.0,
+        base_volume: r.v.0,
+        quote_volume: None,
+        taker_buy_base: None,
+        has_taker: false,
+    })
+}
+
+/// One candle object (a `candleSnapshot` row or a `candle` message's data)
+/// and its coin (`s`).
+pub(crate) fn candle_of_coin(row: Value) -> Option<(Candle, String)> {
+    let r: CandleRow = serde_json::from_value(row).ok()?;
+    let coin = r.s.clone();
+    Some((candle(r)?, coin))
 }
 
 /// `fundingHistory` row:

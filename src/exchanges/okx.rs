@@ -222,19 +222,23 @@ type CandleRow = Vec<Value>;
 /// Trade candles. Linear: base = contracts × `ctVal`; inverse: base =
 /// `volCcy`. Quote volume: `volCcyQuote` where given, else base × typical.
 pub fn parse_candles(body: &str, instrument: &Instrument) -> Result<Parsed<Candle>, ExchangeError> {
-    let cs = instrument.contract_size;
-    let kind = instrument.kind;
     Ok(convert_rows(data(body, "candles")?, |r: CandleRow| {
-        let (base_volume, quote_volume) = match kind {
-            ContractKind::Linear => (num_at(&r, 5).map(|v| v * cs), num_at(&r, 7)),
-            ContractKind::Inverse => (num_at(&r, 6), num_at(&r, 5).map(|v| v * cs)),
-        };
-        validate_candle(RawCandle {
-            base_volume,
-            quote_volume,
-            ..RawCandle::positional(&r)
-        })
+        candle_row(&r, instrument)
     }))
+}
+
+/// One positional candle row (REST or a `candle<bar>` message).
+pub(crate) fn candle_row(r: &[Value], instrument: &Instrument) -> Option<Candle> {
+    let cs = instrument.contract_size;
+    let (base_volume, quote_volume) = match instrument.kind {
+        ContractKind::Linear => (num_at(r, 5).map(|v| v * cs), num_at(r, 7)),
+        ContractKind::Inverse => (num_at(r, 6), num_at(r, 5).map(|v| v * cs)),
+    };
+    validate_candle(RawCandle {
+        base_volume,
+        quote_volume,
+        ..RawCandle::positional(r)
+    })
 }
 
 /// Mark-price candle rows: `["1597026383085","3.721","3.743","3.677","3.708","1"]`

@@ -11,3 +11,4 @@ for (const scale of ['engine_M', 'engine_L', 'engine_XL']) {
 }
 const ratio = (await medianMs('engine_M', 'direct')) / (await medianMs('engine_M', 'fast'));
 console.log(`RATIO engine_M fast_vs_direct=${ratio.toFixed(1)}`);
+console.log(`BENCH live_candle_L us=${((await medianMs('live_candle_L', 'push')) * 1e3).toFixed(1)}`);

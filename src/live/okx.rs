@@ -1,0 +1,151 @@
+//! OKX v5: liquidations on the public endpoint, candles on the business one.
+//!
+//! - Liquidations: `liquidation-orders` with `instType: SWAP` streams every
+//!   swap; those of other instruments are ignored. Sizes are contracts
+//!   (× `ctVal`), prices the bankruptcy price.
+//! - Candles: `candle<bar>` (e.g. `candle5m`) with `instId`, on
+//!   `/ws/v5/business` since June 2023; `confirm` `"1"` marks the final one.
+//! - Heartbeat: the text `ping` at least every 30 s; OKX answers `pong`.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{
+    candles, linear_usd, liquidations, CandleUpdate, Connection, Heartbeat, LiveError, LiveMessage,
+};
+use crate::exchanges::{
+    okx::{candle_row, parse_liquidation_orders},
+    Exchange, Instrument, Resolution,
+};
+
+const EX: Exchange = Exchange::Okx;
+pub const PUBLIC_URL: &str = "wss://ws.okx.com:8443/ws/v5/public";
+pub const BUSINESS_URL: &str = "wss://ws.okx.com:8443/ws/v5/business";
+pub const HEARTBEAT: Heartbeat = Heartbeat {
+    text: "ping",
+    every_ms: 25_000,
+};
+
+/// `{"op":"subscribe","args":[{"channel":"liquidation-orders","instType":"SWAP"}]}`
+pub fn subscribe_liquidations() -> String {
+    json!({"op": "subscribe", "args": [{"channel": "liquidation-orders", "instType": "SWAP"}]})
+        .to_string()
+}
+
+/// `{"op":"subscribe","args":[{"channel":"candle5m","instId":"BTC-USDT-SWAP"}]}`
+pub fn subscribe_candles(inst_id: &str, resolution: Resolution) -> String {
+    let channel = format!("candle{}", resolution.spelling(EX));
+    json!({"op": "subscribe", "args": [{"channel": channel, "instId": inst_id}]}).to_string()
+}
+
+/// Two connections: liquidations (public) and candles (business).
+pub fn connections(instrument: &Instrument, resolution: Resolution) -> Vec<Connection> {
+    let connection = |url: &str, subscribe: String| Connection {
+        url: url.to_string(),
+        subscribe: vec![subscribe],
+        heartbeat: Some(HEARTBEAT),
+    };
+    vec![
+        connection(PUBLIC_URL, subscribe_liquidations()),
+        connection(
+            BUSINESS_URL,
+            subscribe_candles(&instrument.symbol, resolution),
+        ),
+    ]
+}
+
+/// Answers carry `event`:
+/// ```json
+/// {"event":"subscribe","arg":{"channel":"liquidation-orders","instType":"SWAP"},"connId":"a4d3ae55"}
+/// {"event":"error","code":"60012","msg":"Invalid request: {...}","connId":"a4d3ae55"}
+/// ```
+/// data messages `arg` and `data`.
+#[derive(Deserialize)]
+struct Frame {
+    #[serde(default)]
+    event: Option<String>,
+    #[serde(default)]
+    code: Option<Value>,
+    #[serde(default)]
+    msg: Option<Value>,
+    #[serde(default)]
+    arg: Option<Arg>,
+    #[serde(default)]
+    data: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct Arg {
+    channel: String,
+    #[serde(default, rename = "instId")]
+    inst_id: String,
+}
+
+/// Candle rows:
+/// ```json
+/// {"arg":{"channel":"candle5m","instId":"BTC-USDT-SWAP"},
+///  "data":[["1597026383085","8533.02","8553.74","8527.17","8548.26","45247",
+///  "529.5858061","5.21e6","0"]]}
+/// ```
+/// `[ts, o, h, l, c, vol (contracts), volCcy, volCcyQuote, confirm]`.
+fn candle(row: Value, instrument: &Instrument) -> Option<CandleUpdate> {
+    let Value::Array(row) = row else {
+        return None;
+    };
+    let closed = match row.get(8).and_then(Value::as_str) {
+        Some("1") => true,
+        Some("0") => false,
+        _ => return None,
+    };
+    Some(CandleUpdate {
+        exchange: EX,
+        candle: candle_row(&row, instrument)?,
+        closed,
+        open_interest_at_open: None,
+    })
+}
+
+/// One frame of either connection. Liquidations: see
+/// [`parse_liquidation_orders`] (`posSide` says which side was liquidated;
+/// in net mode a `sell` order closes a long).
+pub fn parse(text: &str, instrument: &Instrument) -> Result<Vec<LiveMessage>, LiveError> {
+    if text.trim() == "pong" {
+        return Ok(vec![LiveMessage::Pong]);
+    }
+    let frame: Frame = super::frame(EX, text)?;
+    match frame.event.as_deref() {
+        Some("error") => {
+            return Err(LiveError::Refused {
+                exchange: EX,
+                code: super::text(frame.code.as_ref()),
+                message: super::text(frame.msg.as_ref()),
+            })
+        }
+        Some("subscribe" | "unsubscribe") => return Ok(vec![LiveMessage::Ack]),
+        Some(_) => return Ok(vec![LiveMessage::Ignored]), // notices, connection counts
+        None => {}
+    }
+    let arg = frame
+        .arg
+        .ok_or_else(|| LiveError::malformed(EX, "neither an event nor a channel"))?;
+    match arg.channel.as_str() {
+        "liquidation-orders" => {
+            // Inverse sizes come as base = USD / price: × price is USD again.
+            let parsed = parse_liquidation_orders(text, instrument)?;
+            Ok(match liquidations(EX, parsed, linear_usd) {
+                none if none.is_empty() => vec![LiveMessage::Ignored],
+                some => some,
+            })
+        }
+        c if c.starts_with("candle") && arg.inst_id == instrument.symbol => {
+            let Some(Value::Array(rows)) = frame.data else {
+                return Err(LiveError::malformed(EX, "candle without data"));
+            };
+            Ok(candles(rows.into_iter().map(|r| candle(r, instrument))))
+        }
+        _ => Ok(vec![LiveMessage::Ignored]),
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests;
