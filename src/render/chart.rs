@@ -96,11 +96,23 @@ pub struct HeatmapOverlay<'a> {
 }
 
 /// Fills the background before the pixels are put in the plot rectangle.
+/// On the light theme the plot gets the palette's "nothing" colour: white
+/// gaps between faint cells would read as the strongest, not the weakest
+/// (the dark background already sits at the palettes' dark end).
 pub fn fill_background<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     theme: Theme,
+    look: Look,
+    (x, y, w, h): (f64, f64, f64, f64),
 ) -> ChartResult {
-    root.fill(&theme.ink().background).map_err(failed)
+    root.fill(&theme.ink().background).map_err(failed)?;
+    if theme == Theme::Dark {
+        return Ok(());
+    }
+    let [r, g, b] = look.palette.colour(0.0);
+    let plot = [(x as i32, y as i32), ((x + w) as i32, (y + h) as i32)];
+    root.draw(&Rectangle::new(plot, RGBColor(r, g, b).filled()))
+        .map_err(failed)
 }
 
 /// Axes, price line, current price and colour bar over the heatmap.

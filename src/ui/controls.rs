@@ -86,7 +86,7 @@ pub fn ControlBar(
                         .into_iter()
                         .map(|w| {
                             view! {
-                                <option value=w.label() selected=move || window.get() == w>
+                                <option value=w.label() prop:selected=move || window.get() == w>
                                     {w.label()}
                                 </option>
                             }
@@ -103,7 +103,7 @@ pub fn ControlBar(
                         resolution.set(Resolution::ALL.into_iter().find(|r| r.label() == value));
                     }
                 >
-                    <option value="auto" selected=move || resolution.get().is_none()>
+                    <option value="auto" prop:selected=move || resolution.get().is_none()>
                         {move || format!("auto ({})", resolution_used.get().label())}
                     </option>
                     {move || {
@@ -111,7 +111,7 @@ pub fn ControlBar(
                             .into_iter()
                             .map(|r| {
                                 view! {
-                                    <option value=r.label() selected=move || resolution.get() == Some(r)>
+                                    <option value=r.label() prop:selected=move || resolution.get() == Some(r)>
                                         {r.label()}
                                     </option>
                                 }
@@ -166,7 +166,7 @@ pub fn ControlBar(
                         .into_iter()
                         .map(|p| {
                             view! {
-                                <option value=p.id() selected=move || look.get().palette == p>
+                                <option value=p.id() prop:selected=move || look.get().palette == p>
                                     {p.label()}
                                 </option>
                             }
@@ -188,7 +188,7 @@ pub fn ControlBar(
                         .into_iter()
                         .map(|scale| {
                             view! {
-                                <option value=scale.id() selected=move || look.get().scale == scale>
+                                <option value=scale.id() prop:selected=move || look.get().scale == scale>
                                     {scale.id()}
                                 </option>
                             }
@@ -226,7 +226,7 @@ pub fn ControlBar(
                         .into_iter()
                         .map(|t| {
                             view! {
-                                <option value=t.id() selected=move || theme.get() == t>
+                                <option value=t.id() prop:selected=move || theme.get() == t>
                                     {t.id()}
                                 </option>
                             }

@@ -347,14 +347,15 @@ fn draw(
         ratio,
     } = prepare(canvas)?;
     let estimate = &data.estimate;
-    fill_background(&root, theme).ok()?;
+    let plot = heatmap_plot_rect(canvas.width(), canvas.height(), ratio);
+    fill_background(&root, theme, look, plot).ok()?;
     let total = estimate.heatmap_total();
     let rgba = heatmap_rgba(&total, look);
     blit_rgba(
         &context,
         &rgba,
         (total.columns as u32, total.bins as u32),
-        heatmap_plot_rect(canvas.width(), canvas.height(), ratio),
+        plot,
     )?;
     let overlay = HeatmapOverlay {
         grid: &estimate.grid,

@@ -154,10 +154,10 @@ pub fn ModelSettings(params: RwSignal<Params>) -> impl IntoView {
                             params.update(|p| p.mode = mode);
                         }
                     >
-                        <option value="oi" selected=move || params.with(|p| p.mode == Mode::OpenInterest)>
+                        <option value="oi" prop:selected=move || params.with(|p| p.mode == Mode::OpenInterest)>
                             "Rises of open interest"
                         </option>
-                        <option value="volume" selected=move || params.with(|p| p.mode == Mode::Volume)>
+                        <option value="volume" prop:selected=move || params.with(|p| p.mode == Mode::Volume)>
                             "Traded volume"
                         </option>
                     </select>
