@@ -13,6 +13,7 @@
 //! - [`time`]: UTC calendar arithmetic (pure).
 //! - [`url_state`]: the view's settings in the query string (pure).
 //! - `net` (wasm only): fetching, retries, cache around `exchanges`.
+//! - `stream` (wasm only): reconnecting WebSockets around `live`.
 //! - `ui` (wasm only): the Leptos components and canvas glue.
 
 pub mod accuracy;
@@ -27,5 +28,7 @@ pub mod url_state;
 
 #[cfg(target_arch = "wasm32")]
 pub mod net;
+#[cfg(target_arch = "wasm32")]
+pub mod stream;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

@@ -7,8 +7,9 @@ use crate::engine::Source;
 use crate::exchanges::collect::Collector;
 use crate::exchanges::{
     classify_http, find_instrument, instruments_request, parse_instruments, plan, Exchange,
-    ExchangeError, Method, Request, Resolution,
+    ExchangeError, Instrument, Method, Purpose, Request, Resolution,
 };
+use crate::live::{dydx, LiqEvent, LiveMessage};
 use futures::stream::{self, StreamExt};
 use gloo_net::http::{Request as HttpRequest, Response};
 use gloo_timers::callback::Timeout;
@@ -56,6 +57,8 @@ pub struct Loaded {
     pub dropped: usize,
     /// Every coin the exchange lists: the coin field offers them.
     pub coins: Vec<String>,
+    /// The instrument loaded: live streams subscribe to it.
+    pub instrument: Instrument,
 }
 
 /// Loads one exchange's series for `coin`. `still_wanted` is asked before
@@ -75,6 +78,7 @@ pub async fn load_exchange(
     let instruments = parse_instruments(exchange, &listing)?.rows;
     let coins = instruments.iter().map(|i| i.base.clone()).collect();
     let instrument = find_instrument(exchange, &instruments, coin)?.clone();
+    let loaded_instrument = instrument.clone();
     let requests = plan(&instrument, window_end_ms, window_ms, resolution, base);
     let total = requests.len() + 1;
     progress(1, total);
@@ -109,7 +113,56 @@ pub async fn load_exchange(
         source: collector.finish()?,
         dropped,
         coins,
+        instrument: loaded_instrument,
     })
+}
+
+/// Pages of past liquidations fetched at most (dYdX serves 100 trades a page).
+const HISTORY_PAGES: usize = 5;
+
+/// Liquidations that happened since `since_ms`, where an exchange serves
+/// them over REST (dYdX trades): a fresh page then shows some at once.
+pub async fn load_liquidation_history(
+    instrument: &Instrument,
+    since_ms: i64,
+) -> Result<Vec<LiqEvent>, ExchangeError> {
+    if instrument.exchange != Exchange::Dydx {
+        return Ok(Vec::new());
+    }
+    let base = base_url(Exchange::Dydx);
+    let mut events: Vec<LiqEvent> = Vec::new();
+    let mut before = None;
+    for _ in 0..HISTORY_PAGES {
+        let url = dydx::trades_url(base, &instrument.symbol, before);
+        let body = send(Exchange::Dydx, &Request::get(url, Purpose::Liquidations)).await?;
+        let page = dydx::parse_trades_page(&body).map_err(|e| ExchangeError::Malformed {
+            exchange: Exchange::Dydx,
+            what: e.to_string(),
+        })?;
+        let oldest = page.iter().filter_map(trade_time).min();
+        for message in page {
+            if let LiveMessage::Liquidation(e) = message {
+                // Pages overlap by the boundary trade: keep one of each.
+                if e.time_ms >= since_ms && !events.contains(&e) {
+                    events.push(e);
+                }
+            }
+        }
+        match oldest {
+            Some(t) if t > since_ms && before != Some(t) => before = Some(t),
+            _ => break,
+        }
+    }
+    events.sort_by_key(|e| e.time_ms);
+    Ok(events)
+}
+
+/// The time of a trades-page row (liquidation or not), for paging back.
+fn trade_time(message: &LiveMessage) -> Option<i64> {
+    match message {
+        LiveMessage::Liquidation(e) => Some(e.time_ms),
+        _ => None,
+    }
 }
 
 /// One request with the cache, the timeout and retries of 429/5xx.

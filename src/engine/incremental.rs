@@ -180,42 +180,8 @@ impl LiveEstimate {
         let Some(src) = self.sources.get_mut(source) else {
             return Err(PushError::NoSuchSource(source));
         };
+        append_candle(src, &live)?;
         let candle = live.candle;
-        if !is_valid(&live) {
-            return Err(PushError::InvalidCandle);
-        }
-        if let Some(last) = src.candles.last() {
-            if candle.open_time_ms <= last.open_time_ms {
-                return Err(PushError::NotAfterLast {
-                    last_ms: last.open_time_ms,
-                    got_ms: candle.open_time_ms,
-                });
-            }
-        }
-
-        let aligned_oi = src
-            .open_interest
-            .as_ref()
-            .is_some_and(|oi| oi.len() == src.candles.len());
-        if aligned_oi {
-            if let Some(oi) = &mut src.open_interest {
-                let carried = oi.last().copied().unwrap_or(f64::NAN);
-                oi.push(live.open_interest.unwrap_or(carried));
-            }
-        }
-        if live.open_interest.is_some() {
-            src.current_open_interest = live.open_interest;
-        }
-        match (&mut src.mark, live.mark) {
-            (Some(mark), m) => mark.push(m.unwrap_or(trade_high_low(&candle))),
-            (None, Some(m)) => {
-                let mut mark: Vec<HighLow> = src.candles.iter().map(trade_high_low).collect();
-                mark.push(m);
-                src.mark = Some(mark);
-            }
-            (None, None) => {}
-        }
-        src.candles.push(candle);
 
         let before = self.spec.time.columns;
         let column = self.grow_to(candle.open_time_ms);
@@ -304,6 +270,49 @@ impl LiveEstimate {
             .map(|c| c.close);
         e.clusters = find_clusters(&e.map, &self.spec.prices, e.current_price, TOP_CLUSTERS);
     }
+}
+
+/// Appends a closed candle to a source's series (candles, mark, open
+/// interest), as a fresh load would have them: the page keeps its sources
+/// in step with the live engine through this.
+pub fn append_candle(src: &mut Source, live: &LiveCandle) -> Result<(), PushError> {
+    let candle = live.candle;
+    if !is_valid(live) {
+        return Err(PushError::InvalidCandle);
+    }
+    if let Some(last) = src.candles.last() {
+        if candle.open_time_ms <= last.open_time_ms {
+            return Err(PushError::NotAfterLast {
+                last_ms: last.open_time_ms,
+                got_ms: candle.open_time_ms,
+            });
+        }
+    }
+
+    let aligned_oi = src
+        .open_interest
+        .as_ref()
+        .is_some_and(|oi| oi.len() == src.candles.len());
+    if aligned_oi {
+        if let Some(oi) = &mut src.open_interest {
+            let carried = oi.last().copied().unwrap_or(f64::NAN);
+            oi.push(live.open_interest.unwrap_or(carried));
+        }
+    }
+    if live.open_interest.is_some() {
+        src.current_open_interest = live.open_interest;
+    }
+    match (&mut src.mark, live.mark) {
+        (Some(mark), m) => mark.push(m.unwrap_or(trade_high_low(&candle))),
+        (None, Some(m)) => {
+            let mut mark: Vec<HighLow> = src.candles.iter().map(trade_high_low).collect();
+            mark.push(m);
+            src.mark = Some(mark);
+        }
+        (None, None) => {}
+    }
+    src.candles.push(candle);
+    Ok(())
 }
 
 fn trade_high_low(c: &Candle) -> HighLow {

@@ -38,7 +38,7 @@ pub use breakdown::{cell_breakdown, CellBreakdown};
 pub use clusters::{find_clusters, TOP_CLUSTERS};
 pub use cohort::Cohort;
 pub use grid::{Grid, GridSpec, PriceBins, TimeAxis};
-pub use incremental::{LiveCandle, LiveEstimate, PushError, Pushed};
+pub use incremental::{append_candle, LiveCandle, LiveEstimate, PushError, Pushed};
 pub use input::{Candle, ContractKind, HighLow, Source};
 pub use liquidation::{liquidation_price, Side};
 pub use output::{Cluster, Estimate, LiqMap};

@@ -248,6 +248,8 @@ pub enum Purpose {
     /// `metaAndAssetCtxs`, dYdX `perpetualMarkets`: instruments, current OI
     /// and the maintenance margin rate).
     MarketSnapshot,
+    /// Past liquidations (dYdX trades): shown as events, not collected.
+    Liquidations,
 }
 
 /// One HTTP request to send. Never carries custom headers (a plain GET is a

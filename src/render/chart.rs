@@ -7,6 +7,8 @@
 
 use super::{price_label, usd_label, utc_label, Look, Theme};
 use crate::engine::{Estimate, GridSpec, Side};
+use plotters::coord::combinators::WithKeyPoints;
+use plotters::coord::types::{RangedCoordf64, RangedCoordi64};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor;
@@ -93,6 +95,18 @@ pub struct HeatmapOverlay<'a> {
     pub strongest: f64,
     pub look: Look,
     pub theme: Theme,
+    /// Actual liquidations to mark.
+    pub bubbles: &'a [Bubble],
+}
+
+/// An actual liquidation drawn over the heatmap: area ∝ USD, red where
+/// longs were liquidated, green for shorts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bubble {
+    pub time_ms: i64,
+    pub price: f64,
+    pub usd: f64,
+    pub long: bool,
 }
 
 /// Fills the background before the pixels are put in the plot rectangle.
@@ -168,6 +182,7 @@ pub fn draw_heatmap_overlay<DB: DrawingBackend>(
         }
     }
 
+    draw_bubbles(&mut chart, overlay, ratio)?;
     if let Some(price) = overlay.current_price.filter(|p| in_range(*p)) {
         chart
             .draw_series(LineSeries::new(
@@ -196,6 +211,37 @@ pub fn draw_heatmap_overlay<DB: DrawingBackend>(
         .map_err(failed)?;
     }
     draw_colour_bar(root, overlay, ratio)
+}
+
+/// Bubbles of actual liquidations; those after the last column sit on the
+/// right edge (they happened "now").
+fn draw_bubbles<DB: DrawingBackend>(
+    chart: &mut ChartContext<DB, Cartesian2d<WithKeyPoints<RangedCoordi64>, RangedCoordf64>>,
+    overlay: &HeatmapOverlay,
+    ratio: f64,
+) -> ChartResult {
+    const LARGEST_RADIUS: f64 = 14.0;
+    let (start, end) = (overlay.grid.time.start_ms, overlay.grid.time.end_ms());
+    let prices = overlay.grid.prices;
+    let shown: Vec<&Bubble> = overlay
+        .bubbles
+        .iter()
+        .filter(|b| b.time_ms >= start && (prices.low..=prices.high).contains(&b.price))
+        .filter(|b| b.usd.is_finite() && b.usd > 0.0)
+        .collect();
+    let largest = shown.iter().map(|b| b.usd).fold(0.0, f64::max);
+    let circles = shown.iter().map(|b| {
+        let radius = (LARGEST_RADIUS * (b.usd / largest).sqrt()).max(2.0) * ratio;
+        let [r, g, b_] = if b.long {
+            CUMULATIVE_LONG
+        } else {
+            CUMULATIVE_SHORT
+        };
+        let at = (b.time_ms.min(end - 1), b.price);
+        Circle::new(at, radius as u32, RGBColor(r, g, b_).mix(0.8).filled())
+    });
+    chart.draw_series(circles).map_err(failed)?;
+    Ok(())
 }
 
 /// A small legend in the top-left corner: what the colours mean in USD.
@@ -498,6 +544,12 @@ mod tests {
             strongest: 1.5e6,
             look: Look::default(),
             theme: Theme::Dark,
+            bubbles: &[Bubble {
+                time_ms: estimate.grid.time.start_ms + 1,
+                price: estimate.current_price.unwrap(),
+                usd: 1e5,
+                long: true,
+            }],
         };
         draw_heatmap_overlay(&root, &overlay, 1.0).unwrap();
         drop(root);

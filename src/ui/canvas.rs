@@ -131,6 +131,15 @@ impl DrawingBackend for MeasuredCanvas {
     ) -> DrawResult {
         self.inner.draw_path(path, style)
     }
+    fn draw_circle<S: BackendStyle>(
+        &mut self,
+        center: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> DrawResult {
+        self.inner.draw_circle(center, radius, style, fill)
+    }
     fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
         &mut self,
         vertices: I,

@@ -4,8 +4,8 @@ use super::canvas::{blit_rgba, prepare, window_resizes, Prepared};
 use super::ViewData;
 use crate::engine::cell_breakdown;
 use crate::render::chart::{
-    draw_heatmap_overlay, fill_background, heatmap_plot_rect, HeatmapOverlay, HEATMAP_AXIS_BOTTOM,
-    HEATMAP_AXIS_RIGHT,
+    draw_heatmap_overlay, fill_background, heatmap_plot_rect, Bubble, HeatmapOverlay,
+    HEATMAP_AXIS_BOTTOM, HEATMAP_AXIS_RIGHT,
 };
 use crate::render::zoom::Zoom;
 use crate::render::{heatmap_rgba, price_label, usd_label, utc_label, Look, Theme};
@@ -22,6 +22,8 @@ pub fn Heatmap(
     look: RwSignal<Look>,
     theme: RwSignal<Theme>,
     zoom: RwSignal<Zoom>,
+    /// Actual liquidations to mark over the cells.
+    bubbles: Signal<Vec<Bubble>>,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     let resized = window_resizes();
@@ -29,6 +31,7 @@ pub fn Heatmap(
     Effect::new(move |_| {
         resized.track();
         let (look, theme) = (look.get(), theme.get());
+        let bubbles = bubbles.get();
         let Some(element) = canvas.get() else {
             return;
         };
@@ -37,7 +40,7 @@ pub fn Heatmap(
             let Some(data) = data else {
                 return;
             };
-            if draw(&element, data, look, theme).is_none() {
+            if draw(&element, data, (look, theme), &bubbles).is_none() {
                 return;
             }
             element.set_attribute("data-painted", "true").ok();
@@ -338,8 +341,8 @@ fn split_lines(data: &ViewData, column: usize, bin: usize) -> Vec<String> {
 fn draw(
     canvas: &web_sys::HtmlCanvasElement,
     data: &ViewData,
-    look: Look,
-    theme: Theme,
+    (look, theme): (Look, Theme),
+    bubbles: &[Bubble],
 ) -> Option<()> {
     let Prepared {
         root,
@@ -364,6 +367,7 @@ fn draw(
         strongest: total.values.iter().copied().fold(0.0, f64::max),
         look,
         theme,
+        bubbles,
     };
     draw_heatmap_overlay(&root, &overlay, ratio).ok()
 }

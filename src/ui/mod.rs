@@ -6,6 +6,7 @@ mod controls;
 mod export;
 mod heatmap;
 mod liqmap;
+mod live;
 mod model;
 mod panic;
 mod settings;
@@ -14,12 +15,16 @@ mod status;
 mod test_hooks;
 mod view_settings;
 
+use crate::engine::append_candle;
 use crate::engine::{default_grid, estimate_in, Estimate, Params, PriceBins, Source, Workspace};
 use crate::exchanges::{affordable_resolutions, auto_resolution, Exchange};
-use crate::net::{load_exchange, Progress};
+use crate::exchanges::{Instrument, Resolution};
+use crate::live::{connections, parse, CandleCloser, LiveMessage};
+use crate::net::{load_exchange, load_liquidation_history, Progress};
 use crate::render::zoom::Zoom;
 use crate::render::{column_closes, utc_label};
 use crate::sim::{checksum, demo_market};
+use crate::stream::{open as open_stream, Handlers, Stream};
 use crate::url_state::{Panel, ViewState};
 use clusters::ClustersTable;
 use controls::{ControlBar, COMMON_COINS};
@@ -28,6 +33,7 @@ use heatmap::Heatmap;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use liqmap::LiquidationMap;
+use live::{closed_candle, LiveFeed, LivePanel};
 use model::ModelPanel;
 use settings::ModelSettings;
 use share::{IgnoredNotice, ShareLink};
@@ -186,6 +192,42 @@ fn App() -> impl IntoView {
     let live_end = RwSignal::new(0_i64);
     let listed_coins = RwSignal::new(std::collections::BTreeSet::<String>::new());
     let generation = StoredValue::new(0_u64);
+    // Live mode: the streams of the current load, and what they brought.
+    let feed = LiveFeed::new();
+    let streams = StoredValue::new_local(Vec::<Stream>::new());
+    let closers = StoredValue::new_local(Vec::<(Exchange, CandleCloser)>::new());
+    // Bumped to load again (after a stream reconnects: fill the gap).
+    let refresh = RwSignal::new(0_u32);
+    // A closed candle from a stream joins its source; the window moves on.
+    let on_candle = move |exchange: Exchange, message: LiveMessage| {
+        let Some(candle) = closers
+            .try_update_value(|c| closed_candle(c, exchange, message))
+            .flatten()
+        else {
+            return;
+        };
+        let mut appended = None;
+        live_sources.update(|all| {
+            if let Some((_, source)) = all.iter_mut().find(|(e, _)| *e == exchange) {
+                if append_candle(source, &candle).is_ok() {
+                    appended = Some(candle.candle.open_time_ms + source.interval_ms);
+                }
+            }
+        });
+        if let Some(close) = appended {
+            live_end.update(|end| *end = (*end).max(close));
+        }
+    };
+    // Back from pause or a hidden tab: replay what came meanwhile.
+    Effect::new(move |_| {
+        if !feed.paused.get() && !feed.hidden.get() {
+            if feed.overflowed.get_untracked() {
+                refresh.update(|r| *r += 1);
+            } else {
+                feed.catch_up(&on_candle);
+            }
+        }
+    });
     let workspace = StoredValue::new(Workspace::default());
     // The resolution in force: the one asked for when the exchanges can
     // afford it for this window, else the automatic one.
@@ -198,14 +240,43 @@ fn App() -> impl IntoView {
         }
     });
 
+    // Streams for a loaded instrument, and its past liquidations.
+    let go_live = move |instrument: &Instrument, resolution: Resolution, since_ms: i64| {
+        let exchange = instrument.exchange;
+        for (index, connection) in connections(instrument, resolution).into_iter().enumerate() {
+            let reader = instrument.clone();
+            let handlers = Handlers {
+                on_text: Box::new(move |text| match parse(&reader, text) {
+                    Ok(messages) => feed.receive(exchange, messages, &on_candle),
+                    Err(_) => feed.count_malformed(),
+                }),
+                on_state: Box::new(move |state| feed.set_state(exchange, index, state)),
+                on_reopened: Box::new(move || refresh.update(|r| *r += 1)),
+            };
+            let stream = open_stream(connection, handlers);
+            streams.update_value(|all| all.push(stream));
+        }
+        let instrument = instrument.clone();
+        spawn_local(async move {
+            if let Ok(events) = load_liquidation_history(&instrument, since_ms).await {
+                let messages = events.into_iter().map(LiveMessage::Liquidation).collect();
+                feed.receive(exchange, messages, &on_candle);
+            }
+        });
+    };
+
     // A new coin, window, exchange choice or end starts a fresh load;
     // answers of older loads are dropped.
     Effect::new(move |_| {
         let (coin, window_ms, demo) = (coin.get(), window.get().ms(), demo.get());
         let (chosen, resolution, pinned) = (exchanges.get(), resolution_used.get(), at.get());
+        refresh.track();
         generation.update_value(|g| *g += 1);
         let this_load = generation.get_value();
         live_sources.set(Vec::new());
+        streams.set_value(Vec::new());
+        closers.set_value(Vec::new());
+        feed.reset();
         if demo {
             statuses.set(Vec::new());
             return;
@@ -245,7 +316,10 @@ fn App() -> impl IntoView {
                 }
                 match result {
                     Ok(loaded) => {
-                        listed_coins.update(|all| all.extend(loaded.coins));
+                        listed_coins.update(|all| all.extend(loaded.coins.iter().cloned()));
+                        if pinned.is_none() {
+                            go_live(&loaded.instrument, resolution, end - window_ms);
+                        }
                         set_status(ExchangeStatus::Ready {
                             candles: loaded.source.candles.len(),
                             dropped: loaded.dropped,
@@ -313,6 +387,7 @@ fn App() -> impl IntoView {
         });
         all
     });
+    let bubbles = Signal::derive(move || feed.bubbles());
     let data_end = Signal::derive(move || inputs.with(|i| i.as_ref().map(|i| i.end_ms)));
     let loaded_sources = Signal::derive(move || {
         inputs.with(|i| {
@@ -382,7 +457,7 @@ fn App() -> impl IntoView {
                         <button on:click=move |_| demo.set(true)>"Show the simulated market"</button>
                     </p>
                 </Show>
-                <Heatmap view=heat_data look=look theme=theme zoom=zoom />
+                <Heatmap view=heat_data look=look theme=theme zoom=zoom bubbles=bubbles />
                 <ExportBar shown=heat_data whole=view_data />
             </section>
             <div class="lower">
@@ -397,6 +472,9 @@ fn App() -> impl IntoView {
                     <ClustersTable view=view_data zoom=zoom />
                 </section>
             </div>
+            <Show when=move || !demo.get() && at.get().is_none()>
+                <LivePanel feed=feed view=view_data />
+            </Show>
         </main>
         <footer class="bottom">
             <a href="#model" data-testid="model-link">"How is this computed?"</a>

@@ -47,5 +47,7 @@ export const FIXTURES = {
   },
   'indexer.dydx.trade/v4/candles/perpetualMarkets/': file('dydx/candles.json'),
   'indexer.dydx.trade/v4/perpetualMarkets': file('dydx/perpetual_markets.json'),
+  // Past liquidations: dYdX trades of type LIQUIDATED.
+  'indexer.dydx.trade/v4/trades/perpetualMarket/': file('dydx/trades.json'),
 };
 

@@ -73,6 +73,14 @@ export async function openPage(browser, baseUrl, { routes = {}, viewport = { wid
   const page = await context.newPage();
   page.problems = [];
   page.blocked = [];
+  // Every WebSocket is answered by a silent mock that records what the page
+  // sends; a test drives it (`page.sockets`: { url, ws, sent }).
+  page.sockets = [];
+  await context.routeWebSocket(() => true, (ws) => {
+    const socket = { url: ws.url(), ws, sent: [] };
+    ws.onMessage((message) => socket.sent.push(String(message)));
+    page.sockets.push(socket);
+  });
   page.on('console', (msg) => {
     if (msg.type() === 'error') page.problems.push(`console error: ${msg.text()}`);
   });

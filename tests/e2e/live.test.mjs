@@ -1,0 +1,134 @@
+// Live mode: the exchanges' WebSockets mocked with messages in their
+// documented shapes: bubbles where liquidations happen, feed and totals,
+// malformed messages counted and skipped, reconnect and resubscribe, a
+// closed candle moving the view on, pause and resume.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap } from './harness.mjs';
+import { END, FIXTURES } from './fixtures.mjs';
+
+const env = sharedBrowser({ before, after });
+const MINUTE = 60_000;
+
+async function openLive() {
+  const page = await openPage(env.browser, env.server.url, { routes: FIXTURES });
+  await page.clock.setFixedTime(END);
+  await page.goto(`${env.server.url}?sym=BTC&window=1d`);
+  await waitForHeatmap(page);
+  return page;
+}
+
+/** The newest mocked socket whose URL contains `host`, once subscribed. */
+async function socketOf(page, host, count = 1) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const mine = page.sockets.filter((s) => s.url.includes(host));
+    const last = mine[mine.length - 1];
+    if (mine.length >= count && last.sent.length > 0) return last;
+    if (Date.now() > deadline) throw new Error(`no subscribed socket for ${host}: ${JSON.stringify(page.sockets.map((s) => s.url))}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Binance forceOrder (documented shape): S "SELL" = a long liquidated. */
+const binanceLiquidation = (price, qty, time) => JSON.stringify({
+  e: 'forceOrder', E: time,
+  o: { s: 'BTCUSDT', S: 'SELL', o: 'LIMIT', f: 'IOC', q: String(qty), p: String(price), ap: String(price), X: 'FILLED', l: String(qty), z: String(qty), T: time },
+});
+/** Bybit allLiquidation (documented shape): S "Sell" = a short liquidated. */
+const bybitLiquidation = (price, qty, time) => JSON.stringify({
+  topic: 'allLiquidation.BTCUSDT', type: 'snapshot', ts: time,
+  data: [{ T: time, s: 'BTCUSDT', S: 'Sell', v: String(qty), p: String(price) }],
+});
+
+/** Pixel colour of the heatmap where `time` and `price` are drawn. */
+function pixelAt(page, time, price) {
+  return page.evaluate(({ time, price }) => {
+    const c = document.querySelector('[data-testid="heatmap"]');
+    const [start, end, low, high] = c.dataset.shown.split(' ').map(Number);
+    const plotW = c.width - 76;
+    const plotH = c.height - 22;
+    const x = Math.round(((Math.min(time, end - 1) - start) / (end - start)) * plotW);
+    const y = Math.round(((high - price) / (high - low)) * plotH);
+    return Array.from(c.getContext('2d').getImageData(x, y, 1, 1).data);
+  }, { time, price });
+}
+
+test('liquidations stream in: bubbles at their price, feed, totals, malformed skipped', async () => {
+  const page = await openLive();
+  const binance = await socketOf(page, 'fstream.binance.com');
+  assert.match(binance.sent[0], /"SUBSCRIBE"[\s\S]*btcusdt@forceOrder/);
+  const bybit = await socketOf(page, 'stream.bybit.com');
+  assert.match(bybit.sent[0], /allLiquidation\.BTCUSDT/);
+
+  // dYdX serves past liquidations over REST (one valid row in the fixture).
+  await page.waitForFunction(() => /dYdX long/.test(document.querySelector('[data-testid="live-feed"]').innerText));
+  const [low, high] = await page.evaluate(() => document.querySelector('[data-testid="heatmap"]').dataset.shown.split(' ').slice(2).map(Number));
+  const longAt = low + (high - low) * 0.3;
+  const shortAt = low + (high - low) * 0.7;
+  binance.ws.send(binanceLiquidation(longAt.toFixed(1), 40, END - 30 * MINUTE));
+  bybit.ws.send(bybitLiquidation(shortAt.toFixed(1), 40, END - 20 * MINUTE));
+  binance.ws.send('{"e":"forceOrder","o":');
+  binance.ws.send('<html>not json</html>');
+
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="live-feed"] li').length === 3);
+  assert.match(await page.getByTestId('live-malformed').innerText(), /^2 unreadable/);
+  const totals = await page.getByTestId('live-totals').innerText();
+  assert.match(totals, /Binance/);
+  assert.match(totals, /Bybit/);
+  const feed = await page.getByTestId('live-feed').innerText();
+  assert.match(feed, /Binance long/);
+  assert.match(feed, /Bybit short/);
+  assert.match(await page.getByTestId('accuracy').innerText(), /not enough events yet \(3 of 10\)/);
+  // The bubbles: red where the long was liquidated, green for the short.
+  await page.waitForTimeout(300);
+  const red = await pixelAt(page, END - 30 * MINUTE, longAt);
+  const green = await pixelAt(page, END - 20 * MINUTE, shortAt);
+  assert.ok(red[0] > red[1] + 40, `long bubble is red: ${red}`);
+  assert.ok(green[1] > green[0] + 40, `short bubble is green: ${green}`);
+  await screenshot(page, 'live-bubbles');
+  assertClean(assert, page);
+  await page.closeAll();
+});
+
+test('a dropped connection reconnects and subscribes again', async () => {
+  const page = await openLive();
+  const first = await socketOf(page, 'fstream.binance.com');
+  const subscription = first.sent[0];
+  await first.ws.close();
+  await page.waitForFunction(() => /reconnecting|connecting/.test(document.querySelector('[data-testid="live-state"]').innerText));
+  const again = await socketOf(page, 'fstream.binance.com', 2);
+  assert.equal(again.sent[0], subscription);
+  // The gap is filled over REST: the view reloads and shows all five again.
+  await page.waitForFunction(() => /5 of 5 exchanges/.test(document.querySelector('[data-testid="live-label"]').innerText));
+  await waitForHeatmap(page);
+  assertClean(assert, page);
+  await page.closeAll();
+});
+
+test('a closed candle moves the view on; pause holds updates until resumed', async () => {
+  const page = await openLive();
+  const binance = await socketOf(page, 'fstream.binance.com');
+  const shownEnd = () => page.evaluate(() => Number(document.querySelector('[data-testid="heatmap"]').dataset.shown.split(' ')[1]));
+  const before = await shownEnd();
+  // Binance kline stream (documented shape), the candle after the last one, closed.
+  const t = END;
+  binance.ws.send(JSON.stringify({
+    e: 'kline', E: t + 5 * MINUTE, s: 'BTCUSDT',
+    k: { t, T: t + 5 * MINUTE - 1, s: 'BTCUSDT', i: '5m', f: 1, L: 2, o: '87000', c: '87100', h: '87200', l: '86900', v: '12', n: 2, x: true, q: '1044000', V: '6', Q: '522000', B: '0' },
+  }));
+  await page.waitForFunction((b) => Number(document.querySelector('[data-testid="heatmap"]').dataset.shown.split(' ')[1]) > b, before);
+  assert.ok((await shownEnd()) >= END + 5 * MINUTE);
+
+  const rows = () => page.locator('[data-testid="live-feed"] li').count();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="live-feed"] li').length === 1);
+  await page.getByTestId('live-toggle').click();
+  assert.match(await page.getByTestId('live-state').innerText(), /paused/);
+  binance.ws.send(binanceLiquidation('87000', 1, END + MINUTE));
+  await page.waitForTimeout(500);
+  assert.equal(await rows(), 1, 'held while paused');
+  await page.getByTestId('live-toggle').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="live-feed"] li').length === 2);
+  assertClean(assert, page);
+  await page.closeAll();
+});
