@@ -39,3 +39,4 @@ bench: tools build
 	@cargo bench --bench net 2>/dev/null | grep -E '^NET '
 	@cargo test --release --test accuracy -- --nocapture 2>/dev/null | grep -E '^ACCURACY '
 	@node tests/e2e/bench.mjs
+	@node tests/e2e/soak.mjs
