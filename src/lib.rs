@@ -4,6 +4,7 @@
 //! built and tested natively, and only a thin layer needs a browser:
 //!
 //! - [`engine`]: the liquidation model of `liquidation-model.md` (pure).
+//! - [`analysis`]: what the map implies: reach probabilities, cascades (pure).
 //! - [`exchanges`]: one module per exchange: requests and answer parsing (pure).
 //! - [`export`]: CSV of the heatmap and of the map (pure).
 //! - [`sim`]: the seeded synthetic market: demo data and ground truth (pure).
@@ -14,6 +15,7 @@
 //! - `ui` (wasm only): the Leptos components and canvas glue.
 
 pub mod accuracy;
+pub mod analysis;
 pub mod engine;
 pub mod exchanges;
 pub mod export;
