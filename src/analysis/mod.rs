@@ -3,12 +3,22 @@
 //! - [`reach`]: realised volatility from candles, the probability that the
 //!   price touches a level within a horizon, and the liquidation USD to
 //!   expect per bin and per cluster.
+//! - [`cascade`]: a shock walked through an order book, liquidations tripping
+//!   level after level, and the smallest shock that runs away.
+//! - [`book`]: the order book those walks consume.
 //!
 //! The analyses read the map through [`LiqLevels`]: USD per price bin and
 //! side, seen from one price.
 
+pub mod book;
+pub mod cascade;
 pub mod reach;
 
+pub use book::{BookError, BookLevel, BookSide, OrderBook};
+pub use cascade::{
+    cascade, runaway_shock, Cascade, CascadeStep, Direction, RunawayRule, RUNAWAY_AMPLIFICATION,
+    RUNAWAY_MAX_SHOCK_PCT,
+};
 pub use reach::{
     cluster_reach, reach_map, touch_probability, ClusterReach, ReachMap, Volatility, HORIZONS_MS,
 };
