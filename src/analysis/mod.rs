@@ -3,7 +3,7 @@
 //! - [`reach`]: realised volatility from candles, the probability that the
 //!   price touches a level within a horizon, and the liquidation USD to
 //!   expect per bin and per cluster.
-//! - [`cascade`]: a shock walked through an order book, liquidations tripping
+//! - [`mod@cascade`]: a shock walked through an order book, liquidations tripping
 //!   level after level, and the smallest shock that runs away.
 //! - [`book`]: the order book those walks consume.
 //!
