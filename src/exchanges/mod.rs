@@ -334,12 +334,9 @@ pub struct OiPoint {
     pub base: f64,
 }
 
-/// One funding rate (per funding interval, e.g. `0.0001` = 0.01 %).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct FundingPoint {
-    pub time_ms: i64,
-    pub rate: f64,
-}
+/// One funding rate (per funding interval, e.g. `0.0001` = 0.01 %): the
+/// engine's own type, so parsed history goes straight into a source.
+pub type FundingPoint = crate::engine::FundingRate;
 
 /// Current market state from a ticker-like answer; any field may be absent.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
