@@ -38,8 +38,12 @@ pub fn estimate_direct(sources: &[Source], params: &Params, spec: &GridSpec) -> 
             let mut alive = cohort.notional;
             for (j, &column) in column_of.iter().enumerate().skip(cohort.candle) {
                 // With funding drift the price (and bin) moves at each payment.
-                let q = model.liquidation_price_at(&cohort, j);
-                let bin = q.and_then(|q| spec.prices.bin_of(q));
+                let (q, bin) = if fixed {
+                    (cohort.liquidation_price, entry_bin)
+                } else {
+                    let q = model.liquidation_price_at(&cohort, j);
+                    (q, q.and_then(|q| spec.prices.bin_of(q)))
+                };
                 let cell = column.zip(bin).map(|(c, b)| c * bins + b);
                 if j > cohort.candle {
                     if j - cohort.candle >= model.max_life {
