@@ -1,11 +1,12 @@
 //! Engine benchmarks (criterion). `make bench` turns criterion's medians into
 //! `BENCH engine_<scale> native_ms=…`, `RATIO engine_M fast_vs_direct=…` and
-//! `BENCH live_candle_L us=…`.
+//! `BENCH live_candle_L us=…` and `BENCH cascade ms=…`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use liqmap::analysis::{cascade, runaway_shock, BookLevel, Direction, LiqLevels, OrderBook};
 use liqmap::engine::{
-    estimate_in, reference::estimate_direct, Candle, LiveCandle, LiveEstimate, Params, Source,
-    Workspace,
+    estimate, estimate_in, reference::estimate_direct, Candle, LiveCandle, LiveEstimate, Params,
+    Source, Workspace,
 };
 use liqmap::sim::rng::Rng;
 use liqmap::sim::workload::{workload, Scale};
@@ -95,5 +96,47 @@ fn live_candle(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine, live_candle);
+/// A 1000-level book each side of `price`, levels 0.02 % apart, each
+/// holding `usd` (a little more further out, as real books do).
+fn book(price: f64, usd: f64) -> OrderBook {
+    let side = |sign: f64| {
+        (1..=1000)
+            .map(|i| BookLevel {
+                price: price * (1.0 + sign * 0.0002 * f64::from(i)),
+                usd: usd * (1.0 + f64::from(i) / 500.0),
+            })
+            .collect()
+    };
+    OrderBook::new(side(-1.0), side(1.0)).expect("a valid book")
+}
+
+/// A shock through the engine_L map and a 1000-level book: what a view
+/// does on every move of its shock slider; and the runaway search, both ways.
+fn cascades(c: &mut Criterion) {
+    let (sources, spec) = workload(Scale::L);
+    let estimate = estimate(&sources, &Params::default(), &spec);
+    let levels = LiqLevels::from_estimate(&estimate).expect("a current price");
+    let total: f64 = levels.long_usd.iter().chain(&levels.short_usd).sum();
+    let book = book(levels.current_price, total / 2000.0);
+    let mut group = c.benchmark_group("cascade");
+    group.sample_size(20);
+    group.bench_function("shock", |b| {
+        b.iter(|| black_box(cascade(&levels, &book, black_box(-2.0))))
+    });
+    group.bench_function("runaway", |b| {
+        b.iter(|| {
+            for direction in [Direction::Down, Direction::Up] {
+                black_box(runaway_shock(
+                    &levels,
+                    &book,
+                    direction,
+                    &Default::default(),
+                ));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, engine, live_candle, cascades);
 criterion_main!(benches);

@@ -4,6 +4,7 @@
 //! built and tested natively, and only a thin layer needs a browser:
 //!
 //! - [`engine`]: the liquidation model of `liquidation-model.md` (pure).
+//! - [`analysis`]: what the map implies: reach probabilities, cascades (pure).
 //! - [`exchanges`]: one module per exchange: requests and answer parsing (pure).
 //! - [`live`]: WebSocket subscriptions, heartbeats and message parsing for
 //!   live mode, reconnect backoff, a bounded event buffer (pure).
@@ -17,6 +18,7 @@
 //! - `ui` (wasm only): the Leptos components and canvas glue.
 
 pub mod accuracy;
+pub mod analysis;
 pub mod engine;
 pub mod exchanges;
 pub mod export;

@@ -51,25 +51,25 @@ pub fn cell_breakdown(
         let per_column = (end - first) as f64;
         let cells = &mut usd[source_index];
         model.for_each_cohort(|cohort| {
-            let in_bin = cohort.liquidation_price.and_then(|q| spec.prices.bin_of(q)) == Some(bin);
-            if !in_bin || cohort.candle >= end {
+            let bin_of = |q: Option<f64>| q.and_then(|q| spec.prices.bin_of(q));
+            // Without funding drift a cohort stays in its entry bin.
+            let elsewhere = model.drift.is_none() && bin_of(cohort.liquidation_price) != Some(bin);
+            if elsewhere || cohort.candle >= end {
                 return;
             }
-            let Some(q) = cohort.liquidation_price else {
-                return;
-            };
             let mut alive = cohort.notional;
             for j in cohort.candle..end {
+                let q = model.liquidation_price_at(&cohort, j);
                 if j > cohort.candle {
                     if j - cohort.candle >= model.max_life {
                         return;
                     }
                     alive *= model.closing[j];
-                    if model.is_hit(cohort.side, q, j) {
+                    if q.is_some_and(|q| model.is_hit(cohort.side, q, j)) {
                         return;
                     }
                 }
-                if j >= first {
+                if j >= first && bin_of(q) == Some(bin) {
                     if let Some(cell) = cells.get_mut(cohort.tier) {
                         cell[cohort.side.index()] += alive / per_column;
                     }

@@ -3,8 +3,9 @@
 //! Everything here is shared by the fast path, the reference and the live
 //! engine, so they can only differ in how they follow a cohort over time.
 
+use super::funding::Drift;
 use super::input::{Candle, ContractKind, Source};
-use super::liquidation::{liquidation_price, Side};
+use super::liquidation::{liquidation_price, liquidation_price_at_margin, Side};
 use super::params::{LongShare, Mode, Params, DEFAULT_VOLUME_ALPHA};
 
 /// The positions opened at one candle, at one leverage tier, on one side.
@@ -37,6 +38,11 @@ pub struct SourceModel<'a> {
     new_notional: Vec<f64>,
     long_share: Vec<f64>,
     rules: CohortRules,
+    /// Funding paid per candle and its epochs, when funding drift is on
+    /// and some payment falls within the candles.
+    pub drift: Option<Drift>,
+    /// `1 / leverage` per tier: the margin per notional at entry.
+    margins: Vec<f64>,
 }
 
 impl<'a> SourceModel<'a> {
@@ -47,13 +53,17 @@ impl<'a> SourceModel<'a> {
         let oi = (source.open_interest.as_deref()).filter(|_| rules.uses_open_interest);
 
         let mark = |k: usize| source.mark.as_ref().and_then(|m| m.get(k));
-        let lows = (0..len)
+        let lows: Vec<f64> = (0..len)
             .map(|k| mark(k).map_or(candles[k].low, |m| m.low))
             .collect();
-        let highs = (0..len)
+        let highs: Vec<f64> = (0..len)
             .map(|k| mark(k).map_or(candles[k].high, |m| m.high))
             .collect();
         let long_share = candles.iter().map(|c| rules.long_share(c)).collect();
+        let drift = params
+            .funding_drift
+            .then(|| Drift::new(&source.funding, candles, &lows, &highs))
+            .flatten();
 
         let (new_notional, closing) = match oi {
             Some(oi) => {
@@ -95,6 +105,8 @@ impl<'a> SourceModel<'a> {
             new_notional,
             long_share,
             rules,
+            drift,
+            margins: params.tiers.iter().map(|t| 1.0 / t.leverage).collect(),
         };
         if oi.is_none() {
             let alpha = model.volume_alpha();
@@ -160,16 +172,55 @@ impl<'a> SourceModel<'a> {
         let mut alive = 0.0;
         self.for_each_cohort(|c| {
             let expired = c.candle.saturating_add(self.max_life) < self.len;
-            let liquidated = match (c.side, c.liquidation_price) {
-                (_, None) => false,
-                (Side::Long, Some(q)) => low_after[c.candle + 1] <= q,
-                (Side::Short, Some(q)) => high_after[c.candle + 1] >= q,
+            let liquidated = match (&self.drift, c.side, c.liquidation_price) {
+                (Some(drift), _, _) => self.liquidated_by_end(&c, drift),
+                (None, _, None) => false,
+                (None, Side::Long, Some(q)) => low_after[c.candle + 1] <= q,
+                (None, Side::Short, Some(q)) => high_after[c.candle + 1] >= q,
             };
             if !expired && !liquidated {
                 alive += c.notional;
             }
         });
         volume_alpha(self.source.current_open_interest, last.close, alive)
+    }
+
+    /// Whether a drifting cohort is liquidated before the last candle ends:
+    /// epoch by epoch, each with its own price.
+    fn liquidated_by_end(&self, cohort: &Cohort, drift: &Drift) -> bool {
+        let mut epoch = cohort.candle;
+        while epoch < self.len {
+            let end = drift.epoch_end[epoch];
+            let from = epoch.max(cohort.candle + 1);
+            let reached = self.liquidation_price_at(cohort, epoch).is_some_and(|q| {
+                let hit = drift.extremes.first_reach(cohort.side, q, from, end);
+                hit.is_some()
+            });
+            if reached {
+                return true;
+            }
+            epoch = end;
+        }
+        false
+    }
+
+    /// A cohort's liquidation price at candle `j ≥ cohort.candle`: the one
+    /// at entry, moved by the funding paid since when funding drift is on
+    /// (see [`super::funding`]). Constant within an epoch.
+    #[inline]
+    pub fn liquidation_price_at(&self, cohort: &Cohort, j: usize) -> Option<f64> {
+        let Some(drift) = &self.drift else {
+            return cohort.liquidation_price;
+        };
+        let paid = drift.paid[j] - drift.paid[cohort.candle];
+        let payer = match cohort.side {
+            Side::Long => 1.0,
+            Side::Short => -1.0,
+        };
+        let margin = self.margins[cohort.tier] - payer * paid;
+        let entry = drift.entry[cohort.candle];
+        let mmr = self.source.maintenance_margin_rate;
+        liquidation_price_at_margin(self.source.kind, cohort.side, entry, margin, mmr)
     }
 
     /// Whether a cohort's liquidation price is reached at candle `j`.

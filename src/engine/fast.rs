@@ -24,10 +24,16 @@
 //! `R(k, j) = r_{k+1} ⋯ r_j` is kept as differences of per-segment log sums, so
 //! long products of closing ratios cannot underflow; an open interest that
 //! falls to zero starts a new segment (every older cohort is closed there).
+//!
+//! With funding drift ([`super::funding`]) a source's cohorts take another
+//! loop, [`add_drifting`]: epoch by epoch, a range first-passage query per
+//! epoch, one heatmap piece per stretch in one bin (steps 2–4 as above).
+//! The spec's loop is left as it was, so the option costs nothing when off.
 
-use super::cohort::SourceModel;
+use super::cohort::{Cohort, SourceModel};
 use super::finish;
-use super::grid::{Grid, GridSpec, TimeAxis};
+use super::funding::Drift;
+use super::grid::{Grid, GridSpec, PriceBins, TimeAxis};
 use super::input::Source;
 use super::liquidation::Side;
 use super::output::{Estimate, LiqMap};
@@ -66,51 +72,70 @@ pub fn estimate_fast(
             continue;
         }
         let timeline = Timeline::new(&model, &spec.time);
-        let mut passages = [
-            FirstPassage::new(&model.lows, Side::Long),
-            FirstPassage::new(&model.highs, Side::Short),
-        ];
-        let tiers = model.tiers_by_leverage();
-        let mut cohorts = Vec::new();
-        // Latest candle first: the first-passage chains grow backwards.
-        for k in (1..model.len).rev() {
-            if !model.cohorts_at(k, &mut cohorts) {
-                continue;
-            }
-            let birth = Birth::new(&model, &timeline, k);
-            for side in Side::BOTH {
-                let s = side.index();
-                let passage = &mut passages[s];
-                passage.start_at(k + 1);
-                // Closest liquidation price first: a cohort no easier to hit
-                // than the one before dies no earlier, so its search stays
-                // within that one's.
-                let mut previous: Option<(f64, Hit)> = None;
-                for &tier in &tiers {
-                    let cohort = &cohorts[tier * 2 + s];
-                    if cohort.notional <= 0.0 || cohort.notional.is_nan() {
-                        continue;
+        if let Some(drift) = &model.drift {
+            let mut out = Out {
+                source_index,
+                bins: &spec.prices,
+                scratch: &mut *scratch,
+                heatmap: &mut heatmap,
+                predicted: &mut predicted,
+                map: &mut map,
+            };
+            add_drifting(&model, drift, &timeline, &mut out);
+        } else {
+            // The spec: each cohort's liquidation price stays where it was at entry.
+            let mut passages = [
+                FirstPassage::new(&model.lows, Side::Long),
+                FirstPassage::new(&model.highs, Side::Short),
+            ];
+            let tiers = model.tiers_by_leverage();
+            let mut cohorts = Vec::new();
+            // Latest candle first: the first-passage chains grow backwards.
+            for k in (1..model.len).rev() {
+                if !model.cohorts_at(k, &mut cohorts) {
+                    continue;
+                }
+                let birth = Birth::new(&model, &timeline, k);
+                for side in Side::BOTH {
+                    let s = side.index();
+                    let passage = &mut passages[s];
+                    passage.start_at(k + 1);
+                    // Closest liquidation price first: a cohort no easier to hit
+                    // than the one before dies no earlier, so its search stays
+                    // within that one's.
+                    let mut previous: Option<(f64, Hit)> = None;
+                    for &tier in &tiers {
+                        let cohort = &cohorts[tier * 2 + s];
+                        if cohort.notional <= 0.0 || cohort.notional.is_nan() {
+                            continue;
+                        }
+                        let Some(q) = cohort.liquidation_price else {
+                            continue;
+                        };
+                        let Some(bin) = spec.prices.bin_of(q) else {
+                            continue;
+                        };
+                        let hit = match previous {
+                            Some((p, hit)) if passage.no_easier(q, p) => passage.first_hit(q, hit),
+                            _ => passage.first_hit(q, Hit::ANY),
+                        };
+                        previous = Some((q, hit));
+                        let life = Life::new(&birth, cohort.notional, hit.candle, model.len);
+                        if let Some((column, usd)) = life.liquidation(&timeline) {
+                            predicted[s].values[column * bins + bin] += usd;
+                        }
+                        if life.end == model.len {
+                            let usd = cohort.notional * birth.alive_at_last;
+                            map.add(source_index, cohort.tier, side, bin, usd);
+                        }
+                        life.add_to_heatmap(
+                            &birth,
+                            &timeline,
+                            bin,
+                            &mut scratch[s],
+                            &mut heatmap[s],
+                        );
                     }
-                    let Some(q) = cohort.liquidation_price else {
-                        continue;
-                    };
-                    let Some(bin) = spec.prices.bin_of(q) else {
-                        continue;
-                    };
-                    let hit = match previous {
-                        Some((p, hit)) if passage.no_easier(q, p) => passage.first_hit(q, hit),
-                        _ => passage.first_hit(q, Hit::ANY),
-                    };
-                    previous = Some((q, hit));
-                    let life = Life::new(&birth, cohort.notional, hit.candle, model.len);
-                    if let Some((column, usd)) = life.liquidation(&timeline) {
-                        predicted[s].values[column * bins + bin] += usd;
-                    }
-                    if life.end == model.len {
-                        let usd = cohort.notional * birth.alive_at_last;
-                        map.add(source_index, cohort.tier, side, bin, usd);
-                    }
-                    life.add_to_heatmap(&birth, &timeline, bin, &mut scratch[s], &mut heatmap[s]);
                 }
             }
         }
@@ -119,6 +144,106 @@ pub fn estimate_fast(
         }
     }
     finish(sources, spec, heatmap, predicted, map)
+}
+
+/// Where one source's cohorts go.
+struct Out<'a> {
+    source_index: usize,
+    bins: &'a PriceBins,
+    scratch: &'a mut [Scratch; 2],
+    heatmap: &'a mut [Grid; 2],
+    predicted: &'a mut [Grid; 2],
+    map: &'a mut LiqMap,
+}
+
+impl Out<'_> {
+    /// Candles `[from, end)` of `cohort`'s life spent in `bin` (nothing when
+    /// `bin` is `None` or the stretch is empty).
+    fn add_piece(
+        &mut self,
+        birth: &Birth,
+        cohort: &Cohort,
+        (from, end): (usize, usize),
+        bin: Option<usize>,
+        timeline: &Timeline,
+    ) {
+        let Some(bin) = bin.filter(|_| from < end) else {
+            return;
+        };
+        let piece = Life {
+            start: birth.start,
+            end,
+            notional: cohort.notional,
+            liquidated_at: None,
+        };
+        let s = cohort.side.index();
+        let starting = birth.starting_at(timeline, from);
+        piece.add_to_heatmap(
+            &starting,
+            timeline,
+            bin,
+            &mut self.scratch[s],
+            &mut self.heatmap[s],
+        );
+    }
+
+    /// A cohort's liquidation (if inside the window) in `bin`.
+    fn predict(&mut self, life: &Life, timeline: &Timeline, side: Side, bin: usize) {
+        if let Some((column, usd)) = life.liquidation(timeline) {
+            let grid = &mut self.predicted[side.index()];
+            grid.values[column * grid.bins + bin] += usd;
+        }
+    }
+}
+
+/// Cohorts whose liquidation price moves with funding: followed epoch by
+/// epoch, each with its price, its bin and its first-passage query; the
+/// stretch a cohort spends in one bin goes into the heatmap as one piece.
+// Kept out of `estimate_fast`, whose hot loop is the default path.
+#[inline(never)]
+fn add_drifting(model: &SourceModel, drift: &Drift, timeline: &Timeline, out: &mut Out) {
+    let len = model.len;
+    let mut cohorts = Vec::new();
+    for k in 1..len {
+        if !model.cohorts_at(k, &mut cohorts) {
+            continue;
+        }
+        let birth = Birth::new(model, timeline, k);
+        let open_until = birth.closed.min(len);
+        for cohort in cohorts.iter().filter(|c| c.notional > 0.0) {
+            let side = cohort.side;
+            // The current piece: its bin (None: not drawn) and first candle.
+            let (mut bin, mut from) = (None, k);
+            let mut death = len;
+            let mut epoch = k;
+            while epoch < open_until {
+                let end = drift.epoch_end[epoch].min(open_until);
+                let q = model.liquidation_price_at(cohort, epoch);
+                let epoch_bin = q.and_then(|q| out.bins.bin_of(q));
+                if epoch_bin != bin {
+                    out.add_piece(&birth, cohort, (from, epoch), bin, timeline);
+                    (bin, from) = (epoch_bin, epoch);
+                }
+                let reached =
+                    q.and_then(|q| drift.extremes.first_reach(side, q, epoch.max(k + 1), end));
+                if let Some(hit) = reached {
+                    death = hit;
+                    break;
+                }
+                epoch = end;
+            }
+            let life = Life::new(&birth, cohort.notional, death, len);
+            out.add_piece(&birth, cohort, (from, life.end), bin, timeline);
+            let Some(bin) = bin else {
+                continue;
+            };
+            out.predict(&life, timeline, side, bin);
+            if life.end == len {
+                let usd = cohort.notional * birth.alive_at_last;
+                out.map.add(out.source_index, cohort.tier, side, bin, usd);
+            }
+        }
+    }
 }
 
 /// Per-source facts about time: columns, closing factors, resets.
@@ -297,14 +422,18 @@ impl<'a> Timeline<'a> {
 }
 
 /// What all cohorts opened at one candle share: computed once per candle.
+/// The column facts are those of a life drawn from candle `from` (the
+/// birth itself, or where a drifting cohort enters a new bin).
+#[derive(Clone, Copy)]
 struct Birth {
     start: usize,
     /// Where a position closes without liquidation: a reset or expiry.
     closed: usize,
     /// `R(start, len − 1)`: the share alive at the last candle.
     alive_at_last: f64,
-    /// First window column it is alive in (`NO_COLUMN` when the window has
-    /// no candles), and the first one it is alive in from the start.
+    from: usize,
+    /// First window column it is alive in from `from` (`NO_COLUMN` when the
+    /// window has no candles), and the first one it is alive in throughout.
     first: usize,
     full_from: usize,
     /// Mean of `R(start, ·)` over column `first` when that column is only
@@ -314,25 +443,39 @@ struct Birth {
 
 impl Birth {
     fn new(model: &SourceModel, t: &Timeline, k: usize) -> Self {
-        let first_window_candle = t.column_start[0];
-        let first = t
-            .column_of
-            .get(k.max(first_window_candle))
-            .copied()
-            .unwrap_or(NO_COLUMN);
-        let mut birth = Birth {
+        let birth = Birth {
             start: k,
             closed: t.next_reset[k].min(k.saturating_add(model.max_life)),
             alive_at_last: t.ratio(k, model.len - 1),
+            from: k,
+            first: NO_COLUMN,
+            full_from: NO_COLUMN,
+            first_mean: 0.0,
+        };
+        birth.starting_at(t, k)
+    }
+
+    /// The same cohort drawn from candle `from ≥ start` on.
+    fn starting_at(&self, t: &Timeline, from: usize) -> Self {
+        let first_window_candle = t.column_start[0];
+        let first = t
+            .column_of
+            .get(from.max(first_window_candle))
+            .copied()
+            .unwrap_or(NO_COLUMN);
+        let mut birth = Birth {
+            from,
             first,
             full_from: first,
             first_mean: 0.0,
+            ..*self
         };
-        if first != NO_COLUMN && k > t.column_start[first] {
+        if first != NO_COLUMN && from > t.column_start[first] {
             birth.full_from = first + 1;
             let first_end = t.column_start[first + 1];
-            if first_end <= t.next_reset[k] {
-                birth.first_mean = t.partial_sum(k, k, first_end, first) / t.candles_in(first);
+            if first_end <= t.next_reset[self.start] {
+                birth.first_mean =
+                    t.partial_sum(self.start, from, first_end, first) / t.candles_in(first);
             }
         }
         birth
@@ -406,7 +549,7 @@ impl Life {
         let cells = &mut heatmap.values;
         if first == last {
             if full_from > first || full_until <= last {
-                cells[first * bins + bin] += mean(first, k.max(first_window_candle), e);
+                cells[first * bins + bin] += mean(first, birth.from.max(first_window_candle), e);
             }
         } else {
             if full_from > first {

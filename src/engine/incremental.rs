@@ -111,7 +111,8 @@ pub struct Pushed {
 }
 
 /// The model over a window that grows one candle at a time. See the module
-/// docs.
+/// docs. Cohorts are followed at their entry liquidation price: with
+/// [`Params::funding_drift`] on, compute a fresh [`super::estimate`] instead.
 pub struct LiveEstimate {
     params: Params,
     spec: GridSpec,

@@ -43,6 +43,14 @@ pub struct HighLow {
     pub low: f64,
 }
 
+/// One funding payment: at `time_ms`, longs pay shorts `rate` × their
+/// notional (shorts pay longs when it is negative). E.g. `0.0001` = 0.01 %.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FundingRate {
+    pub time_ms: i64,
+    pub rate: f64,
+}
+
 /// One exchange instrument's series, aligned on one candle grid.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Source {
@@ -62,4 +70,8 @@ pub struct Source {
     pub current_open_interest: Option<f64>,
     /// Tier-1 maintenance margin rate, e.g. `0.004` for 0.4 %.
     pub maintenance_margin_rate: f64,
+    /// Funding payments, in any order (only [`super::Params::funding_drift`]
+    /// reads them); empty where unknown.
+    #[serde(default)]
+    pub funding: Vec<FundingRate>,
 }

@@ -32,13 +32,25 @@ pub fn liquidation_price(
     leverage: f64,
     mmr: f64,
 ) -> Option<f64> {
-    let inv_lev = 1.0 / leverage;
+    liquidation_price_at_margin(kind, side, entry, 1.0 / leverage, mmr)
+}
+
+/// [`liquidation_price`] of a position whose margin is `margin` × its entry
+/// notional (`1 / leverage` when opened; funding moves it, see
+/// [`super::funding`]). An inverse short needs `margin < 1`.
+pub fn liquidation_price_at_margin(
+    kind: ContractKind,
+    side: Side,
+    entry: f64,
+    margin: f64,
+    mmr: f64,
+) -> Option<f64> {
     let price = match (kind, side) {
-        (ContractKind::Linear, Side::Long) => entry * (1.0 - inv_lev) / (1.0 - mmr),
-        (ContractKind::Linear, Side::Short) => entry * (1.0 + inv_lev) / (1.0 + mmr),
-        (ContractKind::Inverse, Side::Long) => entry * (1.0 + mmr) / (1.0 + inv_lev),
-        (ContractKind::Inverse, Side::Short) if leverage > 1.0 => {
-            entry * (1.0 - mmr) / (1.0 - inv_lev)
+        (ContractKind::Linear, Side::Long) => entry * (1.0 - margin) / (1.0 - mmr),
+        (ContractKind::Linear, Side::Short) => entry * (1.0 + margin) / (1.0 + mmr),
+        (ContractKind::Inverse, Side::Long) => entry * (1.0 + mmr) / (1.0 + margin),
+        (ContractKind::Inverse, Side::Short) if margin < 1.0 => {
+            entry * (1.0 - mmr) / (1.0 - margin)
         }
         (ContractKind::Inverse, Side::Short) => return None,
     };

@@ -21,11 +21,16 @@
 //! - Volume mode: a cohort is alive while `j − k < memory / interval`.
 //! - Predicted liquidations are sums per cell (not means).
 //! - The current price is the last close of the first source.
+//! - An option beyond the spec, off by default: funding drift
+//!   ([`Params::funding_drift`]) moves each cohort's liquidation price by
+//!   the funding it has paid or received; formula and readings in
+//!   [`funding`].
 
 mod breakdown;
 mod clusters;
 mod cohort;
 mod fast;
+pub mod funding;
 pub mod grid;
 mod incremental;
 pub mod input;
@@ -39,8 +44,8 @@ pub use clusters::{find_clusters, TOP_CLUSTERS};
 pub use cohort::Cohort;
 pub use grid::{Grid, GridSpec, PriceBins, TimeAxis};
 pub use incremental::{append_candle, LiveCandle, LiveEstimate, PushError, Pushed};
-pub use input::{Candle, ContractKind, HighLow, Source};
-pub use liquidation::{liquidation_price, Side};
+pub use input::{Candle, ContractKind, FundingRate, HighLow, Source};
+pub use liquidation::{liquidation_price, liquidation_price_at_margin, Side};
 pub use output::{Cluster, Estimate, LiqMap};
 pub use params::{LongShare, Mode, Params, Tier};
 

@@ -37,6 +37,11 @@ pub struct Params {
     pub mode: Mode,
     /// Volume mode only: cohorts older than this expire.
     pub memory_ms: i64,
+    /// Funding moves liquidation prices: margin shrinks by the funding a
+    /// position pays and grows by what it receives (see
+    /// [`super::funding`]). Off by default: the spec's prices are fixed.
+    #[serde(default)]
+    pub funding_drift: bool,
 }
 
 /// `α` of volume mode when the source gives no current open interest.
@@ -56,6 +61,7 @@ impl Default for Params {
             long_share: LongShare::Auto,
             mode: Mode::OpenInterest,
             memory_ms: 7 * 24 * 3_600_000,
+            funding_drift: false,
         }
     }
 }

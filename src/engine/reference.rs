@@ -29,31 +29,38 @@ pub fn estimate_direct(sources: &[Source], params: &Params, spec: &GridSpec) -> 
         }
 
         model.for_each_cohort(|cohort| {
-            let Some(q) = cohort.liquidation_price else {
-                return;
-            };
-            let Some(bin) = spec.prices.bin_of(q) else {
-                return;
-            };
+            let fixed = model.drift.is_none();
+            let entry_bin = cohort.liquidation_price.and_then(|q| spec.prices.bin_of(q));
+            if fixed && entry_bin.is_none() {
+                return; // never drawn, wherever it goes
+            }
             let side = cohort.side.index();
             let mut alive = cohort.notional;
             for (j, &column) in column_of.iter().enumerate().skip(cohort.candle) {
+                // With funding drift the price (and bin) moves at each payment.
+                let (q, bin) = if fixed {
+                    (cohort.liquidation_price, entry_bin)
+                } else {
+                    let q = model.liquidation_price_at(&cohort, j);
+                    (q, q.and_then(|q| spec.prices.bin_of(q)))
+                };
+                let cell = column.zip(bin).map(|(c, b)| c * bins + b);
                 if j > cohort.candle {
                     if j - cohort.candle >= model.max_life {
                         return; // expired
                     }
                     alive *= model.closing[j];
-                    if model.is_hit(cohort.side, q, j) {
-                        if let Some(c) = column {
-                            predicted[side].values[c * bins + bin] += alive;
+                    if q.is_some_and(|q| model.is_hit(cohort.side, q, j)) {
+                        if let Some(cell) = cell {
+                            predicted[side].values[cell] += alive;
                         }
                         return;
                     }
                 }
-                if let Some(c) = column {
-                    heatmap[side].values[c * bins + bin] += alive / per_column[c] as f64;
+                if let (Some(cell), Some(c)) = (cell, column) {
+                    heatmap[side].values[cell] += alive / per_column[c] as f64;
                 }
-                if j + 1 == model.len {
+                if let Some(bin) = bin.filter(|_| j + 1 == model.len) {
                     map.add(source_index, cohort.tier, cohort.side, bin, alive);
                 }
             }

@@ -82,6 +82,7 @@ pub(super) fn random_source(rng: &mut Rng, shape: Shape, name: &str) -> Source {
         open_interest: shape.with_oi.then_some(open_interest),
         current_open_interest: rng.chance(0.5).then(|| rng.range(100.0, 5000.0)),
         maintenance_margin_rate: rng.range(0.002, 0.02),
+        funding: Vec::new(),
     }
 }
 
@@ -126,6 +127,7 @@ pub(super) fn random_case(seed: u64) -> (Vec<Source>, Params, GridSpec) {
             Mode::Volume
         },
         memory_ms: INTERVAL * (1 + rng.below(60)) as i64,
+        funding_drift: false,
     };
     let start = T0 + first.warmup as i64 * INTERVAL;
     let end = T0 + candles as i64 * INTERVAL;
@@ -140,7 +142,41 @@ pub(super) fn random_case(seed: u64) -> (Vec<Source>, Params, GridSpec) {
         spec.prices = PriceBins::around(spec.prices.low * 0.5, spec.prices.low * 2.0, bins);
     }
     spec.prices.log = rng.chance(0.5);
+    // Drawn last, so the cases above keep their seeds' markets.
+    let mut params = params;
+    params.funding_drift = rng.chance(0.5);
+    let mut sources = sources;
+    for source in &mut sources {
+        source.funding = random_funding(&mut rng, candles);
+    }
     (sources, params, spec)
+}
+
+/// Payments every few candles, at an open or inside a candle, rates large
+/// enough to move prices across bins (and wipe out high leverage's
+/// margin), sometimes none at all.
+fn random_funding(rng: &mut Rng, candles: usize) -> Vec<FundingRate> {
+    if rng.chance(0.2) {
+        return Vec::new();
+    }
+    let every = INTERVAL * (1 + rng.below(20)) as i64;
+    let offset = if rng.chance(0.5) {
+        0
+    } else {
+        rng.below(INTERVAL as usize) as i64
+    };
+    let scale = [0.0001, 0.001, 0.01][rng.below(3)];
+    let bias = rng.range(-1.0, 1.0);
+    let mut t = T0 - every + offset;
+    let mut out = Vec::new();
+    while t < T0 + candles as i64 * INTERVAL {
+        out.push(FundingRate {
+            time_ms: t,
+            rate: scale * (bias + rng.range(-1.0, 1.0)),
+        });
+        t += every;
+    }
+    out
 }
 
 pub(super) fn assert_close(what: &str, fast: &[f64], direct: &[f64]) {
@@ -309,6 +345,7 @@ fn empty_and_degenerate_inputs_do_not_panic() {
         open_interest: None,
         current_open_interest: Some(f64::NAN),
         maintenance_margin_rate: 0.005,
+        funding: Vec::new(),
     };
     let e = estimate(std::slice::from_ref(&empty), &params, &spec);
     assert!(e.heatmap_total().values.iter().all(|v| *v == 0.0));
@@ -321,4 +358,104 @@ fn empty_and_degenerate_inputs_do_not_panic() {
     }
     estimate(&sources, &params, &spec);
     estimate(&[], &params, &spec);
+}
+
+/// How far funding moves the map: longs and shorts opened at 87,000 at 10x,
+/// prices flat for 30 days of hourly candles, longs paying 0.01 % every
+/// 8 h. By the last candle 89 payments are in (`F = 0.89 %`): the long
+/// level moves from `87,000·0.9/0.996 = 78,614` to
+/// `87,000·(0.9 + F)/0.996 = 79,392` (+777 USD, +0.99 %), the short level
+/// from `87,000·1.1/1.004 = 95,319` to `87,000·(1.1 + F)/1.004 = 96,090`.
+#[test]
+fn funding_drift_moves_the_map_by_the_formula() {
+    const HOUR: i64 = 3_600_000;
+    let n = 30 * 24;
+    let flat = |k: usize| Candle {
+        open_time_ms: T0 + k as i64 * HOUR,
+        open: 87_000.0,
+        high: 87_000.0,
+        low: 87_000.0,
+        close: 87_000.0,
+        base_volume: 1.0,
+        quote_volume: 87_000.0,
+        taker_buy_base: None,
+    };
+    let mut open_interest = vec![100.0; n];
+    open_interest[0] = 0.0; // one rise, at candle 1
+    let source = Source {
+        exchange: "flat".into(),
+        kind: ContractKind::Linear,
+        interval_ms: HOUR,
+        candles: (0..n).map(flat).collect(),
+        mark: None,
+        open_interest: Some(open_interest),
+        current_open_interest: None,
+        maintenance_margin_rate: 0.004,
+        funding: (0..100)
+            .map(|i| FundingRate {
+                time_ms: T0 + i * 8 * HOUR,
+                rate: 0.0001,
+            })
+            .collect(),
+    };
+    let spec = GridSpec {
+        time: TimeAxis::covering(T0, T0 + n as i64 * HOUR, HOUR, 100),
+        prices: PriceBins {
+            low: 70_000.0,
+            high: 100_000.0,
+            count: 30_000, // 1 USD bins
+            log: false,
+        },
+    };
+    let params = |funding_drift| Params {
+        tiers: vec![Tier {
+            leverage: 10.0,
+            weight: 1.0,
+        }],
+        long_share: LongShare::Fixed(0.5),
+        funding_drift,
+        ..Params::default()
+    };
+    let sources = [source];
+    let level = |e: &Estimate, side: Side| {
+        let totals = e.map.side_totals(side);
+        let bin = totals.iter().position(|v| *v > 0.0).expect("a level");
+        assert_eq!(totals[bin], 100.0 * 87_000.0 * 0.5, "all of it, in one bin");
+        spec.prices.centre(bin)
+    };
+    let fixed = estimate(&sources, &params(false), &spec);
+    let drifted = estimate(&sources, &params(true), &spec);
+    assert_agree(&sources, &params(true), &spec);
+    let paid = 89.0 * 0.0001;
+    for (side, margin, mmr) in [(Side::Long, 0.9, 0.996), (Side::Short, 1.1, 1.004)] {
+        let sign = if side == Side::Long { 1.0 } else { -1.0 };
+        let before = 87_000.0 * margin / mmr;
+        let after = 87_000.0 * (margin + paid) / mmr;
+        assert!((level(&fixed, side) - before).abs() <= 0.5);
+        assert!((level(&drifted, side) - after).abs() <= 0.5);
+        println!(
+            "DRIFT {side:?} level {before:.0} -> {after:.0} ({:+.0} USD, {:+.2} %)",
+            after - before,
+            100.0 * (after / before - 1.0)
+        );
+        assert!(sign * (after - before) > 0.0 || side == Side::Short);
+    }
+    // The heatmap walks the level up payment by payment: its long mass
+    // sits at the fixed level in the first column, at the drifted one in
+    // the last.
+    let column_level = |column: usize| {
+        let values = drifted.heatmap[0].column(column);
+        spec.prices
+            .centre(values.iter().position(|v| *v > 0.0).expect("alive"))
+    };
+    assert!((column_level(0) - 87_000.0 * 0.9 / 0.996).abs() <= 0.5);
+    let last = drifted.heatmap[0].columns - 1;
+    assert!((column_level(last) - 87_000.0 * (0.9 + paid) / 0.996).abs() <= 0.5);
+    // With no funding, drift on changes nothing, to the bit.
+    let mut unfunded = sources.clone();
+    unfunded[0].funding.clear();
+    assert_eq!(
+        estimate(&unfunded, &params(true), &spec),
+        estimate(&unfunded, &params(false), &spec)
+    );
 }

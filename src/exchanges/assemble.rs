@@ -154,5 +154,6 @@ pub fn assemble(
         open_interest,
         current_open_interest,
         maintenance_margin_rate: mmr,
+        funding: Vec::new(),
     })
 }

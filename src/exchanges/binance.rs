@@ -4,11 +4,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    convert_rows, enc, flatten_parsed, from_json, json_rows, liquidated_side, num_at, oi_period,
-    paged, positional_mark, positive, span, trim_base, validate_candle, validate_funding,
-    validate_liquidation, validate_oi, Exchange, ExchangeError, FundingPoint, Instrument,
-    LiquidationEvent, MarkRow, Num, OiPoint, Parsed, Purpose, RawCandle, Request, Resolution,
-    Snapshot, Ts, DAY_MS,
+    convert_rows, depth_from_rows, enc, flatten_parsed, from_json, json_rows, liquidated_side,
+    num_at, oi_period, paged, positional_level, positional_mark, positive, span, trim_base,
+    validate_candle, validate_funding, validate_liquidation, validate_oi, Depth, Exchange,
+    ExchangeError, FundingPoint, Instrument, LiquidationEvent, MarkRow, Num, OiPoint, Parsed,
+    Purpose, RawCandle, Request, Resolution, SizeUnit, Snapshot, Ts, DAY_MS,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -297,6 +297,52 @@ pub fn parse_funding(body: &str) -> Result<Parsed<FundingPoint>, ExchangeError> 
         json_rows(EX, body, "funding history")?,
         |r: FundingRow| validate_funding(r.funding_time.0, r.funding_rate.0),
     ))
+}
+
+/// Levels per side of [`depth_request`] (the most `/fapi/v1/depth` serves).
+pub const DEPTH_LIMIT: usize = 1000;
+
+/// `GET /fapi/v1/depth` (1000 levels per side).
+pub fn depth_request(instrument: &Instrument, base_url: &str) -> Request {
+    Request::get(
+        format!(
+            "{}/fapi/v1/depth?symbol={}&limit={DEPTH_LIMIT}",
+            trim_base(base_url),
+            enc(&instrument.symbol)
+        ),
+        Purpose::OrderBook,
+    )
+}
+
+/// `/fapi/v1/depth`: levels `[price, quantity in base]`, best first:
+/// ```json
+/// {"lastUpdateId":1027024,"E":1589436922972,"T":1589436922959,
+///  "bids":[["4.00000000","431.00000000"]],"asks":[["4.00000200","12.00000000"]]}
+/// ```
+/// `T` is the matching engine's time, `E` the message's.
+#[derive(Deserialize)]
+struct DepthAnswer {
+    bids: Vec<Value>,
+    asks: Vec<Value>,
+    #[serde(default, rename = "T")]
+    transaction_time: Ts,
+    #[serde(default, rename = "E")]
+    event_time: Ts,
+}
+
+/// The order book, USD = quantity × price.
+pub fn parse_depth(body: &str) -> Result<Depth, ExchangeError> {
+    super::classify_body(EX, body)?;
+    let a: DepthAnswer = from_json(EX, body, "order book")?;
+    let time = a.transaction_time.0.or(a.event_time.0);
+    depth_from_rows(
+        EX,
+        a.bids,
+        a.asks,
+        time,
+        SizeUnit::Base(1.0),
+        positional_level,
+    )
 }
 
 /// `<symbol>@forceOrder` WebSocket message:

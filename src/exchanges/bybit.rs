@@ -10,11 +10,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    convert_rows, enc, flatten_parsed, from_json, liquidated_side, num_at, oi_period, paged,
-    positional_mark, positive, span, trim_base, validate_candle, validate_funding,
-    validate_liquidation, validate_mmr, validate_oi, Exchange, ExchangeError, FundingPoint,
-    Instrument, LiquidationEvent, MarkRow, Num, OiPoint, Parsed, Purpose, RawCandle, Request,
-    Resolution, Snapshot, Ts, DAY_MS,
+    convert_rows, depth_from_rows, enc, flatten_parsed, from_json, liquidated_side, num_at,
+    oi_period, paged, positional_level, positional_mark, positive, span, trim_base,
+    validate_candle, validate_funding, validate_liquidation, validate_mmr, validate_oi, Depth,
+    Exchange, ExchangeError, FundingPoint, Instrument, LiquidationEvent, MarkRow, Num, OiPoint,
+    Parsed, Purpose, RawCandle, Request, Resolution, SizeUnit, Snapshot, Ts, DAY_MS,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -369,6 +369,50 @@ pub fn parse_funding(body: &str) -> Result<Parsed<FundingPoint>, ExchangeError> 
         list(body, "funding history")?,
         |r: FundingRow| validate_funding(r.time.0, r.funding_rate.0),
     ))
+}
+
+/// Levels per side of [`depth_request`] (the most contracts' books serve).
+pub const DEPTH_LIMIT: usize = 500;
+
+/// `GET /v5/market/orderbook` (500 levels per side).
+pub fn depth_request(instrument: &Instrument, base_url: &str) -> Request {
+    Request::get(
+        format!(
+            "{}/v5/market/orderbook?category={}&symbol={}&limit={DEPTH_LIMIT}",
+            trim_base(base_url),
+            category(instrument.kind),
+            enc(&instrument.symbol)
+        ),
+        Purpose::OrderBook,
+    )
+}
+
+/// `orderbook`: bids `b` and asks `a` as `[price, size]`, best first:
+/// ```json
+/// {"retCode":0,"retMsg":"OK","result":{"s":"BTCUSDT","a":[["65557.7","16.606555"]],
+///  "b":[["65485.47","47.081829"]],"ts":1716863719031,"u":230704,"seq":1432604333,
+///  "cts":1716863718905},"retExtInfo":{},"time":1716863719382}
+/// ```
+/// Size in base for linear contracts, in USD (contracts of 1 USD) for inverse.
+#[derive(Deserialize)]
+struct DepthEnvelope {
+    result: DepthResult,
+}
+
+#[derive(Deserialize)]
+struct DepthResult {
+    b: Vec<Value>,
+    a: Vec<Value>,
+    #[serde(default)]
+    ts: Ts,
+}
+
+/// The order book of `instrument`, sizes converted to USD.
+pub fn parse_depth(body: &str, instrument: &Instrument) -> Result<Depth, ExchangeError> {
+    super::classify_body(EX, body)?;
+    let r = from_json::<DepthEnvelope>(EX, body, "order book")?.result;
+    let unit = SizeUnit::contracts(instrument);
+    depth_from_rows(EX, r.b, r.a, r.ts.0, unit, positional_level)
 }
 
 /// `allLiquidation.<symbol>` WebSocket message:

@@ -3,8 +3,8 @@
 //! just sends [`Request`](super::Request)s and hands bodies over.
 
 use super::{
-    assemble, binance, bybit, dydx, hyperliquid, okx, Exchange, ExchangeError, Instrument, MarkRow,
-    OiPoint, Parsed, Purpose, Resolution, Snapshot,
+    assemble, binance, bybit, dydx, hyperliquid, okx, Exchange, ExchangeError, FundingPoint,
+    Instrument, MarkRow, OiPoint, Parsed, Purpose, Resolution, Snapshot,
 };
 use crate::engine::input::{Candle, Source};
 
@@ -20,6 +20,7 @@ pub struct Collector {
     candles: Vec<Candle>,
     mark: Vec<MarkRow>,
     open_interest: Vec<OiPoint>,
+    funding: Vec<FundingPoint>,
     current_open_interest: Option<f64>,
     maintenance_margin_rate: Option<f64>,
     /// Rows dropped as invalid (non-finite, negative, high < low, …).
@@ -35,6 +36,7 @@ impl Collector {
             candles: Vec::new(),
             mark: Vec::new(),
             open_interest: Vec::new(),
+            funding: Vec::new(),
             current_open_interest: None,
             maintenance_margin_rate: None,
             dropped: 0,
@@ -130,8 +132,17 @@ impl Collector {
                 let snapshot = dydx::parse_perpetual_markets(body, &inst.symbol)?;
                 self.note(snapshot)
             }
-            // Funding is fetched for later model options; the model does not use it yet.
-            (_, Funding) => {}
+            // Read by the funding-drift option (`Params::funding_drift`).
+            (exchange, Funding) => {
+                let rows = match exchange {
+                    Binance => binance::parse_funding(body)?,
+                    Bybit => bybit::parse_funding(body)?,
+                    Okx => okx::parse_funding(body)?,
+                    Hyperliquid => hyperliquid::parse_funding(body)?,
+                    Dydx => dydx::parse_funding(body)?,
+                };
+                take(&mut self.funding, &mut self.dropped, rows)
+            }
             (exchange, purpose) => {
                 return Err(ExchangeError::malformed(
                     exchange,
@@ -157,7 +168,7 @@ impl Collector {
             _ => FALLBACK_MMR,
         });
         let has_history = !self.open_interest.is_empty();
-        assemble(
+        let mut source = assemble(
             exchange,
             &self.instrument,
             self.candles,
@@ -167,7 +178,9 @@ impl Collector {
             mmr,
             self.window_end_ms,
             self.resolution,
-        )
+        )?;
+        source.funding = self.funding;
+        Ok(source)
     }
 }
 
@@ -250,6 +263,28 @@ mod tests {
             let has_oi = source.open_interest.is_some() || source.current_open_interest.is_some();
             assert!(has_oi, "{exchange}: some open interest");
         }
+    }
+
+    #[test]
+    fn funding_history_reaches_the_source() {
+        let instrument = crate::exchanges::default_instrument(Exchange::Binance, "BTC");
+        let mut collector = Collector::new(instrument, END, Resolution::M5);
+        for (purpose, file) in [
+            (Purpose::Candles, "binance/klines.json"),
+            (
+                Purpose::OpenInterestHistory,
+                "binance/open_interest_hist.json",
+            ),
+        ] {
+            collector.absorb(purpose, &fixture(file)).expect("parses");
+        }
+        let history = crate::exchanges::testutil::sample("binance_funding_rate_history");
+        collector
+            .absorb(Purpose::Funding, &history)
+            .expect("parses");
+        let source = collector.finish().expect("assembles");
+        let rates: Vec<f64> = source.funding.iter().map(|f| f.rate).collect();
+        assert_eq!(rates, [-0.0375, 0.0001]);
     }
 
     #[test]

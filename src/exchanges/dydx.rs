@@ -6,10 +6,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    convert_rows, enc, flatten_parsed, from_json, liquidated_side, ms_to_iso, pages, positive,
-    span, trim_base, validate_candle, validate_funding, validate_liquidation, validate_mmr,
-    validate_oi, Exchange, ExchangeError, FundingPoint, Instrument, LiquidationEvent, Num, OiPoint,
-    Parsed, Purpose, RawCandle, Request, Resolution, Snapshot, Ts,
+    convert_rows, depth_from_rows, enc, flatten_parsed, from_json, liquidated_side, ms_to_iso,
+    pages, positive, span, trim_base, validate_candle, validate_funding, validate_liquidation,
+    validate_mmr, validate_oi, Depth, Exchange, ExchangeError, FundingPoint, Instrument,
+    LiquidationEvent, Num, OiPoint, Parsed, Purpose, RawCandle, Request, Resolution, SizeUnit,
+    Snapshot, Ts,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -290,6 +291,50 @@ pub(crate) fn liquidation_trades(trades: Vec<Value>) -> Parsed<LiquidationEvent>
         validate_liquidation(t.created_at.0, side, t.price.0, t.size.0).map(Some)
     });
     flatten_parsed(p)
+}
+
+/// `GET /orderbooks/perpetualMarket/{ticker}` (the whole book).
+pub fn depth_request(instrument: &Instrument, base_url: &str) -> Request {
+    Request::get(
+        format!(
+            "{}/orderbooks/perpetualMarket/{}",
+            trim_base(base_url),
+            enc(&instrument.symbol)
+        ),
+        Purpose::OrderBook,
+    )
+}
+
+/// `orderbooks`: levels as objects, sizes in base, best first, no time:
+/// ```json
+/// {"bids":[{"price":"116070","size":"0.3525"}],"asks":[{"price":"116071","size":"1.0224"}]}
+/// ```
+#[derive(Deserialize)]
+struct BookAnswer {
+    bids: Vec<Value>,
+    asks: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct BookRow {
+    #[serde(default)]
+    price: Num,
+    #[serde(default)]
+    size: Num,
+}
+
+/// The order book, USD = size × price.
+pub fn parse_depth(body: &str) -> Result<Depth, ExchangeError> {
+    super::classify_body(EX, body)?;
+    let a: BookAnswer = from_json(EX, body, "order book")?;
+    depth_from_rows(
+        EX,
+        a.bids,
+        a.asks,
+        None,
+        SizeUnit::Base(1.0),
+        |r: BookRow| (r.price.0, r.size.0),
+    )
 }
 
 #[cfg(test)]

@@ -247,6 +247,11 @@ fn value_text(v: &Value) -> String {
 /// Recognise an error answer in a body (whatever the HTTP status). A body
 /// that is not a JSON object is not an error by itself.
 pub fn classify_body(exchange: Exchange, body: &str) -> Result<(), ExchangeError> {
+    // serde would read a struct from an array too (`[1,2,3]` as code 1,
+    // msg 2, retCode 3): only objects are probed.
+    if !body.trim_start().starts_with('{') {
+        return Ok(());
+    }
     let Ok(p) = serde_json::from_str::<ErrorProbe>(body) else {
         return Ok(());
     };

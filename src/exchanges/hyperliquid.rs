@@ -6,9 +6,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    convert_rows, flatten_parsed, from_json, json_rows, pages, positive, span, trim_base,
-    validate_candle, validate_funding, validate_mmr, Exchange, ExchangeError, FundingPoint,
-    Instrument, Method, Num, Parsed, Purpose, RawCandle, Request, Resolution, Snapshot, Ts,
+    convert_rows, depth_from_rows, flatten_parsed, from_json, json_rows, pages, positive, span,
+    trim_base, validate_candle, validate_funding, validate_mmr, Depth, Exchange, ExchangeError,
+    FundingPoint, Instrument, Method, Num, Parsed, Purpose, RawCandle, Request, Resolution,
+    SizeUnit, Snapshot, Ts,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -256,6 +257,59 @@ pub fn parse_funding(body: &str) -> Result<Parsed<FundingPoint>, ExchangeError> 
         json_rows(EX, body, "funding history")?,
         |r: FundingRow| validate_funding(r.time.0, r.funding_rate.0),
     ))
+}
+
+/// `{"type":"l2Book","coin":..}`: the book, at most 20 levels per side.
+pub fn depth_request(instrument: &Instrument, base_url: &str) -> Request {
+    post(
+        base_url,
+        serde_json::json!({"type": "l2Book", "coin": instrument.symbol}),
+        Purpose::OrderBook,
+    )
+}
+
+/// `l2Book`: `levels` is `[bids, asks]`, best first, sizes in base; `null`
+/// for a coin that is not listed:
+/// ```json
+/// {"coin":"BTC","time":1754450974231,"levels":[[{"px":"113377.0","sz":"7.6699","n":17}],
+///  [{"px":"113397.0","sz":"0.11543","n":3}]]}
+/// ```
+/// (Some write-ups show the bare `[bids, asks]` pair; it is read too.)
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum L2Book {
+    Snapshot {
+        levels: (Vec<Value>, Vec<Value>),
+        #[serde(default)]
+        time: Ts,
+    },
+    Levels((Vec<Value>, Vec<Value>)),
+}
+
+#[derive(Deserialize)]
+struct L2Level {
+    #[serde(default)]
+    px: Num,
+    #[serde(default)]
+    sz: Num,
+}
+
+/// The order book, USD = size × price.
+pub fn parse_depth(body: &str) -> Result<Depth, ExchangeError> {
+    super::classify_body(EX, body)?;
+    if body.trim() == "null" {
+        return Err(ExchangeError::UnknownCoin {
+            exchange: EX,
+            coin: None,
+        });
+    }
+    let ((bids, asks), time) = match from_json(EX, body, "order book")? {
+        L2Book::Snapshot { levels, time } => (levels, time.0),
+        L2Book::Levels(levels) => (levels, None),
+    };
+    depth_from_rows(EX, bids, asks, time, SizeUnit::Base(1.0), |l: L2Level| {
+        (l.px.0, l.sz.0)
+    })
 }
 
 #[cfg(test)]

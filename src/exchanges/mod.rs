@@ -4,6 +4,7 @@
 //! No I/O happens here: the browser layer sends each [`Request`], hands the
 //! status, `Retry-After` header and body to [`classify_http`] and then to the
 //! parser named by the request's [`Purpose`], and finally calls [`assemble`].
+//! Order books go the same way through [`depth_request`] and [`parse_depth`].
 //!
 //! Parsing is lenient about representation (numbers as strings or numbers,
 //! timestamps as strings, numbers or ISO-8601) and strict about values:
@@ -24,6 +25,7 @@ mod assemble;
 pub mod binance;
 pub mod bybit;
 pub mod collect;
+mod depth;
 pub mod dydx;
 mod errors;
 pub mod hyperliquid;
@@ -34,6 +36,8 @@ mod wire;
 
 pub(crate) use assemble::validate_mmr;
 pub use assemble::{assemble, oi_is_quoted_in_usd};
+pub(crate) use depth::{depth_from_rows, positional_level, SizeUnit};
+pub use depth::{depth_request, parse_depth, Depth};
 pub use errors::{classify_body, classify_http, parse_retry_after, ExchangeError};
 pub use instruments::{
     default_instrument, find_instrument, instruments_request, parse_instruments,
@@ -250,6 +254,9 @@ pub enum Purpose {
     MarketSnapshot,
     /// Past liquidations (dYdX trades): shown as events, not collected.
     Liquidations,
+    /// The order book now ([`depth_request`], read by [`parse_depth`]); not
+    /// part of a [`plan`]: a view asks for it when it simulates a cascade.
+    OrderBook,
 }
 
 /// One HTTP request to send. Never carries custom headers (a plain GET is a
@@ -329,12 +336,9 @@ pub struct OiPoint {
     pub base: f64,
 }
 
-/// One funding rate (per funding interval, e.g. `0.0001` = 0.01 %).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct FundingPoint {
-    pub time_ms: i64,
-    pub rate: f64,
-}
+/// One funding rate (per funding interval, e.g. `0.0001` = 0.01 %): the
+/// engine's own type, so parsed history goes straight into a source.
+pub type FundingPoint = crate::engine::FundingRate;
 
 /// Current market state from a ticker-like answer; any field may be absent.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

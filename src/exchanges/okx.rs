@@ -5,11 +5,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    convert_rows, enc, flatten_parsed, from_json, num_at, oi_period, paged, positional_mark,
-    positive, span, trim_base, ts_at, validate_candle, validate_funding, validate_liquidation,
-    validate_mmr, validate_oi, Exchange, ExchangeError, FundingPoint, Instrument, LiquidationEvent,
-    MarkRow, Num, OiPoint, Parsed, Purpose, RawCandle, Request, Resolution, Side, Snapshot, Ts,
-    DAY_MS,
+    convert_rows, depth_from_rows, enc, flatten_parsed, from_json, num_at, oi_period, paged,
+    positional_level, positional_mark, positive, span, trim_base, ts_at, validate_candle,
+    validate_funding, validate_liquidation, validate_mmr, validate_oi, Depth, Exchange,
+    ExchangeError, FundingPoint, Instrument, LiquidationEvent, MarkRow, Num, OiPoint, Parsed,
+    Purpose, RawCandle, Request, Resolution, Side, SizeUnit, Snapshot, Ts, DAY_MS,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -411,6 +411,48 @@ pub fn parse_funding_rate(body: &str) -> Result<Snapshot, ExchangeError> {
         funding_rate: super::finite(r.funding_rate.0),
         ..Snapshot::default()
     })
+}
+
+/// Levels per side of [`depth_request`] (the most `/market/books` serves).
+pub const DEPTH_LIMIT: usize = 400;
+
+/// `GET /api/v5/market/books` (400 levels per side).
+pub fn depth_request(instrument: &Instrument, base_url: &str) -> Request {
+    Request::get(
+        format!(
+            "{}/api/v5/market/books?instId={}&sz={DEPTH_LIMIT}",
+            trim_base(base_url),
+            enc(&instrument.symbol)
+        ),
+        Purpose::OrderBook,
+    )
+}
+
+/// `books`: one row, levels `[price, size in contracts, "0" (deprecated),
+/// number of orders]`, best first:
+/// ```json
+/// {"code":"0","msg":"","data":[{"asks":[["41006.8","0.60038921","0","1"]],
+///  "bids":[["41006.3","0.30178218","0","2"]],"ts":"1629966436396"}]}
+/// ```
+#[derive(Deserialize)]
+struct BooksRow {
+    asks: Vec<Value>,
+    bids: Vec<Value>,
+    #[serde(default)]
+    ts: Ts,
+}
+
+/// The order book of `instrument`: contracts × `ctVal` base coins (linear)
+/// or USD (inverse).
+pub fn parse_depth(body: &str, instrument: &Instrument) -> Result<Depth, ExchangeError> {
+    let row = data(body, "order book")?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ExchangeError::malformed(EX, "order book: no data"))?;
+    let r: BooksRow = serde_json::from_value(row)
+        .map_err(|_| ExchangeError::malformed(EX, "order book: no bids or asks"))?;
+    let unit = SizeUnit::contracts(instrument);
+    depth_from_rows(EX, r.bids, r.asks, r.ts.0, unit, positional_level)
 }
 
 /// `liquidation-orders` WebSocket message (all SWAP instruments):

@@ -22,6 +22,29 @@ pub fn fixture(path: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// Each exchange's documented order book example (its API reference's
+/// response example; Hyperliquid's and dYdX's from their SDKs' types).
+pub fn depth_example(exchange: crate::exchanges::Exchange) -> &'static str {
+    use crate::exchanges::Exchange::*;
+    match exchange {
+        Binance => {
+            r#"{"lastUpdateId":1027024,"E":1589436922972,"T":1589436922959,"bids":[["4.00000000","431.00000000"]],"asks":[["4.00000200","12.00000000"]]}"#
+        }
+        Bybit => {
+            r#"{"retCode":0,"retMsg":"OK","result":{"s":"BTCUSDT","a":[["65557.7","16.606555"]],"b":[["65485.47","47.081829"]],"ts":1716863719031,"u":230704,"seq":1432604333,"cts":1716863718905},"retExtInfo":{},"time":1716863719382}"#
+        }
+        Okx => {
+            r#"{"code":"0","msg":"","data":[{"asks":[["41006.8","0.60038921","0","1"]],"bids":[["41006.3","0.30178218","0","2"]],"ts":"1629966436396"}]}"#
+        }
+        Hyperliquid => {
+            r#"{"coin":"BTC","time":1754450974231,"levels":[[{"px":"113377.0","sz":"7.6699","n":17}],[{"px":"113397.0","sz":"0.11543","n":3}]]}"#
+        }
+        Dydx => {
+            r#"{"bids":[{"price":"116070","size":"0.3525"}],"asks":[{"price":"116071","size":"1.0224"}]}"#
+        }
+    }
+}
+
 pub fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }

@@ -318,6 +318,7 @@ impl SimMarket {
                 open_interest: Some(oi_series),
                 current_open_interest,
                 maintenance_margin_rate: config.maintenance_margin_rate,
+                funding: Vec::new(),
             },
             positions,
             events,

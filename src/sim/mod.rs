@@ -7,6 +7,9 @@ pub mod workload;
 
 pub use market::{checksum, LiquidationEvent, SimConfig, SimMarket, TruePosition, Truth};
 
+use crate::engine::FundingRate;
+use rng::Rng;
+
 /// The page's demo market: BTC-like 5-minute candles ending at `end_ms`,
 /// covering `window_ms` plus an equal warm-up. Lighter than the accuracy
 /// tests' market (fewer, larger positions) so it simulates in milliseconds.
@@ -19,4 +22,46 @@ pub fn demo_market(seed: u64, end_ms: i64, window_ms: i64) -> SimMarket {
     config.median_notional = 25_000.0;
     config.regime_deviation = 1.0;
     SimMarket::generate(&config)
+}
+
+/// A funding series for the demo and the tests: a payment every
+/// `every_ms` from `start_ms` (inclusive) to `end_ms` (exclusive), each rate
+/// `mean + deviation × N(0, 1)` from its own seeded stream (`deviation` 0:
+/// constant). Separate from [`SimMarket`] so the market keeps its bytes.
+pub fn funding_series(
+    seed: u64,
+    start_ms: i64,
+    end_ms: i64,
+    every_ms: i64,
+    mean: f64,
+    deviation: f64,
+) -> Vec<FundingRate> {
+    let mut rng = Rng::new(seed);
+    let every_ms = every_ms.max(1);
+    let payments = (end_ms.saturating_sub(start_ms).max(0) + every_ms - 1) / every_ms;
+    (0..payments)
+        .map(|i| FundingRate {
+            time_ms: start_ms + i * every_ms,
+            rate: mean + deviation * rng.normal(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn funding_series_is_seeded_and_constant_without_deviation() {
+        let hour = 3_600_000;
+        let constant = funding_series(1, 0, 24 * hour, 8 * hour, 0.0001, 0.0);
+        let times: Vec<i64> = constant.iter().map(|f| f.time_ms).collect();
+        assert_eq!(times, [0, 8 * hour, 16 * hour]);
+        assert!(constant.iter().all(|f| f.rate == 0.0001));
+        let a = funding_series(7, 0, 30 * 24 * hour, hour, 0.0, 0.0002);
+        assert_eq!(a, funding_series(7, 0, 30 * 24 * hour, hour, 0.0, 0.0002));
+        assert_ne!(a, funding_series(8, 0, 30 * 24 * hour, hour, 0.0, 0.0002));
+        let mean = a.iter().map(|f| f.rate).sum::<f64>() / a.len() as f64;
+        assert!(mean.abs() < 0.0002 * 4.0 / (a.len() as f64).sqrt());
+    }
 }

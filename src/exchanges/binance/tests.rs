@@ -1,4 +1,6 @@
 use super::*;
+use crate::analysis::BookLevel;
+use crate::exchanges::testutil::depth_example;
 use crate::exchanges::testutil::{close, fixture, no_panic, sample};
 use crate::exchanges::{classify_http, find_instrument, Side, DAY_MS};
 
@@ -305,4 +307,37 @@ fn no_panic_on_mutated_answers() {
         let _ = parse_force_order(b);
         let _ = classify_http(EX, 200, Some(b), b);
     });
+}
+
+#[test]
+fn depth_documented_and_fixture() {
+    let d = parse_depth(depth_example(EX)).unwrap();
+    assert_eq!(d.time_ms, Some(1589436922959)); // T, the engine's time
+    assert_eq!(
+        d.book.bids(),
+        &[BookLevel {
+            price: 4.0,
+            usd: 431.0 * 4.0
+        }]
+    );
+    assert_eq!(
+        d.book.asks(),
+        &[BookLevel {
+            price: 4.000002,
+            usd: 12.0 * 4.000002
+        }]
+    );
+    let d = parse_depth(&fixture("binance/depth.json")).unwrap();
+    assert_eq!(
+        (d.book.bids().len(), d.book.asks().len()),
+        (DEPTH_LIMIT, DEPTH_LIMIT)
+    );
+    assert_eq!(
+        d.book.bids()[0],
+        BookLevel {
+            price: 86537.4,
+            usd: 86537.4 * 0.089
+        }
+    );
+    assert_eq!(d.time_ms, Some(1767225601230));
 }

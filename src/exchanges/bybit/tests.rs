@@ -1,5 +1,7 @@
 use super::*;
+use crate::analysis::BookLevel;
 use crate::engine::input::HighLow;
+use crate::exchanges::testutil::depth_example;
 use crate::exchanges::testutil::{fixture, no_panic, sample};
 use crate::exchanges::{assemble, classify_http, find_instrument, Side};
 
@@ -235,4 +237,49 @@ fn no_panic_on_mutated_answers() {
         let _ = parse_funding(b);
         let _ = parse_all_liquidation(b);
     });
+}
+
+#[test]
+fn depth_documented_and_fixture() {
+    let btc = || crate::exchanges::default_instrument(EX, "BTC");
+    let d = parse_depth(depth_example(EX), &btc()).unwrap();
+    assert_eq!(d.time_ms, Some(1716863719031));
+    assert_eq!(
+        d.book.bids(),
+        &[BookLevel {
+            price: 65485.47,
+            usd: 47.081829 * 65485.47
+        }]
+    );
+    assert_eq!(
+        d.book.asks(),
+        &[BookLevel {
+            price: 65557.7,
+            usd: 16.606555 * 65557.7
+        }]
+    );
+    // Inverse books count USD contracts.
+    let inverse = Instrument {
+        kind: ContractKind::Inverse,
+        ..btc()
+    };
+    let d = parse_depth(depth_example(EX), &inverse).unwrap();
+    assert_eq!(d.book.bids()[0].usd, 47.081829);
+    let d = parse_depth(&fixture("bybit/orderbook.json"), &btc()).unwrap();
+    assert_eq!(
+        (d.book.bids().len(), d.book.asks().len()),
+        (DEPTH_LIMIT, DEPTH_LIMIT)
+    );
+    assert_eq!(
+        d.book.asks()[0],
+        BookLevel {
+            price: 86537.7,
+            usd: 86537.7 * 0.501
+        }
+    );
+    // An error answer in an HTTP 200.
+    assert!(matches!(
+        parse_depth(&fixture("errors/bybit_invalid_symbol.json"), &btc()),
+        Err(ExchangeError::ExchangeError { code, .. }) if code == "10001"
+    ));
 }

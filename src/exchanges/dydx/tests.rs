@@ -1,4 +1,6 @@
 use super::*;
+use crate::analysis::BookLevel;
+use crate::exchanges::testutil::depth_example;
 use crate::exchanges::testutil::{fixture, no_panic, sample};
 use crate::exchanges::{assemble, classify_http, find_instrument, Side};
 
@@ -150,4 +152,30 @@ fn no_panic_on_mutated_answers() {
         let _ = parse_funding(b);
         let _ = parse_liquidation_trades(b);
     });
+}
+
+#[test]
+fn depth_documented_and_fixture() {
+    let d = parse_depth(depth_example(EX)).unwrap();
+    assert_eq!(d.time_ms, None);
+    assert_eq!(
+        d.book.bids(),
+        &[BookLevel {
+            price: 116070.0,
+            usd: 0.3525 * 116070.0
+        }]
+    );
+    assert_eq!(
+        d.book.asks(),
+        &[BookLevel {
+            price: 116071.0,
+            usd: 1.0224 * 116071.0
+        }]
+    );
+    let d = parse_depth(&fixture("dydx/orderbook.json")).unwrap();
+    assert_eq!((d.book.bids().len(), d.book.asks().len()), (100, 100));
+    assert!(matches!(
+        parse_depth(&fixture("errors/dydx_bad_request.json")),
+        Err(ExchangeError::ExchangeError { message, .. }) if message.contains("valid ticker")
+    ));
 }

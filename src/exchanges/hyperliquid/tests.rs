@@ -1,4 +1,6 @@
 use super::*;
+use crate::analysis::BookLevel;
+use crate::exchanges::testutil::depth_example;
 use crate::exchanges::testutil::{fixture, no_panic, sample};
 use crate::exchanges::{assemble, classify_http, find_instrument};
 
@@ -141,4 +143,35 @@ fn no_panic_on_mutated_answers() {
         let _ = parse_candles(b);
         let _ = parse_funding(b);
     });
+}
+
+#[test]
+fn depth_documented_and_fixture() {
+    let d = parse_depth(depth_example(EX)).unwrap();
+    assert_eq!(d.time_ms, Some(1754450974231));
+    assert_eq!(
+        d.book.bids(),
+        &[BookLevel {
+            price: 113377.0,
+            usd: 7.6699 * 113377.0
+        }]
+    );
+    assert_eq!(
+        d.book.asks(),
+        &[BookLevel {
+            price: 113397.0,
+            usd: 0.11543 * 113397.0
+        }]
+    );
+    // The bare `[bids, asks]` pair some write-ups show.
+    let bare = r#"[[{"px":"19900","sz":"1","n":1}],[{"px":"20100","sz":"1","n":1}]]"#;
+    let d = parse_depth(bare).unwrap();
+    assert_eq!((d.book.mid(), d.time_ms), (Some(20000.0), None));
+    let d = parse_depth(&fixture("hyperliquid/l2_book.json")).unwrap();
+    assert_eq!((d.book.bids().len(), d.book.asks().len()), (20, 20));
+    assert_eq!(d.book.bids()[0].price, 86536.0);
+    assert!(matches!(
+        parse_depth("null"),
+        Err(ExchangeError::UnknownCoin { .. })
+    ));
 }

@@ -1,6 +1,6 @@
 use super::*;
 use crate::engine::input::HighLow;
-use crate::exchanges::testutil::{close, fixture, no_panic, sample};
+use crate::exchanges::testutil::{close, depth_example, fixture, no_panic, sample};
 use crate::exchanges::{assemble, classify_http, find_instrument};
 
 fn btc_swap() -> Instrument {
@@ -278,4 +278,32 @@ fn no_panic_on_mutated_answers() {
         let _ = parse_funding_rate(b);
         let _ = parse_liquidation_orders(b, &inv);
     });
+}
+
+#[test]
+fn depth_documented_and_fixture() {
+    // Contracts × ctVal (0.01 BTC) × price.
+    let d = parse_depth(depth_example(EX), &btc_swap()).unwrap();
+    assert_eq!(d.time_ms, Some(1629966436396));
+    assert!(close(d.book.bids()[0].usd, 0.30178218 * 0.01 * 41006.3));
+    assert!(close(d.book.asks()[0].usd, 0.60038921 * 0.01 * 41006.8));
+    // Inverse: contracts × ctVal USD.
+    let inverse = Instrument {
+        kind: ContractKind::Inverse,
+        contract_size: 100.0,
+        ..btc_swap()
+    };
+    let d = parse_depth(depth_example(EX), &inverse).unwrap();
+    assert!(close(d.book.bids()[0].usd, 30.178218));
+    let d = parse_depth(&fixture("okx/books.json"), &btc_swap()).unwrap();
+    assert_eq!(
+        (d.book.bids().len(), d.book.asks().len()),
+        (DEPTH_LIMIT, DEPTH_LIMIT)
+    );
+    assert_eq!(d.book.asks()[0].price, 86537.7);
+    assert!(close(d.book.asks()[0].usd, 11.0 * 0.01 * 86537.7));
+    assert!(matches!(
+        parse_depth(r#"{"code":"0","msg":"","data":[]}"#, &btc_swap()),
+        Err(ExchangeError::Malformed { .. })
+    ));
 }

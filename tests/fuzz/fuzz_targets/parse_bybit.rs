@@ -8,6 +8,7 @@ fuzz_target!(|data: &[u8]| {
     let i = default_instrument(Exchange::Bybit, "BTC");
     let _ = classify_http(Exchange::Bybit, 200, None, &b);
     let _ = x::parse_instruments(&b);
+    let _ = x::parse_depth(&b, &i);
     let _ = x::parse_klines(&b, ContractKind::Linear);
     let _ = x::parse_klines(&b, ContractKind::Inverse);
     let _ = x::parse_mark_klines(&b);

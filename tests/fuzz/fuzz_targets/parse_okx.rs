@@ -7,6 +7,7 @@ fuzz_target!(|data: &[u8]| {
     let i = default_instrument(Exchange::Okx, "BTC");
     let _ = classify_http(Exchange::Okx, 200, None, &b);
     let _ = x::parse_instruments(&b);
+    let _ = x::parse_depth(&b, &i);
     let _ = x::parse_candles(&b, &i);
     let _ = x::parse_mark_candles(&b);
     let _ = x::parse_open_interest_history(&b, &i);
