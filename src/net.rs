@@ -6,8 +6,9 @@
 use crate::engine::Source;
 use crate::exchanges::collect::Collector;
 use crate::exchanges::{
-    classify_http, find_instrument, instruments_request, parse_instruments, plan, Exchange,
-    ExchangeError, Instrument, Method, Purpose, Request, Resolution,
+    classify_http, depth_request, find_instrument, instruments_request, parse_depth,
+    parse_instruments, plan, Depth, Exchange, ExchangeError, Instrument, Method, Purpose, Request,
+    Resolution,
 };
 use crate::live::{dydx, LiqEvent, LiveMessage};
 use futures::stream::{self, StreamExt};
@@ -117,6 +118,14 @@ pub async fn load_exchange(
     })
 }
 
+/// One exchange's order book now, for the cascade simulator.
+pub async fn load_depth(instrument: &Instrument) -> Result<Depth, ExchangeError> {
+    let exchange = instrument.exchange;
+    let request = depth_request(instrument, base_url(exchange));
+    let body = send(exchange, &request).await?;
+    parse_depth(instrument, &body)
+}
+
 /// Pages of past liquidations fetched at most (dYdX serves 100 trades a page).
 const HISTORY_PAGES: usize = 5;
 
@@ -165,10 +174,15 @@ fn trade_time(message: &LiveMessage) -> Option<i64> {
     }
 }
 
-/// One request with the cache, the timeout and retries of 429/5xx.
+/// One request with the cache, the timeout and retries of 429/5xx. Order
+/// books and recent liquidations change by the second: never cached.
 async fn send(exchange: Exchange, request: &Request) -> Result<Rc<str>, ExchangeError> {
     let key = (request.url.clone(), request.body.clone());
-    if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+    let cacheable = !matches!(request.purpose, Purpose::OrderBook | Purpose::Liquidations);
+    if let Some(hit) = CACHE
+        .with(|c| c.borrow().get(&key).cloned())
+        .filter(|_| cacheable)
+    {
         return Ok(hit);
     }
     let mut attempt = 0;
@@ -196,7 +210,9 @@ async fn send(exchange: Exchange, request: &Request) -> Result<Rc<str>, Exchange
             }
             (Ok(body), None) => {
                 let body: Rc<str> = body.into();
-                CACHE.with(|c| c.borrow_mut().insert(key, body.clone()));
+                if cacheable {
+                    CACHE.with(|c| c.borrow_mut().insert(key, body.clone()));
+                }
                 return Ok(body);
             }
             (Err(e), None) => return Err(e),

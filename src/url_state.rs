@@ -17,6 +17,9 @@
 //! | `bins` | price bins 50–2000 | 400 |
 //! | `scale` `palette` `theme` `faint` `stack` | how it is painted | sqrt, inferno, dark, 0, leverage |
 //! | `demo` `seed` | the simulated market and its seed | off, 1 |
+//! | `funding` | funding drift in the model (`1`) | off |
+//! | `horizon` | reach horizon `1h` `4h` `24h` | `4h` |
+//! | `shock` | cascade shock in percent, −20 to 20 | −3 |
 //! | `at` | pinned end time (UTC); without it the view follows now | live |
 
 use crate::engine::{LongShare, Mode, Params, Tier};
@@ -110,7 +113,20 @@ pub struct ViewState {
     pub seed: u64,
     /// Pinned end of the window, ms UTC; `None` follows now.
     pub at: Option<i64>,
+    /// How far ahead reach probabilities look, ms.
+    pub horizon_ms: i64,
+    /// The cascade simulator's price shock, percent.
+    pub shock_pct: f64,
 }
+
+/// Reach horizons offered, with their names in links.
+pub const HORIZONS: [(&str, i64); 3] = [
+    ("1h", 3_600_000),
+    ("4h", 4 * 3_600_000),
+    ("24h", 24 * 3_600_000),
+];
+pub const SHOCK_RANGE_PCT: (f64, f64) = (-20.0, 20.0);
+const DEFAULT_SHOCK_PCT: f64 = -3.0;
 
 pub const DEFAULT_BINS: usize = 400;
 pub const BINS_RANGE: (usize, usize) = (50, 2000);
@@ -153,6 +169,8 @@ impl Default for ViewState {
             demo: false,
             seed: 1,
             at: None,
+            horizon_ms: 4 * 3_600_000,
+            shock_pct: DEFAULT_SHOCK_PCT,
         }
     }
 }
@@ -171,9 +189,10 @@ impl std::fmt::Display for Ignored {
     }
 }
 
-const KNOWN_KEYS: [&str; 20] = [
+const KNOWN_KEYS: [&str; 23] = [
     "sym", "ex", "window", "res", "lev", "long", "mode", "view", "pmin", "pmax", "tmin", "tmax",
-    "bins", "scale", "palette", "theme", "faint", "stack", "demo", "seed",
+    "bins", "scale", "palette", "theme", "faint", "stack", "demo", "seed", "funding", "horizon",
+    "shock",
 ];
 const AT: &str = "at";
 
@@ -288,6 +307,16 @@ impl ViewState {
                     .parse::<u64>()
                     .map(|s| state.seed = s)
                     .map_err(|_| "not a whole number"),
+                "funding" => one_of(value, &[("1", true), ("0", false)])
+                    .map(|f| state.params.funding_drift = f),
+                "horizon" => one_of(value, &HORIZONS).map(|h| state.horizon_ms = h),
+                "shock" => finite(value).map(|x| {
+                    let (low, high) = SHOCK_RANGE_PCT;
+                    state.shock_pct = x.clamp(low, high);
+                    if state.shock_pct != x {
+                        skip("clamped to −20–20");
+                    }
+                }),
                 _ => Ok(()),
             };
             if let Err(why) = outcome {
@@ -369,6 +398,18 @@ impl ViewState {
         }
         if self.seed != base.seed {
             put("seed", self.seed.to_string());
+        }
+        if self.params.funding_drift {
+            put("funding", "1".into());
+        }
+        if self.horizon_ms != base.horizon_ms {
+            let name = HORIZONS.iter().find(|(_, ms)| *ms == self.horizon_ms);
+            if let Some((name, _)) = name {
+                put("horizon", (*name).into());
+            }
+        }
+        if self.shock_pct != base.shock_pct {
+            put("shock", number(self.shock_pct));
         }
         if let Some(at) = self.at {
             put("at", time_text(at));
@@ -663,6 +704,7 @@ mod tests {
                 ],
                 long_share: LongShare::Fixed(0.6),
                 mode: Mode::Volume,
+                funding_drift: true,
                 ..Params::default()
             },
             panel: Panel::Map,
@@ -677,6 +719,8 @@ mod tests {
             demo: true,
             seed: 42,
             at: Some(1_767_225_600_000),
+            horizon_ms: 3_600_000,
+            shock_pct: 5.5,
         }
     }
 
@@ -696,7 +740,7 @@ mod tests {
             "?sym=ETH&ex=binance,dydx&window=1d&res=15m&lev=3:50,20:50&long=0.6&mode=volume\
              &view=map&pmin=60000.5&pmax=70000&tmin=2025-12-29T09:20Z&tmax=1767200000000&bins=800\
              &scale=log&palette=viridis&theme=light&faint=0.25&stack=exchange&demo=1&seed=42\
-             &at=2026-01-01T00:00Z"
+             &funding=1&horizon=1h&shock=5.5&at=2026-01-01T00:00Z"
         );
         assert_eq!(ViewState::parse(&query), (state, vec![]));
     }
@@ -727,6 +771,9 @@ mod tests {
             ("<img src=x onerror=alert(1)>=1", "<imgsrc"),
             ("sym=BTC&sym=ETH", "sym"),
             ("at=9999999999999999999999", "at"),
+            ("shock=NaN", "shock"),
+            ("horizon=2h", "horizon"),
+            ("funding=yes", "funding"),
         ];
         for (query, key) in cases {
             let (state, ignored) = ViewState::parse(query);
@@ -792,9 +839,23 @@ mod tests {
             proptest::option::of((1u32..1_000_000, 1u32..1_000_000)),
             proptest::option::of(1_300_000_000_000i64..4_000_000_000_000),
             (50usize..=2000, 0u32..=90, any::<u64>()),
+            (0..3usize, -40i32..=40, any::<bool>()),
         )
             .prop_map(
-                |(coin, exchanges, w, res, tiers, long, (mode, map, demo), prices, at, misc)| {
+                |(
+                    coin,
+                    exchanges,
+                    w,
+                    res,
+                    tiers,
+                    long,
+                    (mode, map, demo),
+                    prices,
+                    at,
+                    misc,
+                    extra,
+                )| {
+                    let (horizon, shock, funding) = extra;
                     let tiers: Vec<Tier> = tiers
                         .into_iter()
                         .map(|(l, w)| Tier {
@@ -823,6 +884,7 @@ mod tests {
                             } else {
                                 Mode::OpenInterest
                             },
+                            funding_drift: funding,
                             ..Params::default()
                         },
                         panel: if map { Panel::Map } else { Panel::Heatmap },
@@ -834,6 +896,8 @@ mod tests {
                         demo,
                         seed,
                         at,
+                        horizon_ms: HORIZONS[horizon].1,
+                        shock_pct: f64::from(shock) / 2.0,
                         ..ViewState::default()
                     }
                 },

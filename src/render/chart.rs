@@ -6,6 +6,7 @@
 //! pixel) scales fonts, margins and line widths so the charts stay sharp.
 
 use super::{price_label, usd_label, utc_label, Look, Theme};
+use crate::analysis::Cascade;
 use crate::engine::{Estimate, GridSpec, Side};
 use plotters::coord::combinators::WithKeyPoints;
 use plotters::coord::types::{RangedCoordf64, RangedCoordi64};
@@ -444,6 +445,70 @@ pub fn draw_liquidation_map<DB: DrawingBackend>(
             ))
             .map_err(failed)?;
     }
+    Ok(())
+}
+
+/// A cascade's path: the price after the shock and after each round of
+/// liquidations (x: round, 0 = the shock itself), dots sized by the USD
+/// liquidated in that round.
+pub fn draw_cascade<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    path: &Cascade,
+    theme: Theme,
+    ratio: f64,
+) -> ChartResult {
+    let ink = theme.ink();
+    root.fill(&ink.background).map_err(failed)?;
+    let mut points = vec![(0.0, path.start_price, 0.0), (0.0, path.shocked_price, 0.0)];
+    points.extend(
+        path.steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ((i + 1) as f64, s.price, s.liquidated_usd)),
+    );
+    let (low, high) = points
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(l, h), p| (l.min(p.1), h.max(p.1)));
+    let pad = ((high - low) * 0.1).max(high * 0.001);
+    let rounds = path.steps.len().max(1) as f64;
+    let mut chart = ChartBuilder::on(root)
+        .margin((8.0 * ratio) as i32)
+        .x_label_area_size(20.0 * ratio)
+        .y_label_area_size(64.0 * ratio)
+        .build_cartesian_2d(-0.2..rounds + 0.2, (low - pad)..(high + pad))
+        .map_err(failed)?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(ink.grid)
+        .axis_style(ink.grid)
+        .x_labels((rounds as usize + 1).min(10))
+        .y_labels(4)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|p| price_label(*p))
+        .label_style(font(10.0, ratio, ink.text))
+        .draw()
+        .map_err(failed)?;
+    let line = ShapeStyle::from(ink.current).stroke_width((1.5 * ratio).ceil() as u32);
+    let path_points: Vec<(f64, f64)> = points.iter().map(|p| (p.0, p.1)).collect();
+    chart
+        .draw_series(LineSeries::new(path_points, line))
+        .map_err(failed)?;
+    let largest = points.iter().map(|p| p.2).fold(0.0, f64::max);
+    let [r, g, b] = if path.shock_pct < 0.0 {
+        CUMULATIVE_LONG
+    } else {
+        CUMULATIVE_SHORT
+    };
+    let dots = points.iter().filter(|p| p.2 > 0.0).map(|p| {
+        let radius = (3.0 + 9.0 * (p.2 / largest).sqrt()) * ratio;
+        Circle::new(
+            (p.0, p.1),
+            radius as u32,
+            RGBColor(r, g, b).mix(0.8).filled(),
+        )
+    });
+    chart.draw_series(dots).map_err(failed)?;
     Ok(())
 }
 

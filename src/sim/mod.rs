@@ -5,6 +5,7 @@ mod market;
 pub mod rng;
 pub mod workload;
 
+use crate::analysis::{BookLevel, OrderBook};
 pub use market::{checksum, LiquidationEvent, SimConfig, SimMarket, TruePosition, Truth};
 
 use crate::engine::FundingRate;
@@ -45,6 +46,21 @@ pub fn funding_series(
             rate: mean + deviation * rng.normal(),
         })
         .collect()
+}
+
+/// A simulated order book for the demo's cascade: 1000 levels each side of
+/// `mid`, 0.02 % apart, each holding `usd_per_level` (a little more further
+/// out, as real books do). Labelled as simulated wherever it is shown.
+pub fn demo_order_book(mid: f64, usd_per_level: f64) -> Option<OrderBook> {
+    let side = |sign: f64| {
+        (1..=1000)
+            .map(|i| BookLevel {
+                price: mid * (1.0 + sign * 0.0002 * f64::from(i)),
+                usd: usd_per_level * (1.0 + f64::from(i) / 500.0),
+            })
+            .collect()
+    };
+    OrderBook::new(side(-1.0), side(1.0)).ok()
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The page: Leptos components around the pure core. Browser-only.
 
 mod canvas;
+mod cascade;
 mod clusters;
 mod controls;
 mod export;
@@ -23,9 +24,10 @@ use crate::live::{connections, parse, CandleCloser, LiveMessage};
 use crate::net::{load_exchange, load_liquidation_history, Progress};
 use crate::render::zoom::Zoom;
 use crate::render::{column_closes, utc_label};
-use crate::sim::{checksum, demo_market};
+use crate::sim::{checksum, demo_market, funding_series};
 use crate::stream::{open as open_stream, Handlers, Stream};
 use crate::url_state::{Panel, ViewState};
+use cascade::CascadePanel;
 use clusters::ClustersTable;
 use controls::{ControlBar, COMMON_COINS};
 use export::ExportBar;
@@ -121,12 +123,17 @@ pub struct Inputs {
 impl Inputs {
     /// The simulated market for a window ending at `end_ms`.
     fn demo(seed: u64, window_ms: i64, end_ms: i64) -> Option<Inputs> {
-        let market = demo_market(seed, end_ms, window_ms);
+        let mut market = demo_market(seed, end_ms, window_ms);
+        // The simulator's own bytes, checked against the native build.
+        let sim_checksum = Some(checksum(&market.source));
+        // Funding every 8 h around 0.01 %, for the funding-drift option.
+        let first = market.source.candles.first()?.open_time_ms;
+        market.source.funding = funding_series(seed, first, end_ms, 8 * 3_600_000, 1e-4, 5e-5);
         let last = market.source.candles.last()?;
         Some(Inputs {
             end_ms: last.open_time_ms + market.source.interval_ms,
             window_ms,
-            sim_checksum: Some(checksum(&market.source)),
+            sim_checksum,
             sources: Arc::new(vec![market.source]),
         })
     }
@@ -177,6 +184,8 @@ fn App() -> impl IntoView {
         demo,
         seed,
         at,
+        horizon_ms,
+        shock_pct,
     } = settings;
 
     // The page's colours follow the theme (CSS variables keyed on it).
@@ -191,6 +200,8 @@ fn App() -> impl IntoView {
     let live_sources = RwSignal::new(Vec::<(Exchange, Source)>::new());
     let live_end = RwSignal::new(0_i64);
     let listed_coins = RwSignal::new(std::collections::BTreeSet::<String>::new());
+    // The instruments loaded (the cascade asks their order books).
+    let instruments = RwSignal::new(Vec::<Instrument>::new());
     let generation = StoredValue::new(0_u64);
     // Live mode: the streams of the current load, and what they brought.
     let feed = LiveFeed::new();
@@ -274,6 +285,7 @@ fn App() -> impl IntoView {
         generation.update_value(|g| *g += 1);
         let this_load = generation.get_value();
         live_sources.set(Vec::new());
+        instruments.set(Vec::new());
         streams.set_value(Vec::new());
         closers.set_value(Vec::new());
         feed.reset();
@@ -317,6 +329,7 @@ fn App() -> impl IntoView {
                 match result {
                     Ok(loaded) => {
                         listed_coins.update(|all| all.extend(loaded.coins.iter().cloned()));
+                        instruments.update(|all| all.push(loaded.instrument.clone()));
                         if pinned.is_none() {
                             go_live(&loaded.instrument, resolution, end - window_ms);
                         }
@@ -469,9 +482,16 @@ fn App() -> impl IntoView {
                     <LiquidationMap view=view_data theme=theme stack_by=stack />
                 </section>
                 <section class="panel clusters-panel" aria-label="Clusters">
-                    <ClustersTable view=view_data zoom=zoom />
+                    <ClustersTable view=view_data zoom=zoom horizon_ms=horizon_ms />
                 </section>
             </div>
+            <CascadePanel
+                view=view_data
+                instruments=Signal::derive(move || instruments.get())
+                demo=demo
+                shock_pct=shock_pct
+                theme=theme
+            />
             <Show when=move || !demo.get() && at.get().is_none()>
                 <LivePanel feed=feed view=view_data />
             </Show>

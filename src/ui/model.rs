@@ -86,7 +86,31 @@ pub fn ModelPanel(
                     "The heatmap shows, per price band and time, the USD still open whose liquidation "
                     "price is in that band; the map shows the same now, by leverage and exchange."
                 </li>
+                <li>
+                    "Funding drift (off unless chosen): a group's margin shrinks by the funding it pays "
+                    "and grows by what it receives, so its liquidation price moves at each funding "
+                    "payment: long " <code>"p·(1 − (1/ℓ − F))/(1 − m)"</code>
+                    ", short " <code>"p·(1 + (1/ℓ + F))/(1 + m)"</code>
+                    " with " <code>"F"</code> " the funding rates summed since entry (paid by longs when positive)."
+                </li>
             </ol>
+            <h3>"Beyond the levels"</h3>
+            <ul>
+                <li>
+                    "Reach: the chance the price touches a level within the horizon, for a random walk "
+                    "without drift at the realised volatility " <code>"σ"</code>
+                    " (Parkinson's high–low estimator over the last day): "
+                    <code>"P = 2·(1 − Φ(|ln(level/price)| / (σ·√T)))"</code>
+                    ". Expected USD = reach × the level's USD."
+                </li>
+                <li>
+                    "Cascade: a shock moves the price; liquidations it reaches become market orders "
+                    "that walk the order book (the exchanges' public depth, summed), the price lands "
+                    "where the walk stops and may reach further levels, round after round. "
+                    "Amplification = final move ÷ shock; a cascade runs away when the book runs out "
+                    "or the move reaches 3× the shock."
+                </li>
+            </ul>
             <h3>"Parameters in force"</h3>
             <ul>
                 <li>"Leverage tiers: " {tiers}</li>

@@ -162,6 +162,21 @@ pub fn ModelSettings(params: RwSignal<Params>) -> impl IntoView {
                         </option>
                     </select>
                 </fieldset>
+                <fieldset>
+                    <legend>"Funding"</legend>
+                    <label title="Margins shrink by the funding paid and grow by the funding received, so liquidation prices drift over a position's life (see How is this computed?)">
+                        <input
+                            type="checkbox"
+                            data-testid="funding-drift"
+                            prop:checked=move || params.with(|p| p.funding_drift)
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                params.update(|p| p.funding_drift = on);
+                            }
+                        />
+                        " Funding drift"
+                    </label>
+                </fieldset>
                 <button data-testid="reset-model" on:click=move |_| params.set(Params::default())>
                     "Back to defaults"
                 </button>

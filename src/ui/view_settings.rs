@@ -30,6 +30,8 @@ pub struct ViewSettings {
     pub demo: RwSignal<bool>,
     pub seed: RwSignal<u64>,
     pub at: RwSignal<Option<i64>>,
+    pub horizon_ms: RwSignal<i64>,
+    pub shock_pct: RwSignal<f64>,
 }
 
 impl ViewSettings {
@@ -49,6 +51,8 @@ impl ViewSettings {
             demo: RwSignal::new(state.demo),
             seed: RwSignal::new(state.seed),
             at: RwSignal::new(state.at),
+            horizon_ms: RwSignal::new(state.horizon_ms),
+            shock_pct: RwSignal::new(state.shock_pct),
         }
     }
 
@@ -73,6 +77,8 @@ impl ViewSettings {
             demo: self.demo.get(),
             seed: self.seed.get(),
             at: self.at.get(),
+            horizon_ms: self.horizon_ms.get(),
+            shock_pct: self.shock_pct.get(),
         }
     }
 
@@ -98,6 +104,8 @@ impl ViewSettings {
         put(self.demo, state.demo);
         put(self.seed, state.seed);
         put(self.at, state.at);
+        put(self.horizon_ms, state.horizon_ms);
+        put(self.shock_pct, state.shock_pct);
     }
 }
 

@@ -103,7 +103,7 @@ test('the liquidation map and the clusters table show the same estimate', async 
   await page.waitForSelector('[data-testid="liqmap"][data-painted="true"]');
   const rows = page.getByTestId('clusters').locator('tbody tr');
   assert.ok((await rows.count()) >= 2, 'clusters listed');
-  const distances = await rows.locator('td:last-child').allInnerTexts();
+  const distances = await rows.locator('td:nth-child(4)').allInnerTexts();
   assert.ok(distances.some((d) => d.startsWith('+')) && distances.some((d) => d.startsWith('-')),
     `levels above and below the price: ${distances}`);
   await page.getByTestId('liqmap').scrollIntoViewIfNeeded();

@@ -38,7 +38,7 @@ export const FIXTURES = {
   // Hyperliquid has one POST endpoint; the body's `type` says what is asked.
   'api.hyperliquid.xyz/info': async (route, request) => {
     const kind = request.postDataJSON()?.type;
-    const path = { meta: 'instruments.json', metaAndAssetCtxs: 'snapshot.json', candleSnapshot: 'candles.json' }[kind];
+    const path = { meta: 'instruments.json', metaAndAssetCtxs: 'snapshot.json', candleSnapshot: 'candles.json', l2Book: 'l2_book.json' }[kind];
     if (!path) return route.fulfill({ status: 400, body: '{"error":"unknown type"}' });
     return route.fulfill({
       headers: { 'access-control-allow-origin': '*', 'content-type': 'application/json' },
@@ -47,6 +47,11 @@ export const FIXTURES = {
   },
   'indexer.dydx.trade/v4/candles/perpetualMarkets/': file('dydx/candles.json'),
   'indexer.dydx.trade/v4/perpetualMarkets': file('dydx/perpetual_markets.json'),
+  // Order books (the cascade simulator asks for them).
+  'fapi.binance.com/fapi/v1/depth': file('binance/depth.json'),
+  'api.bybit.com/v5/market/orderbook': file('bybit/orderbook.json'),
+  'www.okx.com/api/v5/market/books': file('okx/books.json'),
+  'indexer.dydx.trade/v4/orderbooks/': file('dydx/orderbook.json'),
   // Past liquidations: dYdX trades of type LIQUIDATED.
   'indexer.dydx.trade/v4/trades/perpetualMarket/': file('dydx/trades.json'),
 };
