@@ -428,7 +428,10 @@ fn App() -> impl IntoView {
         <IgnoredNotice ignored=ignored />
         <ControlBar settings=settings resolution_used=resolution_used coins=coins />
         <ModelSettings params=params />
-        <StatusBar statuses=statuses exchanges=exchanges />
+        // On the simulated market no exchange is asked: no chips.
+        <Show when=move || !demo.get()>
+            <StatusBar statuses=statuses exchanges=exchanges />
+        </Show>
         <main class=move || if panel.get() == Panel::Map { "map-first" } else { "" }>
             <section class="panel heatmap-panel" aria-label="Liquidation heatmap">
                 <div class="panel-head">
