@@ -25,6 +25,14 @@ pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Milliseconds since 1970 (UTC) → (year, month, day, hour, minute).
+pub fn civil_minute(ms: i64) -> (i64, i64, i64, i64, i64) {
+    const DAY_MS: i64 = 86_400_000;
+    let minutes = ms.rem_euclid(DAY_MS) / 60_000;
+    let (year, month, day) = civil_from_days(ms.div_euclid(DAY_MS));
+    (year, month, day, minutes / 60, minutes % 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,7 +26,7 @@ use crate::engine::{LongShare, Mode, Params, Tier};
 use crate::exchanges::{Exchange, Resolution};
 use crate::render::chart::StackBy;
 use crate::render::{Palette, Scale, Theme};
-use crate::time::{civil_from_days, days_from_civil};
+use crate::time::{civil_minute, days_from_civil};
 
 /// The windows a view can show (at most 30 days).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -609,16 +609,8 @@ pub fn time_text(ms: i64) -> String {
     if ms.rem_euclid(60_000) != 0 {
         return ms.to_string();
     }
-    let (days, minutes) = (
-        ms.div_euclid(86_400_000),
-        ms.rem_euclid(86_400_000) / 60_000,
-    );
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}Z",
-        minutes / 60,
-        minutes % 60
-    )
+    let (year, month, day, hour, minute) = civil_minute(ms);
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}Z")
 }
 
 /// The shortest text that reads back as the same `f64`.

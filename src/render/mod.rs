@@ -5,7 +5,7 @@ pub mod chart;
 pub mod zoom;
 
 use crate::engine::{Candle, Grid, TimeAxis};
-use crate::time::civil_from_days;
+use crate::time::civil_minute;
 use colorous::Gradient;
 
 /// How cell values map to colour intensity.
@@ -180,16 +180,8 @@ pub fn column_closes(candles: &[Candle], time: &TimeAxis) -> Vec<Option<f64>> {
 
 /// `MM-DD HH:MM` in UTC for an axis label.
 pub fn utc_label(ms: i64) -> String {
-    let (y_m_d, minutes) = (
-        ms.div_euclid(86_400_000),
-        ms.rem_euclid(86_400_000) / 60_000,
-    );
-    let (_, month, day) = civil_from_days(y_m_d);
-    format!(
-        "{month:02}-{day:02} {:02}:{:02}",
-        minutes / 60,
-        minutes % 60
-    )
+    let (_, month, day, hour, minute) = civil_minute(ms);
+    format!("{month:02}-{day:02} {hour:02}:{minute:02}")
 }
 
 /// A price for an axis: thousands separated, decimals only where small.

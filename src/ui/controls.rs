@@ -1,6 +1,7 @@
 //! The control bar: what is shown (coin, window, resolution, simulated
 //! market) and how (chart first, palette, scale, faint cells, theme).
 
+use super::radios::Radios;
 use super::view_settings::ViewSettings;
 use crate::exchanges::{affordable_resolutions, Resolution};
 use crate::render::zoom::Zoom;
@@ -132,26 +133,13 @@ pub fn ControlBar(
                 />
                 " Simulated market"
             </label>
-            <div class="segmented" role="radiogroup" aria-label="Chart shown first">
-                {[(Panel::Heatmap, "Heatmap"), (Panel::Map, "Map")]
-                    .into_iter()
-                    .map(|(choice, label)| {
-                        view! {
-                            <label>
-                                <input
-                                    type="radio"
-                                    name="panel"
-                                    data-testid=format!("view-{}", label.to_lowercase())
-                                    prop:checked=move || panel.get() == choice
-                                    on:change=move |_| panel.set(choice)
-                                />
-                                " "
-                                {label}
-                            </label>
-                        }
-                    })
-                    .collect_view()}
-            </div>
+            <Radios
+                value=panel
+                choices=vec![(Panel::Heatmap, "Heatmap"), (Panel::Map, "Map")]
+                name="view"
+                label="Chart shown first"
+                class="segmented"
+            />
             <label title="Colour scheme of the heatmap">
                 "Palette "
                 <select

@@ -3,6 +3,7 @@
 //! the two cumulative curves.
 
 use super::canvas::{prepare, window_resizes, Prepared};
+use super::radios::Radios;
 use super::ViewData;
 use crate::engine::Estimate;
 use crate::render::chart::{
@@ -43,26 +44,13 @@ pub fn LiquidationMap(
             role="img"
             aria-label="Liquidation map: estimated USD that would be liquidated at each price, by leverage"
         ></canvas>
-        <div class="map-options" role="radiogroup" aria-label="Stack bars by">
-            {[(StackBy::Leverage, "By leverage"), (StackBy::Exchange, "By exchange")]
-                .into_iter()
-                .map(|(choice, label)| {
-                    view! {
-                        <label>
-                            <input
-                                type="radio"
-                                name="stack-by"
-                                data-testid=format!("stack-{}", label.to_lowercase().replace(' ', "-"))
-                                prop:checked=move || stack_by.get() == choice
-                                on:change=move |_| stack_by.set(choice)
-                            />
-                            " "
-                            {label}
-                        </label>
-                    }
-                })
-                .collect_view()}
-        </div>
+        <Radios
+            value=stack_by
+            choices=vec![(StackBy::Leverage, "By leverage"), (StackBy::Exchange, "By exchange")]
+            name="stack"
+            label="Stack bars by"
+            class="map-options"
+        />
         <ul class="legend" aria-label="Legend">
             {move || {
                 let names = match stack_by.get() {

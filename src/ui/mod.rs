@@ -10,6 +10,7 @@ mod liqmap;
 mod live;
 mod model;
 mod panic;
+mod radios;
 mod settings;
 mod share;
 mod status;
