@@ -6,9 +6,9 @@
 use crate::engine::Source;
 use crate::exchanges::collect::Collector;
 use crate::exchanges::{
-    classify_http, depth_request, find_instrument, instruments_request, parse_depth,
-    parse_instruments, plan, Depth, Exchange, ExchangeError, Instrument, Method, Purpose, Request,
-    Resolution,
+    classify_http, depth_request, find_instrument, funding_request, instruments_request,
+    parse_depth, parse_instruments, plan, Depth, Exchange, ExchangeError, Instrument, Method,
+    Purpose, Request, Resolution,
 };
 use crate::live::{dydx, LiqEvent, LiveMessage};
 use futures::stream::{self, StreamExt};
@@ -62,17 +62,33 @@ pub struct Loaded {
     pub instrument: Instrument,
 }
 
-/// Loads one exchange's series for `coin`. `still_wanted` is asked before
-/// every request: a stale load (the user moved on) stops sending.
+/// What to load: one coin's window at one resolution.
+#[derive(Clone, Debug)]
+pub struct Want {
+    pub coin: String,
+    pub window_end_ms: i64,
+    pub window_ms: i64,
+    pub resolution: Resolution,
+    /// Also the funding history (funding drift is on).
+    pub funding: bool,
+}
+
+/// Loads one exchange's series for a [`Want`]. `still_wanted` is asked
+/// before every request: a stale load (the user moved on) stops sending.
 pub async fn load_exchange(
     exchange: Exchange,
-    coin: &str,
-    window_end_ms: i64,
-    window_ms: i64,
-    resolution: Resolution,
+    want: &Want,
     progress: Progress,
     still_wanted: Rc<dyn Fn() -> bool>,
 ) -> Result<Loaded, ExchangeError> {
+    let Want {
+        coin,
+        window_end_ms,
+        window_ms,
+        resolution,
+        funding,
+    } = want;
+    let (window_end_ms, window_ms, resolution) = (*window_end_ms, *window_ms, *resolution);
     let base = base_url(exchange);
     progress(0, 1);
     let listing = send(exchange, &instruments_request(exchange, base)).await?;
@@ -85,6 +101,15 @@ pub async fn load_exchange(
     progress(1, total);
 
     let mut collector = Collector::new(instrument, window_end_ms, resolution);
+    // Funding is an extra: without it the drift has nothing to move by, the
+    // view still shows.
+    if *funding {
+        let start = window_end_ms - 2 * window_ms;
+        let request = funding_request(&loaded_instrument, start, window_end_ms, base);
+        if let Ok(body) = send(exchange, &request).await {
+            collector.absorb(Purpose::Funding, &body).ok();
+        }
+    }
     let mut answers = stream::iter(requests.into_iter().map(|request| {
         let still_wanted = still_wanted.clone();
         async move {

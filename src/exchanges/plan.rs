@@ -97,6 +97,25 @@ pub fn plan(
     }
 }
 
+/// The funding history over `[start_ms, end_ms)` (one page: at least 20
+/// days on every exchange), asked only when funding drift is on.
+pub fn funding_request(
+    instrument: &Instrument,
+    start_ms: i64,
+    end_ms: i64,
+    base_url: &str,
+) -> Request {
+    match instrument.exchange {
+        Exchange::Binance => binance::funding_request(instrument, start_ms, end_ms, base_url),
+        Exchange::Bybit => bybit::funding_request(instrument, start_ms, end_ms, base_url),
+        Exchange::Okx => okx::funding_request(instrument, start_ms, end_ms, base_url),
+        Exchange::Hyperliquid => {
+            hyperliquid::funding_request(instrument, start_ms, end_ms, base_url)
+        }
+        Exchange::Dydx => dydx::funding_request(instrument, end_ms, base_url),
+    }
+}
+
 /// How many requests [`plan`] sends for `coin` on `exchange` for a window
 /// of `window_ms` at `resolution` (instrument-list requests not included:
 /// they are made once per session).

@@ -22,7 +22,7 @@ use crate::engine::{default_grid, estimate_in, Estimate, Params, PriceBins, Sour
 use crate::exchanges::{affordable_resolutions, auto_resolution, Exchange};
 use crate::exchanges::{Instrument, Resolution};
 use crate::live::{connections, parse, CandleCloser, LiveMessage};
-use crate::net::{load_exchange, load_liquidation_history, Progress};
+use crate::net::{load_exchange, load_liquidation_history, Progress, Want};
 use crate::render::zoom::Zoom;
 use crate::render::{column_closes, utc_label};
 use crate::sim::{checksum, demo_market, funding_series};
@@ -282,6 +282,7 @@ fn App() -> impl IntoView {
     Effect::new(move |_| {
         let (coin, window_ms, demo) = (coin.get(), window.get().ms(), demo.get());
         let (chosen, resolution, pinned) = (exchanges.get(), resolution_used.get(), at.get());
+        let with_funding = params.with(|p| p.funding_drift);
         refresh.track();
         generation.update_value(|g| *g += 1);
         let this_load = generation.get_value();
@@ -299,8 +300,15 @@ fn App() -> impl IntoView {
         live_end.set(end);
         let loading = ExchangeStatus::Loading { done: 0, total: 1 };
         statuses.set(chosen.iter().map(|e| (*e, loading.clone())).collect());
+        let want = Want {
+            coin,
+            window_end_ms: end,
+            window_ms,
+            resolution,
+            funding: with_funding,
+        };
         for exchange in chosen {
-            let coin = coin.clone();
+            let want = want.clone();
             let current = move || generation.get_value() == this_load;
             let set_status = move |status: ExchangeStatus| {
                 if current() {
@@ -314,16 +322,7 @@ fn App() -> impl IntoView {
             spawn_local(async move {
                 let progress: Progress =
                     Rc::new(move |done, total| set_status(ExchangeStatus::Loading { done, total }));
-                let result = load_exchange(
-                    exchange,
-                    &coin,
-                    end,
-                    window_ms,
-                    resolution,
-                    progress,
-                    Rc::new(current),
-                )
-                .await;
+                let result = load_exchange(exchange, &want, progress, Rc::new(current)).await;
                 if !current() {
                     return;
                 }
