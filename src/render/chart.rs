@@ -68,7 +68,9 @@ impl Theme {
 }
 
 fn font(size_css: f64, ratio: f64, colour: RGBColor) -> TextStyle<'static> {
-    ("system-ui, sans-serif", size_css * ratio)
+    // A family given as a name: from a `&str`, plotters would lower-case it
+    // first (pulling Unicode case tables into the wasm) to find the same.
+    (FontFamily::Name("system-ui, sans-serif"), size_css * ratio)
         .into_font()
         .color(&colour)
 }

@@ -141,7 +141,7 @@ pub fn ControlBar(
                                 <input
                                     type="radio"
                                     name="panel"
-                                    data-testid=format!("view-{}", label.to_lowercase())
+                                    data-testid=format!("view-{}", label.to_ascii_lowercase())
                                     prop:checked=move || panel.get() == choice
                                     on:change=move |_| panel.set(choice)
                                 />

@@ -52,7 +52,7 @@ pub fn LiquidationMap(
                             <input
                                 type="radio"
                                 name="stack-by"
-                                data-testid=format!("stack-{}", label.to_lowercase().replace(' ', "-"))
+                                data-testid=format!("stack-{}", label.to_ascii_lowercase().replace(' ', "-"))
                                 prop:checked=move || stack_by.get() == choice
                                 on:change=move |_| stack_by.set(choice)
                             />
