@@ -2,9 +2,9 @@
 //!
 //! Every `sort_by` on a new element type or comparator compiles the
 //! standard library's sort again (a few KB of wasm each). Here every sort
-//! maps its elements to `u64` keys and sorts `(key, position)` pairs with a
-//! single instantiation of `sort_unstable`; the position breaks ties, so the
-//! result is that of a stable sort. Keys: [`f64_key`] orders floats as
+//! maps its elements to `u64` keys and sorts `(key, position)` pairs with
+//! one small heapsort; the position breaks ties, so the result is that of a
+//! stable sort. Keys: [`f64_key`] orders floats as
 //! `f64::total_cmp` does, [`i64_key`] integers; `!key` sorts descending.
 
 /// The order of `f64::total_cmp` as an unsigned key: `a.total_cmp(&b)`
@@ -31,10 +31,36 @@ pub fn sorted_keys<T>(items: &[T], mut key: impl FnMut(&T) -> u64) -> Vec<(u64, 
     order
 }
 
-/// The one instantiation of the standard sort.
-#[inline(never)]
+/// The one sort: a heapsort (small code, `O(n log n)`, no allocation).
+/// The pairs are all distinct (positions are), so any correct sort gives
+/// this same order.
 fn sort_pairs(pairs: &mut [(u64, usize)]) {
-    pairs.sort_unstable();
+    let n = pairs.len();
+    for root in (0..n / 2).rev() {
+        sift_down(pairs, root, n);
+    }
+    for end in (1..n).rev() {
+        pairs.swap(0, end);
+        sift_down(pairs, 0, end);
+    }
+}
+
+/// Restores the max-heap order of `pairs[..end]` below `root`.
+fn sift_down(pairs: &mut [(u64, usize)], mut root: usize, end: usize) {
+    loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            return;
+        }
+        if child + 1 < end && pairs[child] < pairs[child + 1] {
+            child += 1;
+        }
+        if pairs[root] >= pairs[child] {
+            return;
+        }
+        pairs.swap(root, child);
+        root = child;
+    }
 }
 
 /// Stable sort of `items` by `key`, ascending: as
@@ -87,6 +113,15 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn sort_pairs_is_the_std_sort(keys in prop::collection::vec(0u64..8, 0..300)) {
+            let mut pairs: Vec<(u64, usize)> = keys.into_iter().zip(0..).collect();
+            let mut expected = pairs.clone();
+            expected.sort_unstable();
+            sort_pairs(&mut pairs);
+            prop_assert_eq!(pairs, expected);
+        }
+
         #[test]
         fn f64_key_orders_as_total_cmp(a in float(), b in float()) {
             prop_assert_eq!(f64_key(a).cmp(&f64_key(b)), a.total_cmp(&b));
