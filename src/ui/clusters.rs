@@ -11,7 +11,7 @@ pub fn ClustersTable(view: Memo<Option<ViewData>>, zoom: RwSignal<Zoom>) -> impl
     let rows = move || {
         let mut clusters = view.get().map(|v| v.estimate.clusters).unwrap_or_default();
         // Nearest first on each side: shorts above, then longs below.
-        clusters.sort_by(|a, b| b.distance_pct.total_cmp(&a.distance_pct));
+        crate::sorting::sort_by_key(&mut clusters, |c| !crate::sorting::f64_key(c.distance_pct));
         clusters
     };
     view! {
