@@ -59,7 +59,7 @@ fn hits<'a>(
     let thresholds: Vec<f64> = (0..density.columns)
         .map(|c| {
             let mut column: Vec<f64> = density.column(c).to_vec();
-            column.sort_by(|a, b| b.total_cmp(a));
+            crate::sorting::sort_f64(&mut column, true);
             column.get(top_cells - 1).copied().unwrap_or(0.0)
         })
         .collect();

@@ -11,6 +11,7 @@
 //! - [`export`]: CSV of the heatmap and of the map (pure).
 //! - [`sim`]: the seeded synthetic market: demo data and ground truth (pure).
 //! - [`render`]: grid → RGBA pixels, palettes, scales (pure).
+//! - [`sorting`]: the one sort every module uses (smaller wasm).
 //! - [`time`]: UTC calendar arithmetic (pure).
 //! - [`url_state`]: the view's settings in the query string (pure).
 //! - `net` (wasm only): fetching, retries, cache around `exchanges`.
@@ -25,6 +26,7 @@ pub mod export;
 pub mod live;
 pub mod render;
 pub mod sim;
+pub mod sorting;
 pub mod time;
 pub mod url_state;
 

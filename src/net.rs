@@ -187,7 +187,7 @@ pub async fn load_liquidation_history(
             _ => break,
         }
     }
-    events.sort_by_key(|e| e.time_ms);
+    crate::sorting::sort_by_key(&mut events, |e| crate::sorting::i64_key(e.time_ms));
     Ok(events)
 }
 

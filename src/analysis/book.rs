@@ -90,9 +90,9 @@ impl OrderBook {
             if let Some(index) = levels.iter().position(|l| !valid(l)) {
                 return Err(BookError::InvalidLevel { side, index });
             }
-            levels.sort_by(|a, b| match side {
-                BookSide::Bids => b.price.total_cmp(&a.price),
-                BookSide::Asks => a.price.total_cmp(&b.price),
+            crate::sorting::sort_by_key(&mut levels, |l| match side {
+                BookSide::Bids => !crate::sorting::f64_key(l.price),
+                BookSide::Asks => crate::sorting::f64_key(l.price),
             });
             let mut merged: Vec<BookLevel> = Vec::with_capacity(levels.len());
             for level in levels {

@@ -175,7 +175,7 @@ pub fn runaway_shock(
         .map(|(key, at)| walk.smallest_shock_reaching(key, at))
         .filter(|pct| pct.abs() <= max_pct)
         .collect();
-    shocks.sort_by(|a, b| a.abs().total_cmp(&b.abs()));
+    crate::sorting::sort_by_key(&mut shocks, |x| crate::sorting::f64_key(x.abs()));
     shocks.dedup();
     shocks
         .into_iter()
@@ -206,7 +206,7 @@ impl<'a> Walk<'a> {
             .map(|(bin, usd)| (s * levels.level(side, bin), *usd))
             .collect();
         // Levels rise with the bin: already sorted, or reversed for a fall.
-        trips.sort_by(|a, b| a.0.total_cmp(&b.0));
+        crate::sorting::sort_by_key(&mut trips, |t| crate::sorting::f64_key(t.0));
         Walk {
             direction,
             start: levels.current_price,

@@ -48,7 +48,8 @@ pub fn find_clusters(
         })
         .map(|b| (b, smoothed[b]))
         .collect();
-    peaks.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    // Highest first; ties by bin, as the rows already are (stable sort).
+    crate::sorting::sort_by_key(&mut peaks, |p| !crate::sorting::f64_key(p.1));
     peaks.truncate(top);
     peaks
         .into_iter()

@@ -149,7 +149,7 @@ impl<'a> SourceModel<'a> {
     pub fn tiers_by_leverage(&self) -> Vec<usize> {
         let leverages = &self.rules.leverages;
         let mut order: Vec<usize> = (0..leverages.len()).collect();
-        order.sort_by(|&a, &b| leverages[b].total_cmp(&leverages[a]));
+        crate::sorting::sort_by_key(&mut order, |&i| !crate::sorting::f64_key(leverages[i]));
         order
     }
 

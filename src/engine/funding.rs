@@ -77,7 +77,7 @@ impl Drift {
             .filter(|f| f.rate.is_finite() && f.rate.abs() < 1.0)
             .copied()
             .collect();
-        payments.sort_by_key(|f| f.time_ms);
+        crate::sorting::sort_by_key(&mut payments, |f| crate::sorting::i64_key(f.time_ms));
         let first = candles.first()?.open_time_ms;
         let last = candles.last()?.open_time_ms;
         if !payments

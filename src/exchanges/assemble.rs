@@ -16,12 +16,11 @@ pub(crate) fn validate_mmr(m: Option<f64>) -> Option<f64> {
 
 /// Sort by key and keep the last row of each key.
 fn sort_dedupe<T>(rows: Vec<T>, key: impl Fn(&T) -> i64) -> Vec<T> {
-    // Sorting (key, position) pairs is stable and instantiates one sort for
-    // every row type: the wasm download stays smaller.
-    let mut order: Vec<(i64, usize)> = rows.iter().map(&key).zip(0..).collect();
-    order.sort_unstable();
+    // One sort of (key, position) pairs for every row type (see
+    // `crate::sorting`): stable, and the wasm download stays smaller.
+    let order = crate::sorting::sorted_keys(&rows, |r| crate::sorting::i64_key(key(r)));
     let mut slots: Vec<Option<T>> = rows.into_iter().map(Some).collect();
-    let mut out: Vec<(i64, T)> = Vec::with_capacity(slots.len());
+    let mut out: Vec<(u64, T)> = Vec::with_capacity(slots.len());
     for (k, i) in order {
         let Some(row) = slots.get_mut(i).and_then(Option::take) else {
             continue;

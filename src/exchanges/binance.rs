@@ -1,14 +1,13 @@
 //! Binance USD-M futures (`https://fapi.binance.com`).
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    convert_rows, depth_from_rows, enc, flatten_parsed, from_json, json_rows, liquidated_side,
-    num_at, oi_period, paged, positional_level, positional_mark, positive, span, trim_base,
-    validate_candle, validate_funding, validate_liquidation, validate_oi, Depth, Exchange,
-    ExchangeError, FundingPoint, Instrument, LiquidationEvent, MarkRow, Num, OiPoint, Parsed,
-    Purpose, RawCandle, Request, Resolution, SizeUnit, Snapshot, Ts, DAY_MS,
+    array, convert_rows, depth_from_rows, enc, flatten_parsed, json_fields, json_rows,
+    liquidated_side, num_at, oi_period, paged, positional_level, positional_mark, positive, span,
+    trim_base, validate_candle, validate_funding, validate_liquidation, validate_oi, Depth,
+    Exchange, ExchangeError, Fields, FundingPoint, Instrument, LiquidationEvent, MarkRow, OiPoint,
+    Parsed, Purpose, RawCandle, Request, Resolution, SizeUnit, Snapshot, DAY_MS,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -59,48 +58,47 @@ pub fn instruments_request(base_url: &str) -> Request {
 ///   "baseAsset":"BLZ","quoteAsset":"USDT","marginAsset":"USDT",
 ///   "filters":[{"filterType":"PRICE_FILTER","tickSize":"0.0001"}]}]}
 /// ```
-#[derive(Deserialize)]
-struct ExchangeInfo {
-    #[serde(default)]
-    symbols: Option<Vec<Value>>,
-}
-
-#[derive(Deserialize)]
-struct SymbolInfo {
-    symbol: String,
-    #[serde(default, rename = "contractType")]
-    contract_type: String,
-    #[serde(default)]
-    status: String,
-    #[serde(rename = "baseAsset")]
-    base_asset: String,
-    #[serde(rename = "quoteAsset")]
-    quote_asset: String,
-    #[serde(default)]
-    filters: Vec<Value>,
-}
-
-/// Perpetuals being traded from `exchangeInfo`.
+///
+/// Perpetuals being traded from `exchangeInfo`: the rows of `symbols`
+/// (`symbol`, `baseAsset` and `quoteAsset` required).
 pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError> {
     super::classify_body(EX, body)?;
-    let info: ExchangeInfo = from_json(EX, body, "exchange info")?;
-    let rows = info
-        .symbols
+    let what = "exchange info";
+    let rows = json_fields(EX, body, what, &["symbols"])?
+        .opt_rows("symbols")
+        .map_err(|e| e.at(EX, what))?
         .ok_or_else(|| ExchangeError::malformed(EX, "exchange info without symbols"))?;
-    let p = convert_rows(rows, |s: SymbolInfo| {
+    let p = convert_rows(rows, |s| {
+        let mut s = Fields::of(
+            s,
+            &[
+                "symbol",
+                "contractType",
+                "status",
+                "baseAsset",
+                "quoteAsset",
+                "filters",
+            ],
+        )
+        .ok()?;
+        let symbol = s.required_text("symbol").ok()?;
+        let contract_type = s.text("contractType").ok()?;
+        let status = s.text("status").ok()?;
+        let base_asset = s.required_text("baseAsset").ok()?;
+        let quote_asset = s.required_text("quoteAsset").ok()?;
+        let filters = s.rows("filters").ok()?;
         Some(
-            (s.contract_type == "PERPETUAL" && s.status == "TRADING").then(|| {
-                let tick_size = s
-                    .filters
+            (contract_type == "PERPETUAL" && status == "TRADING").then(|| {
+                let tick_size = filters
                     .iter()
                     .find(|f| f.get("filterType").and_then(Value::as_str) == Some("PRICE_FILTER"))
                     .and_then(|f| f.get("tickSize"))
                     .and_then(super::value_f64);
                 Instrument {
                     exchange: EX,
-                    symbol: s.symbol,
-                    base: s.base_asset.to_ascii_uppercase(),
-                    quote: s.quote_asset.to_ascii_uppercase(),
+                    symbol,
+                    base: base_asset.to_ascii_uppercase(),
+                    quote: quote_asset.to_ascii_uppercase(),
                     kind: ContractKind::Linear,
                     contract_size: 1.0,
                     tick_size: positive(tick_size),
@@ -182,22 +180,19 @@ pub fn funding_request(
 /// ```
 /// `[open time, open, high, low, close, base volume, close time, quote
 /// volume, trades, taker-buy base, taker-buy quote, ignore]`.
-type KlineRow = Vec<Value>;
-
+///
 /// Trade candles, with taker-buy base volume.
 pub fn parse_klines(body: &str) -> Result<Parsed<Candle>, ExchangeError> {
-    Ok(convert_rows(
-        json_rows(EX, body, "klines")?,
-        |r: KlineRow| {
-            validate_candle(RawCandle {
-                base_volume: num_at(&r, 5),
-                quote_volume: Some(num_at(&r, 7)?),
-                taker_buy_base: num_at(&r, 9),
-                has_taker: true,
-                ..RawCandle::positional(&r)
-            })
-        },
-    ))
+    Ok(convert_rows(json_rows(EX, body, "klines")?, |r| {
+        let r = array(r)?;
+        validate_candle(RawCandle {
+            base_volume: num_at(&r, 5),
+            quote_volume: Some(num_at(&r, 7)?),
+            taker_buy_base: num_at(&r, 9),
+            has_taker: true,
+            ..RawCandle::positional(&r)
+        })
+    }))
 }
 
 /// Mark-price klines: same positional shape, volumes are zero/ignored.
@@ -214,19 +209,15 @@ pub fn parse_mark_klines(body: &str) -> Result<Parsed<MarkRow>, ExchangeError> {
 ///  "sumOpenInterestValue":"150570784.07809979","timestamp":"1583127900000"}
 /// ```
 /// `sumOpenInterest` is in base units (one side).
-#[derive(Deserialize)]
-struct OiHistRow {
-    #[serde(default, rename = "sumOpenInterest")]
-    sum_open_interest: Num,
-    #[serde(default)]
-    timestamp: Ts,
-}
-
+///
 /// OI history in base units.
 pub fn parse_open_interest_hist(body: &str) -> Result<Parsed<OiPoint>, ExchangeError> {
     Ok(convert_rows(
         json_rows(EX, body, "open interest history")?,
-        |r: OiHistRow| validate_oi(r.timestamp.0, r.sum_open_interest.0),
+        |r| {
+            let r = Fields::of(r, &["sumOpenInterest", "timestamp"]).ok()?;
+            validate_oi(r.ts("timestamp"), r.num("sumOpenInterest"))
+        },
     ))
 }
 
@@ -234,19 +225,12 @@ pub fn parse_open_interest_hist(body: &str) -> Result<Parsed<OiPoint>, ExchangeE
 /// ```json
 /// {"openInterest":"10659.509","symbol":"BTCUSDT","time":1589437530011}
 /// ```
-#[derive(Deserialize)]
-struct OpenInterestNow {
-    #[serde(default, rename = "openInterest")]
-    open_interest: Num,
-    #[serde(default)]
-    time: Ts,
-}
-
+///
 /// Current OI in base units.
 pub fn parse_open_interest(body: &str) -> Result<OiPoint, ExchangeError> {
     super::classify_body(EX, body)?;
-    let r: OpenInterestNow = from_json(EX, body, "open interest")?;
-    validate_oi(r.time.0, r.open_interest.0)
+    let r = json_fields(EX, body, "open interest", &["openInterest", "time"])?;
+    validate_oi(r.ts("time"), r.num("openInterest"))
         .ok_or_else(|| ExchangeError::malformed(EX, "invalid open interest"))
 }
 
@@ -255,24 +239,20 @@ pub fn parse_open_interest(body: &str) -> Result<OiPoint, ExchangeError> {
 /// {"symbol":"BTCUSDT","markPrice":"11793.63104562","indexPrice":"11781.80495970",
 ///  "lastFundingRate":"0.00038246","nextFundingTime":1597392000000,"time":1597370495002}
 /// ```
-#[derive(Deserialize)]
-struct PremiumIndex {
-    #[serde(default, rename = "markPrice")]
-    mark_price: Num,
-    #[serde(default, rename = "lastFundingRate")]
-    last_funding_rate: Num,
-    #[serde(default)]
-    time: Ts,
-}
-
+///
 /// Mark price and last funding rate.
 pub fn parse_premium_index(body: &str) -> Result<Snapshot, ExchangeError> {
     super::classify_body(EX, body)?;
-    let r: PremiumIndex = from_json(EX, body, "premium index")?;
+    let r = json_fields(
+        EX,
+        body,
+        "premium index",
+        &["markPrice", "lastFundingRate", "time"],
+    )?;
     Ok(Snapshot {
-        time_ms: r.time.0,
-        mark_price: positive(r.mark_price.0),
-        funding_rate: super::finite(r.last_funding_rate.0),
+        time_ms: r.ts("time"),
+        mark_price: positive(r.num("markPrice")),
+        funding_rate: super::finite(r.num("lastFundingRate")),
         open_interest: None,
         maintenance_margin_rate: None,
     })
@@ -283,20 +263,13 @@ pub fn parse_premium_index(body: &str) -> Result<Snapshot, ExchangeError> {
 /// {"symbol":"BTCUSDT","fundingRate":"-0.03750000","fundingTime":1570608000000,
 ///  "markPrice":"34287.54619963"}
 /// ```
-#[derive(Deserialize)]
-struct FundingRow {
-    #[serde(default, rename = "fundingRate")]
-    funding_rate: Num,
-    #[serde(default, rename = "fundingTime")]
-    funding_time: Ts,
-}
-
+///
 /// Funding history.
 pub fn parse_funding(body: &str) -> Result<Parsed<FundingPoint>, ExchangeError> {
-    Ok(convert_rows(
-        json_rows(EX, body, "funding history")?,
-        |r: FundingRow| validate_funding(r.funding_time.0, r.funding_rate.0),
-    ))
+    Ok(convert_rows(json_rows(EX, body, "funding history")?, |r| {
+        let r = Fields::of(r, &["fundingRate", "fundingTime"]).ok()?;
+        validate_funding(r.ts("fundingTime"), r.num("fundingRate"))
+    }))
 }
 
 /// Levels per side of [`depth_request`] (the most `/fapi/v1/depth` serves).
@@ -320,29 +293,16 @@ pub fn depth_request(instrument: &Instrument, base_url: &str) -> Request {
 ///  "bids":[["4.00000000","431.00000000"]],"asks":[["4.00000200","12.00000000"]]}
 /// ```
 /// `T` is the matching engine's time, `E` the message's.
-#[derive(Deserialize)]
-struct DepthAnswer {
-    bids: Vec<Value>,
-    asks: Vec<Value>,
-    #[serde(default, rename = "T")]
-    transaction_time: Ts,
-    #[serde(default, rename = "E")]
-    event_time: Ts,
-}
-
+///
 /// The order book, USD = quantity × price.
 pub fn parse_depth(body: &str) -> Result<Depth, ExchangeError> {
     super::classify_body(EX, body)?;
-    let a: DepthAnswer = from_json(EX, body, "order book")?;
-    let time = a.transaction_time.0.or(a.event_time.0);
-    depth_from_rows(
-        EX,
-        a.bids,
-        a.asks,
-        time,
-        SizeUnit::Base(1.0),
-        positional_level,
-    )
+    let what = "order book";
+    let mut a = json_fields(EX, body, what, &["bids", "asks", "T", "E"])?;
+    let bids = a.required_rows("bids").map_err(|e| e.at(EX, what))?;
+    let asks = a.required_rows("asks").map_err(|e| e.at(EX, what))?;
+    let time = a.ts("T").or(a.ts("E"));
+    depth_from_rows(EX, bids, asks, time, SizeUnit::Base(1.0), positional_level)
 }
 
 /// `<symbol>@forceOrder` WebSocket message:
@@ -352,32 +312,24 @@ pub fn parse_depth(body: &str) -> Result<Depth, ExchangeError> {
 ///  "T":1568014460893}}
 /// ```
 /// `S:"SELL"` = a long was liquidated.
-#[derive(Deserialize)]
-struct ForceOrder {
-    o: ForceOrderInner,
-}
-
-#[derive(Deserialize)]
-struct ForceOrderInner {
-    #[serde(default, rename = "S")]
-    side: String,
-    #[serde(default)]
-    q: Num,
-    #[serde(default)]
-    p: Num,
-    #[serde(default)]
-    ap: Num,
-    #[serde(default, rename = "T")]
-    time: Ts,
-}
-
+///
 /// One liquidation from a `forceOrder` message (average price if given).
 pub fn parse_force_order(body: &str) -> Result<LiquidationEvent, ExchangeError> {
-    let m: ForceOrder = from_json(EX, body, "forceOrder message")?;
-    let o = m.o;
-    let side = liquidated_side(&o.side, "SELL", "BUY");
-    let price = positive(o.ap.0).or(o.p.0);
-    validate_liquidation(o.time.0, side, price, o.q.0)
+    force_order(json_fields(EX, body, FORCE_ORDER, &["o"])?)
+}
+
+const FORCE_ORDER: &str = "forceOrder message";
+
+/// [`parse_force_order`] of a message already read (the order under `o`,
+/// required).
+pub(crate) fn force_order(mut m: Fields) -> Result<LiquidationEvent, ExchangeError> {
+    let mut o = m
+        .required_fields("o", &["S", "q", "p", "ap", "T"])
+        .map_err(|e| e.at(EX, FORCE_ORDER))?;
+    let side = o.text("S").map_err(|e| e.at(EX, FORCE_ORDER))?;
+    let side = liquidated_side(&side, "SELL", "BUY");
+    let price = positive(o.num("ap")).or(o.num("p"));
+    validate_liquidation(o.ts("T"), side, price, o.num("q"))
         .ok_or_else(|| ExchangeError::malformed(EX, "invalid forceOrder message"))
 }
 

@@ -6,15 +6,14 @@
 //! used wherever present; an answer without it is taken to be in the older
 //! one-sided meaning of `openInterest`. The same rule applies to tickers.
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    convert_rows, depth_from_rows, enc, flatten_parsed, from_json, liquidated_side, num_at,
-    oi_period, paged, positional_level, positional_mark, positive, span, trim_base,
+    array, convert_rows, depth_from_rows, enc, flatten_parsed, json_fields, liquidated_side,
+    num_at, oi_period, paged, positional_level, positional_mark, positive, span, trim_base,
     validate_candle, validate_funding, validate_liquidation, validate_mmr, validate_oi, Depth,
-    Exchange, ExchangeError, FundingPoint, Instrument, LiquidationEvent, MarkRow, Num, OiPoint,
-    Parsed, Purpose, RawCandle, Request, Resolution, SizeUnit, Snapshot, Ts, DAY_MS,
+    Exchange, ExchangeError, Fields, FundingPoint, Instrument, LiquidationEvent, MarkRow, OiPoint,
+    Parsed, Purpose, RawCandle, Request, Resolution, SizeUnit, Snapshot, DAY_MS,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -44,24 +43,17 @@ fn category(kind: ContractKind) -> &'static str {
 /// {"retCode":0,"retMsg":"OK","result":{"category":"linear","list":[...],
 ///  "nextPageCursor":""},"retExtInfo":{},"time":1672051897447}
 /// ```
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(default)]
-    result: Option<ResultList>,
-}
-
-#[derive(Deserialize)]
-struct ResultList {
-    #[serde(default)]
-    list: Option<Vec<Value>>,
-}
-
+/// The rows of `result.list` (either may be absent or `null`: no list).
 fn list(body: &str, what: &str) -> Result<Vec<Value>, ExchangeError> {
     super::classify_body(EX, body)?;
-    let env: Envelope = from_json(EX, body, what)?;
-    env.result
-        .and_then(|r| r.list)
-        .ok_or_else(|| ExchangeError::malformed(EX, format!("{what}: no result list")))
+    let result = json_fields(EX, body, what, &["result"])?
+        .opt_fields("result", &["list"])
+        .map_err(|e| e.at(EX, what))?;
+    let list = match result {
+        Some(mut r) => r.opt_rows("list").map_err(|e| e.at(EX, what))?,
+        None => None,
+    };
+    list.ok_or_else(|| ExchangeError::malformed(EX, format!("{what}: no result list")))
 }
 
 /// `GET /v5/market/instruments-info?category=linear&limit=1000`.
@@ -81,43 +73,43 @@ pub fn instruments_request(base_url: &str) -> Request {
 ///  "baseCoin":"BTC","quoteCoin":"USDT","settleCoin":"USDT",
 ///  "priceFilter":{"minPrice":"0.10","maxPrice":"1999999.80","tickSize":"0.10"}}
 /// ```
-#[derive(Deserialize)]
-struct InstrumentRow {
-    symbol: String,
-    #[serde(default, rename = "contractType")]
-    contract_type: String,
-    #[serde(default)]
-    status: String,
-    #[serde(rename = "baseCoin")]
-    base_coin: String,
-    #[serde(rename = "quoteCoin")]
-    quote_coin: String,
-    #[serde(default, rename = "priceFilter")]
-    price_filter: Option<PriceFilter>,
-}
-
-#[derive(Deserialize)]
-struct PriceFilter {
-    #[serde(default, rename = "tickSize")]
-    tick_size: Num,
-}
-
+///
 /// Perpetuals being traded (linear and inverse).
 pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError> {
-    let p = convert_rows(list(body, "instruments")?, |r: InstrumentRow| {
-        let kind = match r.contract_type.as_str() {
+    // `symbol`, `baseCoin` and `quoteCoin` required; `priceFilter`, if
+    // there, an object.
+    let p = convert_rows(list(body, "instruments")?, |r| {
+        let mut r = Fields::of(
+            r,
+            &[
+                "symbol",
+                "contractType",
+                "status",
+                "baseCoin",
+                "quoteCoin",
+                "priceFilter",
+            ],
+        )
+        .ok()?;
+        let symbol = r.required_text("symbol").ok()?;
+        let contract_type = r.text("contractType").ok()?;
+        let status = r.text("status").ok()?;
+        let base_coin = r.required_text("baseCoin").ok()?;
+        let quote_coin = r.required_text("quoteCoin").ok()?;
+        let price_filter = r.opt_fields("priceFilter", &["tickSize"]).ok()?;
+        let kind = match contract_type.as_str() {
             "LinearPerpetual" => ContractKind::Linear,
             "InversePerpetual" => ContractKind::Inverse,
             _ => return Some(None),
         };
-        Some((r.status == "Trading").then(|| Instrument {
+        Some((status == "Trading").then(|| Instrument {
             exchange: EX,
-            symbol: r.symbol,
-            base: r.base_coin.to_ascii_uppercase(),
-            quote: r.quote_coin.to_ascii_uppercase(),
+            symbol,
+            base: base_coin.to_ascii_uppercase(),
+            quote: quote_coin.to_ascii_uppercase(),
             kind,
             contract_size: 1.0,
-            tick_size: r.price_filter.and_then(|f| positive(f.tick_size.0)),
+            tick_size: price_filter.and_then(|f| positive(f.num("tickSize"))),
         }))
     });
     Ok(flatten_parsed(p))
@@ -198,15 +190,15 @@ pub fn funding_request(
 /// `[start, open, high, low, close, volume, turnover]`. Linear: volume in
 /// base, turnover in USD. Inverse: volume in USD (contracts), turnover in
 /// the coin.
-type KlineRow = Vec<Value>;
-
+///
 /// Trade candles (no taker volume). `kind` decides the volume units.
 pub fn parse_klines(body: &str, kind: ContractKind) -> Result<Parsed<Candle>, ExchangeError> {
     let (b, q) = match kind {
         ContractKind::Linear => (5, 6),
         ContractKind::Inverse => (6, 5),
     };
-    Ok(convert_rows(list(body, "klines")?, |r: KlineRow| {
+    Ok(convert_rows(list(body, "klines")?, |r| {
+        let r = array(r)?;
         validate_candle(RawCandle {
             base_volume: num_at(&r, b),
             quote_volume: num_at(&r, q),
@@ -226,20 +218,10 @@ pub fn parse_mark_klines(body: &str) -> Result<Parsed<MarkRow>, ExchangeError> {
 /// {"openInterest":"63910691.00000000","singleOpenInterest":"31955346",
 ///  "timestamp":"1780963200000"}
 /// ```
-#[derive(Deserialize)]
-struct OiRow {
-    #[serde(default, rename = "openInterest")]
-    open_interest: Num,
-    #[serde(default, rename = "singleOpenInterest")]
-    single_open_interest: Option<Num>,
-    #[serde(default)]
-    timestamp: Ts,
-}
-
-fn one_side(single: Option<Num>, both: Num) -> Option<f64> {
-    match single {
-        Some(Num(v)) => v,
-        None => both.0,
+fn one_side(r: &Fields) -> Option<f64> {
+    match r.opt_num("singleOpenInterest") {
+        Some(v) => v,
+        None => r.num("openInterest"),
     }
 }
 
@@ -250,11 +232,9 @@ pub fn parse_open_interest(
     instrument: &Instrument,
 ) -> Result<Parsed<OiPoint>, ExchangeError> {
     let cs = instrument.contract_size;
-    Ok(convert_rows(list(body, "open interest")?, |r: OiRow| {
-        validate_oi(
-            r.timestamp.0,
-            one_side(r.single_open_interest, r.open_interest).map(|v| v * cs),
-        )
+    Ok(convert_rows(list(body, "open interest")?, |r| {
+        let r = Fields::of(r, &["openInterest", "singleOpenInterest", "timestamp"]).ok()?;
+        validate_oi(r.ts("timestamp"), one_side(&r).map(|v| v * cs))
     }))
 }
 
@@ -263,48 +243,41 @@ pub fn parse_open_interest(
 /// {"symbol":"BTCUSD","markPrice":"114898.43","openInterest":"240113967",
 ///  "fundingRate":"0.0001","nextFundingTime":"1760371200000"}
 /// ```
-#[derive(Deserialize)]
-struct TickerRow {
-    #[serde(default)]
-    symbol: String,
-    #[serde(default, rename = "markPrice")]
-    mark_price: Num,
-    #[serde(default, rename = "openInterest")]
-    open_interest: Num,
-    #[serde(default, rename = "singleOpenInterest")]
-    single_open_interest: Option<Num>,
-    #[serde(default, rename = "fundingRate")]
-    funding_rate: Num,
-}
-
+///
 /// The ticker of `instrument` (current OI one side, mark, funding); the
 /// envelope's `time` is the snapshot time.
 pub fn parse_tickers(body: &str, instrument: &Instrument) -> Result<Snapshot, ExchangeError> {
-    #[derive(Deserialize)]
-    struct Time {
-        #[serde(default)]
-        time: Ts,
-    }
     let rows = list(body, "tickers")?;
-    let time = serde_json::from_str::<Time>(body)
+    // `list` read the body: it is an object.
+    let time = json_fields(EX, body, "tickers", &["time"])
         .ok()
-        .and_then(|t| t.time.0);
-    let p = convert_rows(rows, |r: TickerRow| Some(r));
-    let t = p
+        .and_then(|t| t.ts("time"));
+    // Rows: objects with `symbol`, if there, a string.
+    let p = convert_rows(rows, |r| {
+        let names = [
+            "symbol",
+            "markPrice",
+            "openInterest",
+            "singleOpenInterest",
+            "fundingRate",
+        ];
+        let mut r = Fields::of(r, &names).ok()?;
+        let symbol = r.text("symbol").ok()?;
+        Some((symbol, r))
+    });
+    let (_, t) = p
         .rows
         .into_iter()
-        .find(|r| r.symbol == instrument.symbol)
+        .find(|(symbol, _)| *symbol == instrument.symbol)
         .ok_or(ExchangeError::UnknownCoin {
             exchange: EX,
             coin: Some(instrument.base.clone()),
         })?;
     Ok(Snapshot {
         time_ms: time,
-        mark_price: positive(t.mark_price.0),
-        funding_rate: super::finite(t.funding_rate.0),
-        open_interest: super::non_negative(
-            one_side(t.single_open_interest, t.open_interest).map(|v| v * instrument.contract_size),
-        ),
+        mark_price: positive(t.num("markPrice")),
+        funding_rate: super::finite(t.num("fundingRate")),
+        open_interest: super::non_negative(one_side(&t).map(|v| v * instrument.contract_size)),
         maintenance_margin_rate: None,
     })
 }
@@ -317,33 +290,40 @@ pub fn parse_tickers(body: &str, instrument: &Instrument) -> Result<Snapshot, Ex
 /// The documented example gives margins in **percent** (`initialMargin` 1 =
 /// 1 % = 1/100x); answers in fractions are recognised by
 /// `initialMargin × maxLeverage ≈ 1`.
-#[derive(Deserialize)]
 struct RiskRow {
-    #[serde(default)]
-    id: Num,
-    #[serde(default)]
-    symbol: String,
-    #[serde(default, rename = "maintenanceMargin")]
-    maintenance_margin: Num,
-    #[serde(default, rename = "initialMargin")]
-    initial_margin: Num,
-    #[serde(default, rename = "maxLeverage")]
-    max_leverage: Num,
+    id: Option<f64>,
+    maintenance_margin: Option<f64>,
+    initial_margin: Option<f64>,
+    max_leverage: Option<f64>,
 }
 
 /// Tier-1 (lowest id) maintenance margin rate of `instrument`, as a fraction.
 pub fn parse_risk_limit(body: &str, instrument: &Instrument) -> Result<f64, ExchangeError> {
-    let p = convert_rows(list(body, "risk limit")?, |r: RiskRow| {
-        (r.symbol == instrument.symbol || r.symbol.is_empty()).then_some(r)
+    let p = convert_rows(list(body, "risk limit")?, |r| {
+        let names = [
+            "id",
+            "symbol",
+            "maintenanceMargin",
+            "initialMargin",
+            "maxLeverage",
+        ];
+        let mut r = Fields::of(r, &names).ok()?;
+        let symbol = r.text("symbol").ok()?;
+        (symbol == instrument.symbol || symbol.is_empty()).then(|| RiskRow {
+            id: r.num("id"),
+            maintenance_margin: r.num("maintenanceMargin"),
+            initial_margin: r.num("initialMargin"),
+            max_leverage: r.num("maxLeverage"),
+        })
     });
     let tier1 = p
         .rows
         .into_iter()
-        .filter(|r| r.id.0.is_some_and(f64::is_finite))
-        .min_by(|a, b| a.id.0.unwrap_or(0.0).total_cmp(&b.id.0.unwrap_or(0.0)))
+        .filter(|r| r.id.is_some_and(f64::is_finite))
+        .min_by(|a, b| a.id.unwrap_or(0.0).total_cmp(&b.id.unwrap_or(0.0)))
         .ok_or_else(|| ExchangeError::malformed(EX, "risk limit: no tier for this symbol"))?;
-    let mm = tier1.maintenance_margin.0;
-    let percent = match (tier1.initial_margin.0, tier1.max_leverage.0) {
+    let mm = tier1.maintenance_margin;
+    let percent = match (tier1.initial_margin, tier1.max_leverage) {
         (Some(im), Some(lev)) if im.is_finite() && lev.is_finite() && lev > 0.0 => im * lev > 10.0,
         _ => mm.is_some_and(|m| m >= 0.2),
     };
@@ -355,20 +335,13 @@ pub fn parse_risk_limit(body: &str, instrument: &Instrument) -> Result<f64, Exch
 /// ```json
 /// {"symbol":"ETHPERP","fundingRate":"0.0001","fundingRateTimestamp":"1672041600000"}
 /// ```
-#[derive(Deserialize)]
-struct FundingRow {
-    #[serde(default, rename = "fundingRate")]
-    funding_rate: Num,
-    #[serde(default, rename = "fundingRateTimestamp")]
-    time: Ts,
-}
-
+///
 /// Funding history.
 pub fn parse_funding(body: &str) -> Result<Parsed<FundingPoint>, ExchangeError> {
-    Ok(convert_rows(
-        list(body, "funding history")?,
-        |r: FundingRow| validate_funding(r.time.0, r.funding_rate.0),
-    ))
+    Ok(convert_rows(list(body, "funding history")?, |r| {
+        let r = Fields::of(r, &["fundingRate", "fundingRateTimestamp"]).ok()?;
+        validate_funding(r.ts("fundingRateTimestamp"), r.num("fundingRate"))
+    }))
 }
 
 /// Levels per side of [`depth_request`] (the most contracts' books serve).
@@ -394,25 +367,19 @@ pub fn depth_request(instrument: &Instrument, base_url: &str) -> Request {
 ///  "cts":1716863718905},"retExtInfo":{},"time":1716863719382}
 /// ```
 /// Size in base for linear contracts, in USD (contracts of 1 USD) for inverse.
-#[derive(Deserialize)]
-struct DepthEnvelope {
-    result: DepthResult,
-}
-
-#[derive(Deserialize)]
-struct DepthResult {
-    b: Vec<Value>,
-    a: Vec<Value>,
-    #[serde(default)]
-    ts: Ts,
-}
-
+///
 /// The order book of `instrument`, sizes converted to USD.
 pub fn parse_depth(body: &str, instrument: &Instrument) -> Result<Depth, ExchangeError> {
     super::classify_body(EX, body)?;
-    let r = from_json::<DepthEnvelope>(EX, body, "order book")?.result;
+    let what = "order book";
+    let at = |e: super::Unfit| e.at(EX, what);
+    let mut r = json_fields(EX, body, what, &["result"])?
+        .required_fields("result", &["b", "a", "ts"])
+        .map_err(at)?;
+    let b = r.required_rows("b").map_err(at)?;
+    let a = r.required_rows("a").map_err(at)?;
     let unit = SizeUnit::contracts(instrument);
-    depth_from_rows(EX, r.b, r.a, r.ts.0, unit, positional_level)
+    depth_from_rows(EX, b, a, r.ts("ts"), unit, positional_level)
 }
 
 /// `allLiquidation.<symbol>` WebSocket message:
@@ -421,33 +388,34 @@ pub fn parse_depth(body: &str, instrument: &Instrument) -> Result<Depth, Exchang
 ///  "data":[{"T":1739502302929,"s":"ROSEUSDT","S":"Sell","v":"20000","p":"0.04499"}]}
 /// ```
 /// `S:"Buy"` = a long was liquidated (the opposite of Binance).
-#[derive(Deserialize)]
-struct LiquidationMessage {
-    #[serde(default)]
-    data: Option<Vec<Value>>,
-}
-
-#[derive(Deserialize)]
-struct LiquidationRow {
-    #[serde(default, rename = "T")]
-    time: Ts,
-    #[serde(default, rename = "S")]
-    side: String,
-    #[serde(default)]
-    v: Num,
-    #[serde(default)]
-    p: Num,
-}
-
+///
 /// Liquidations from an `allLiquidation` message (sizes in base for linear).
 pub fn parse_all_liquidation(body: &str) -> Result<Parsed<LiquidationEvent>, ExchangeError> {
-    let m: LiquidationMessage = from_json(EX, body, "liquidation message")?;
-    let rows = m
-        .data
-        .ok_or_else(|| ExchangeError::malformed(EX, "liquidation message without data"))?;
-    Ok(convert_rows(rows, |r: LiquidationRow| {
-        let side = liquidated_side(&r.side, "Buy", "Sell");
-        validate_liquidation(r.time.0, side, r.p.0, r.v.0)
+    all_liquidation(json_fields(EX, body, LIQUIDATION_MESSAGE, &["data"])?.value("data"))
+}
+
+const LIQUIDATION_MESSAGE: &str = "liquidation message";
+
+/// [`parse_all_liquidation`] of the message's `data`, already read.
+pub(crate) fn all_liquidation(
+    data: Option<Value>,
+) -> Result<Parsed<LiquidationEvent>, ExchangeError> {
+    let rows = match data {
+        None => {
+            return Err(ExchangeError::malformed(
+                EX,
+                "liquidation message without data",
+            ))
+        }
+        Some(rows) => {
+            array(rows).ok_or_else(|| super::Unfit::Invalid("data").at(EX, LIQUIDATION_MESSAGE))?
+        }
+    };
+    Ok(convert_rows(rows, |r| {
+        let mut r = Fields::of(r, &["T", "S", "v", "p"]).ok()?;
+        let side = r.text("S").ok()?;
+        let side = liquidated_side(&side, "Buy", "Sell");
+        validate_liquidation(r.ts("T"), side, r.num("p"), r.num("v"))
     }))
 }
 

@@ -11,7 +11,6 @@
 //!
 //! [`classify_http`]: super::classify_http
 
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::{
@@ -76,24 +75,27 @@ impl SizeUnit {
 /// A level's price and size as read, before validation.
 pub(crate) type RawLevel = (Option<f64>, Option<f64>);
 
-/// A positional level `["price", "size", ...]` (Binance, Bybit, OKX).
-pub(crate) fn positional_level(row: Vec<Value>) -> RawLevel {
-    (num_at(&row, 0), num_at(&row, 1))
+/// A positional level `["price", "size", ...]` (Binance, Bybit, OKX);
+/// `None` if the row is not an array.
+pub(crate) fn positional_level(row: Value) -> Option<RawLevel> {
+    let row = row.as_array()?;
+    Some((num_at(row, 0), num_at(row, 1)))
 }
 
-/// Both sides' raw rows into a [`Depth`]: each row read as `W` and turned
-/// into a price and size by `level`, validated, converted to USD by `unit`.
-pub(crate) fn depth_from_rows<W: DeserializeOwned>(
+/// Both sides' raw rows into a [`Depth`]: each row turned into a price and
+/// size by `level` (`None`: not the shape it reads), validated, converted
+/// to USD by `unit`.
+pub(crate) fn depth_from_rows(
     exchange: Exchange,
     bids: Vec<Value>,
     asks: Vec<Value>,
     time_ms: Option<i64>,
     unit: SizeUnit,
-    level: impl Fn(W) -> RawLevel,
+    level: impl Fn(Value) -> Option<RawLevel>,
 ) -> Result<Depth, ExchangeError> {
     let side = |rows: Vec<Value>| -> Parsed<BookLevel> {
-        convert_rows(rows, |w: W| {
-            let (price, size) = level(w);
+        convert_rows(rows, |w| {
+            let (price, size) = level(w)?;
             let (price, size) = (positive(price)?, positive(size)?);
             let usd = match unit {
                 SizeUnit::Base(per_unit) => size * per_unit * price,

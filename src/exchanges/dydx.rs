@@ -2,15 +2,14 @@
 //! `startingOpenInterest`, so OI history comes with the candles; no mark
 //! candles (dYdX liquidates on the oracle price, not served as candles).
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    convert_rows, depth_from_rows, enc, flatten_parsed, from_json, liquidated_side, ms_to_iso,
+    convert_rows, depth_from_rows, enc, flatten_parsed, json_fields, liquidated_side, ms_to_iso,
     pages, positive, span, trim_base, validate_candle, validate_funding, validate_liquidation,
-    validate_mmr, validate_oi, Depth, Exchange, ExchangeError, FundingPoint, Instrument,
-    LiquidationEvent, Num, OiPoint, Parsed, Purpose, RawCandle, Request, Resolution, SizeUnit,
-    Snapshot, Ts,
+    validate_mmr, validate_oi, Depth, Exchange, ExchangeError, Fields, FundingPoint, Instrument,
+    LiquidationEvent, OiPoint, Parsed, Purpose, RawCandle, Request, Resolution, SizeUnit, Snapshot,
+    Unfit,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -78,38 +77,46 @@ pub fn funding_request(instrument: &Instrument, end_ms: i64, base_url: &str) -> 
 ///  "nextFundingRate":"0","initialMarginFraction":"0.02","maintenanceMarginFraction":"0.012",
 ///  "openInterest":"52.0691","tickSize":"1","stepSize":"0.0001"}}}
 /// ```
-#[derive(Deserialize)]
-struct Markets {
-    markets: serde_json::Map<String, Value>,
+///
+/// A market row: `ticker` and `status`, if there, strings.
+struct Market {
+    ticker: String,
+    status: String,
+    fields: Fields,
 }
 
-#[derive(Deserialize)]
-struct Market {
-    #[serde(default)]
-    ticker: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default, rename = "oraclePrice")]
-    oracle_price: Num,
-    #[serde(default, rename = "nextFundingRate")]
-    next_funding_rate: Num,
-    #[serde(default, rename = "maintenanceMarginFraction")]
-    maintenance_margin_fraction: Num,
-    #[serde(default, rename = "openInterest")]
-    open_interest: Num,
-    #[serde(default, rename = "tickSize")]
-    tick_size: Num,
+impl Market {
+    fn of(row: Value) -> Option<Market> {
+        let names = [
+            "ticker",
+            "status",
+            "oraclePrice",
+            "nextFundingRate",
+            "maintenanceMarginFraction",
+            "openInterest",
+            "tickSize",
+        ];
+        let mut fields = Fields::of(row, &names).ok()?;
+        Some(Market {
+            ticker: fields.text("ticker").ok()?,
+            status: fields.text("status").ok()?,
+            fields,
+        })
+    }
 }
 
 fn markets(body: &str) -> Result<Vec<Value>, ExchangeError> {
     super::classify_body(EX, body)?;
-    let m: Markets = from_json(EX, body, "perpetual markets")?;
-    Ok(m.markets.into_iter().map(|(_, v)| v).collect())
+    let what = "perpetual markets";
+    json_fields(EX, body, what, &["markets"])?
+        .required_map_values("markets")
+        .map_err(|e| e.at(EX, what))
 }
 
 /// Active markets (all USD-margined linear, sizes in base).
 pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError> {
-    let p = convert_rows(markets(body)?, |m: Market| {
+    let p = convert_rows(markets(body)?, |m| {
+        let m = Market::of(m)?;
         if m.status != "ACTIVE" {
             return Some(None);
         }
@@ -121,7 +128,7 @@ pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError
             symbol: m.ticker.clone(),
             kind: ContractKind::Linear,
             contract_size: 1.0,
-            tick_size: positive(m.tick_size.0),
+            tick_size: positive(m.fields.num("tickSize")),
         }))
     });
     Ok(flatten_parsed(p))
@@ -130,7 +137,7 @@ pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError
 /// Current OI (base), oracle price, next funding and maintenance margin
 /// fraction of `ticker`.
 pub fn parse_perpetual_markets(body: &str, ticker: &str) -> Result<Snapshot, ExchangeError> {
-    let p = convert_rows(markets(body)?, |m: Market| Some(m));
+    let p = convert_rows(markets(body)?, Market::of);
     let m = p
         .rows
         .into_iter()
@@ -141,10 +148,10 @@ pub fn parse_perpetual_markets(body: &str, ticker: &str) -> Result<Snapshot, Exc
         })?;
     Ok(Snapshot {
         time_ms: None,
-        mark_price: positive(m.oracle_price.0),
-        funding_rate: super::finite(m.next_funding_rate.0),
-        open_interest: super::non_negative(m.open_interest.0),
-        maintenance_margin_rate: validate_mmr(m.maintenance_margin_fraction.0),
+        mark_price: positive(m.fields.num("oraclePrice")),
+        funding_rate: super::finite(m.fields.num("nextFundingRate")),
+        open_interest: super::non_negative(m.fields.num("openInterest")),
+        maintenance_margin_rate: validate_mmr(m.fields.num("maintenanceMarginFraction")),
     })
 }
 
@@ -154,69 +161,64 @@ pub fn parse_perpetual_markets(body: &str, ticker: &str) -> Result<Snapshot, Exc
 ///  "resolution":"1MIN","low":"116099","high":"116099","open":"116099","close":"116099",
 ///  "baseTokenVolume":"0","usdVolume":"0","trades":0,"startingOpenInterest":"54.0594"}]}
 /// ```
-#[derive(Deserialize)]
-struct CandlesAnswer {
-    candles: Vec<Value>,
-}
-
-#[derive(Deserialize)]
-struct CandleRow {
-    #[serde(default, rename = "startedAt")]
-    started_at: Ts,
-    #[serde(default)]
-    open: Num,
-    #[serde(default)]
-    high: Num,
-    #[serde(default)]
-    low: Num,
-    #[serde(default)]
-    close: Num,
-    #[serde(default, rename = "baseTokenVolume")]
-    base_token_volume: Num,
-    #[serde(default, rename = "usdVolume")]
-    usd_volume: Num,
-    #[serde(default, rename = "startingOpenInterest")]
-    starting_open_interest: Num,
-}
-
+/// The `candles` rows (required).
 fn candle_rows(body: &str) -> Result<Vec<Value>, ExchangeError> {
     super::classify_body(EX, body)?;
-    Ok(from_json::<CandlesAnswer>(EX, body, "candles")?.candles)
+    let what = "candles";
+    json_fields(EX, body, what, &["candles"])?
+        .required_rows("candles")
+        .map_err(|e| e.at(EX, what))
 }
 
 /// Trade candles (no taker volume).
 pub fn parse_candles(body: &str) -> Result<Parsed<Candle>, ExchangeError> {
-    Ok(convert_rows(candle_rows(body)?, |r: CandleRow| r.candle()))
+    Ok(convert_rows(candle_rows(body)?, |r| {
+        candle(&Fields::of(r, CANDLE_ROW).ok()?)
+    }))
 }
 
-impl CandleRow {
-    fn candle(&self) -> Option<Candle> {
-        validate_candle(RawCandle {
-            open_time: self.started_at.0,
-            open: self.open.0,
-            high: self.high.0,
-            low: self.low.0,
-            close: self.close.0,
-            base_volume: self.base_token_volume.0,
-            quote_volume: self.usd_volume.0,
-            taker_buy_base: None,
-            has_taker: false,
-        })
-    }
+/// The fields of a candle row, in order.
+const CANDLE_ROW: &[&str] = &[
+    "startedAt",
+    "open",
+    "high",
+    "low",
+    "close",
+    "baseTokenVolume",
+    "usdVolume",
+    "startingOpenInterest",
+];
+
+fn candle(r: &Fields) -> Option<Candle> {
+    validate_candle(RawCandle {
+        open_time: r.ts("startedAt"),
+        open: r.num("open"),
+        high: r.num("high"),
+        low: r.num("low"),
+        close: r.num("close"),
+        base_volume: r.num("baseTokenVolume"),
+        quote_volume: r.num("usdVolume"),
+        taker_buy_base: None,
+        has_taker: false,
+    })
 }
 
 /// One candle object (REST row or `v4_candles` message) and its
 /// `startingOpenInterest` (base units, at the candle's open) where valid.
 pub(crate) fn candle_with_open_interest(row: Value) -> Option<(Candle, Option<f64>)> {
-    let r: CandleRow = serde_json::from_value(row).ok()?;
-    Some((r.candle()?, super::non_negative(r.starting_open_interest.0)))
+    let r = Fields::of(row, CANDLE_ROW).ok()?;
+    Some((
+        candle(&r)?,
+        super::non_negative(r.num("startingOpenInterest")),
+    ))
 }
 
 /// OI history from the candles: `startingOpenInterest` (base units, one
 /// side) at each candle's start, which is the previous candle's close.
 pub fn parse_candle_open_interest(body: &str) -> Result<Parsed<OiPoint>, ExchangeError> {
-    Ok(convert_rows(candle_rows(body)?, |r: CandleRow| {
-        validate_oi(r.started_at.0, r.starting_open_interest.0)
+    Ok(convert_rows(candle_rows(body)?, |r| {
+        let r = Fields::of(r, CANDLE_ROW).ok()?;
+        validate_oi(r.ts("startedAt"), r.num("startingOpenInterest"))
     }))
 }
 
@@ -225,26 +227,17 @@ pub fn parse_candle_open_interest(body: &str) -> Result<Parsed<OiPoint>, Exchang
 /// {"ticker":"BTC-USD","rate":"0","price":"116302.62419",
 ///  "effectiveAtHeight":"44865196","effectiveAt":"2025-07-25T11:00:00.013Z"}
 /// ```
-#[derive(Deserialize)]
-struct FundingAnswer {
-    #[serde(rename = "historicalFunding")]
-    historical_funding: Vec<Value>,
-}
-
-#[derive(Deserialize)]
-struct FundingRow {
-    #[serde(default)]
-    rate: Num,
-    #[serde(default, rename = "effectiveAt")]
-    effective_at: Ts,
-}
-
-/// Funding history (hourly rates).
+///
+/// Funding history (hourly rates; `historicalFunding` required).
 pub fn parse_funding(body: &str) -> Result<Parsed<FundingPoint>, ExchangeError> {
     super::classify_body(EX, body)?;
-    let a: FundingAnswer = from_json(EX, body, "historical funding")?;
-    Ok(convert_rows(a.historical_funding, |r: FundingRow| {
-        validate_funding(r.effective_at.0, r.rate.0)
+    let what = "historical funding";
+    let rows = json_fields(EX, body, what, &["historicalFunding"])?
+        .required_rows("historicalFunding")
+        .map_err(|e| e.at(EX, what))?;
+    Ok(convert_rows(rows, |r| {
+        let r = Fields::of(r, &["rate", "effectiveAt"]).ok()?;
+        validate_funding(r.ts("effectiveAt"), r.num("rate"))
     }))
 }
 
@@ -255,40 +248,28 @@ pub fn parse_funding(body: &str) -> Result<Parsed<FundingPoint>, ExchangeError> 
 /// ```
 /// Only `type:"LIQUIDATED"` trades are liquidations; `side` is the taker's,
 /// i.e. the liquidated account's order: `SELL` = a long was liquidated.
-#[derive(Deserialize)]
-struct TradesAnswer {
-    trades: Vec<Value>,
-}
-
-#[derive(Deserialize)]
-struct TradeRow {
-    #[serde(default)]
-    side: String,
-    #[serde(default)]
-    size: Num,
-    #[serde(default)]
-    price: Num,
-    #[serde(default, rename = "type")]
-    kind: String,
-    #[serde(default, rename = "createdAt")]
-    created_at: Ts,
-}
-
-/// Liquidations in a trades page (other trades skipped, not counted).
+///
+/// Liquidations in a trades page (other trades skipped, not counted;
+/// `trades` required).
 pub fn parse_liquidation_trades(body: &str) -> Result<Parsed<LiquidationEvent>, ExchangeError> {
     super::classify_body(EX, body)?;
-    let a: TradesAnswer = from_json(EX, body, "trades")?;
-    Ok(liquidation_trades(a.trades))
+    let what = "trades";
+    let trades = json_fields(EX, body, what, &["trades"])?
+        .required_rows("trades")
+        .map_err(|e| e.at(EX, what))?;
+    Ok(liquidation_trades(trades))
 }
 
 /// The liquidations among trade rows (a REST page or a `v4_trades` message).
 pub(crate) fn liquidation_trades(trades: Vec<Value>) -> Parsed<LiquidationEvent> {
-    let p = convert_rows(trades, |t: TradeRow| {
-        if t.kind != "LIQUIDATED" {
+    let p = convert_rows(trades, |t| {
+        let mut t = Fields::of(t, &["side", "size", "price", "type", "createdAt"]).ok()?;
+        let side = t.text("side").ok()?;
+        if t.text("type").ok()? != "LIQUIDATED" {
             return Some(None);
         }
-        let side = liquidated_side(&t.side, "SELL", "BUY");
-        validate_liquidation(t.created_at.0, side, t.price.0, t.size.0).map(Some)
+        let side = liquidated_side(&side, "SELL", "BUY");
+        validate_liquidation(t.ts("createdAt"), side, t.num("price"), t.num("size")).map(Some)
     });
     flatten_parsed(p)
 }
@@ -309,32 +290,19 @@ pub fn depth_request(instrument: &Instrument, base_url: &str) -> Request {
 /// ```json
 /// {"bids":[{"price":"116070","size":"0.3525"}],"asks":[{"price":"116071","size":"1.0224"}]}
 /// ```
-#[derive(Deserialize)]
-struct BookAnswer {
-    bids: Vec<Value>,
-    asks: Vec<Value>,
-}
-
-#[derive(Deserialize)]
-struct BookRow {
-    #[serde(default)]
-    price: Num,
-    #[serde(default)]
-    size: Num,
-}
-
+///
 /// The order book, USD = size × price.
 pub fn parse_depth(body: &str) -> Result<Depth, ExchangeError> {
     super::classify_body(EX, body)?;
-    let a: BookAnswer = from_json(EX, body, "order book")?;
-    depth_from_rows(
-        EX,
-        a.bids,
-        a.asks,
-        None,
-        SizeUnit::Base(1.0),
-        |r: BookRow| (r.price.0, r.size.0),
-    )
+    let what = "order book";
+    let at = |e: Unfit| e.at(EX, what);
+    let mut a = json_fields(EX, body, what, &["bids", "asks"])?;
+    let bids = a.required_rows("bids").map_err(at)?;
+    let asks = a.required_rows("asks").map_err(at)?;
+    depth_from_rows(EX, bids, asks, None, SizeUnit::Base(1.0), |r| {
+        let r = Fields::of(r, &["price", "size"]).ok()?;
+        Some((r.num("price"), r.num("size")))
+    })
 }
 
 #[cfg(test)]

@@ -2,10 +2,9 @@
 
 use std::fmt;
 
-use serde::Deserialize;
 use serde_json::Value;
 
-use super::{value_i64, Exchange};
+use super::{value_i64, Exchange, Fields};
 
 /// Why data from an exchange could not be had; `Display` is meant for users.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -216,24 +215,35 @@ pub fn classify_http(
     })
 }
 
-#[derive(Deserialize)]
+/// The fields an error answer may carry (`null` = absent).
 struct ErrorProbe {
     // Binance: {"code":-1121,"msg":"..."}; OKX: {"code":"51001","msg":"..."}
-    #[serde(default)]
     code: Option<Value>,
-    #[serde(default)]
     msg: Option<Value>,
     // Bybit: {"retCode":10006,"retMsg":"..."}
-    #[serde(default, rename = "retCode")]
     ret_code: Option<Value>,
-    #[serde(default, rename = "retMsg")]
     ret_msg: Option<Value>,
     // dYdX: {"errors":[{"msg":"..."}]}
-    #[serde(default)]
     errors: Option<Vec<Value>>,
     // Hyperliquid and others: {"error":"..."}
-    #[serde(default)]
     error: Option<Value>,
+}
+
+impl ErrorProbe {
+    /// `None` unless `body` is a JSON object whose `errors`, if there, is
+    /// an array.
+    fn read(body: &str) -> Option<ErrorProbe> {
+        let names = ["code", "msg", "retCode", "retMsg", "errors", "error"];
+        let mut f = Fields::of(serde_json::from_str(body).ok()?, &names).ok()?;
+        Some(ErrorProbe {
+            code: f.value("code"),
+            msg: f.value("msg"),
+            ret_code: f.value("retCode"),
+            ret_msg: f.value("retMsg"),
+            errors: f.opt_rows("errors").ok()?,
+            error: f.value("error"),
+        })
+    }
 }
 
 fn value_text(v: &Value) -> String {
@@ -252,7 +262,7 @@ pub fn classify_body(exchange: Exchange, body: &str) -> Result<(), ExchangeError
     if !body.trim_start().starts_with('{') {
         return Ok(());
     }
-    let Ok(p) = serde_json::from_str::<ErrorProbe>(body) else {
+    let Some(p) = ErrorProbe::read(body) else {
         return Ok(());
     };
     let api = |code: String, message: String| ExchangeError::ExchangeError {

@@ -2,14 +2,13 @@
 //! no mark candles: the engine runs it in volume mode, calibrated with the
 //! current OI from `metaAndAssetCtxs`.
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
     convert_rows, depth_from_rows, flatten_parsed, from_json, json_rows, pages, positive, span,
     trim_base, validate_candle, validate_funding, validate_mmr, Depth, Exchange, ExchangeError,
-    FundingPoint, Instrument, Method, Num, Parsed, Purpose, RawCandle, Request, Resolution,
-    SizeUnit, Snapshot, Ts,
+    Fields, FundingPoint, Instrument, Method, Parsed, Purpose, RawCandle, Request, Resolution,
+    SizeUnit, Snapshot,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -87,18 +86,24 @@ pub fn funding_request(
 /// {"universe":[{"name":"BTC","szDecimals":5,"maxLeverage":50},
 ///  {"name":"LOOM","szDecimals":1,"maxLeverage":3,"onlyIsolated":true,"isDelisted":true}]}
 /// ```
-#[derive(Deserialize)]
-struct Meta {
-    universe: Vec<Value>,
-}
-
-#[derive(Deserialize)]
+///
+/// An asset of the universe: `name` required, `isDelisted`, if there, a
+/// boolean.
 struct Asset {
     name: String,
-    #[serde(default, rename = "maxLeverage")]
-    max_leverage: Num,
-    #[serde(default, rename = "isDelisted")]
+    max_leverage: Option<f64>,
     is_delisted: bool,
+}
+
+impl Asset {
+    fn of(v: Value) -> Option<Asset> {
+        let mut a = Fields::of(v, &["name", "maxLeverage", "isDelisted"]).ok()?;
+        Some(Asset {
+            name: a.required_text("name").ok()?,
+            max_leverage: a.num("maxLeverage"),
+            is_delisted: a.flag("isDelisted").ok()?,
+        })
+    }
 }
 
 /// `meta` or `metaAndAssetCtxs` → the universe as raw rows.
@@ -117,10 +122,16 @@ fn universe(body: &str) -> Result<(Vec<Value>, Vec<Value>), ExchangeError> {
         }
         other => (Some(other), Vec::new()),
     };
-    let meta: Meta = meta
-        .and_then(|m| serde_json::from_value(m).ok())
+    // `universe` required.
+    let universe = meta
+        .and_then(|m| {
+            Fields::of(m, &["universe"])
+                .ok()?
+                .required_rows("universe")
+                .ok()
+        })
         .ok_or_else(|| ExchangeError::malformed(EX, "meta without universe"))?;
-    Ok((meta.universe, ctxs))
+    Ok((universe, ctxs))
 }
 
 /// Tier-1 maintenance margin: half the initial margin at max leverage
@@ -132,7 +143,8 @@ fn mmr_of(max_leverage: Option<f64>) -> Option<f64> {
 /// Perpetuals listed and not delisted; all USDC-margined, sizes in base.
 pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError> {
     let (universe, _) = universe(body)?;
-    let p = convert_rows(universe, |a: Asset| {
+    let p = convert_rows(universe, |a| {
+        let a = Asset::of(a)?;
         Some((!a.is_delisted && !a.name.is_empty()).then(|| Instrument {
             exchange: EX,
             base: a.name.to_ascii_uppercase(),
@@ -152,16 +164,8 @@ pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError
 /// {"dayNtlVlm":"1169046.29406","funding":"0.0000125","markPx":"14.3161",
 ///  "openInterest":"688.11","oraclePx":"14.32","premium":"0.00031774"}
 /// ```
-#[derive(Deserialize)]
-struct AssetCtx {
-    #[serde(default)]
-    funding: Num,
-    #[serde(default, rename = "markPx")]
-    mark_px: Num,
-    #[serde(default, rename = "openInterest")]
-    open_interest: Num,
-}
-
+///
+///
 /// Current OI (base), mark, funding and maintenance margin of `coin`.
 pub fn parse_meta_and_asset_ctxs(body: &str, coin: &str) -> Result<Snapshot, ExchangeError> {
     let (universe, ctxs) = universe(body)?;
@@ -172,19 +176,17 @@ pub fn parse_meta_and_asset_ctxs(body: &str, coin: &str) -> Result<Snapshot, Exc
             exchange: EX,
             coin: Some(coin.to_string()),
         })?;
-    let asset: Option<Asset> = universe
+    let asset = universe.get(idx).and_then(|a| Asset::of(a.clone()));
+    let ctx = ctxs
         .get(idx)
-        .and_then(|a| serde_json::from_value(a.clone()).ok());
-    let ctx: Option<AssetCtx> = ctxs
-        .get(idx)
-        .and_then(|c| serde_json::from_value(c.clone()).ok());
+        .and_then(|c| Fields::of(c.clone(), &["funding", "markPx", "openInterest"]).ok());
     let ctx = ctx.ok_or_else(|| ExchangeError::malformed(EX, "no asset context for this coin"))?;
     Ok(Snapshot {
         time_ms: None,
-        mark_price: positive(ctx.mark_px.0),
-        funding_rate: super::finite(ctx.funding.0),
-        open_interest: super::non_negative(ctx.open_interest.0),
-        maintenance_margin_rate: asset.and_then(|a| mmr_of(a.max_leverage.0)),
+        mark_price: positive(ctx.num("markPx")),
+        funding_rate: super::finite(ctx.num("funding")),
+        open_interest: super::non_negative(ctx.num("openInterest")),
+        maintenance_margin_rate: asset.and_then(|a| mmr_of(a.max_leverage)),
     })
 }
 
@@ -194,69 +196,44 @@ pub fn parse_meta_and_asset_ctxs(body: &str, coin: &str) -> Result<Snapshot, Exc
 ///  "c":"20.547","h":"22.755","l":"19.3","v":"10651612.71","n":278401}
 /// ```
 /// `v` is base volume; no quote or taker volume.
-#[derive(Deserialize)]
-struct CandleRow {
-    #[serde(default)]
-    s: String,
-    #[serde(default)]
-    t: Ts,
-    #[serde(default)]
-    o: Num,
-    #[serde(default)]
-    h: Num,
-    #[serde(default)]
-    l: Num,
-    #[serde(default)]
-    c: Num,
-    #[serde(default)]
-    v: Num,
-}
-
+///
 /// Trade candles (quote volume = base × typical price).
 pub fn parse_candles(body: &str) -> Result<Parsed<Candle>, ExchangeError> {
-    Ok(convert_rows(json_rows(EX, body, "candles")?, candle))
-}
-
-fn candle(r: CandleRow) -> Option<Candle> {
-    validate_candle(RawCandle {
-        open_time: r.t.0,
-        open: r.o.0,
-        high: r.h.0,
-        low: r.l.0,
-        close: r.c.0,
-        base_volume: r.v.0,
-        quote_volume: None,
-        taker_buy_base: None,
-        has_taker: false,
-    })
+    Ok(convert_rows(json_rows(EX, body, "candles")?, |r| {
+        candle_of_coin(r).map(|(candle, _)| candle)
+    }))
 }
 
 /// One candle object (a `candleSnapshot` row or a `candle` message's data)
-/// and its coin (`s`).
+/// and its coin (`s`, if there, a string).
 pub(crate) fn candle_of_coin(row: Value) -> Option<(Candle, String)> {
-    let r: CandleRow = serde_json::from_value(row).ok()?;
-    let coin = r.s.clone();
-    Some((candle(r)?, coin))
+    let mut r = Fields::of(row, &["s", "t", "o", "h", "l", "c", "v"]).ok()?;
+    let coin = r.text("s").ok()?;
+    let candle = validate_candle(RawCandle {
+        open_time: r.ts("t"),
+        open: r.num("o"),
+        high: r.num("h"),
+        low: r.num("l"),
+        close: r.num("c"),
+        base_volume: r.num("v"),
+        quote_volume: None,
+        taker_buy_base: None,
+        has_taker: false,
+    })?;
+    Some((candle, coin))
 }
 
 /// `fundingHistory` row:
 /// ```json
 /// {"coin":"ETH","fundingRate":"-0.00022196","premium":"-0.00052196","time":1683849600076}
 /// ```
-#[derive(Deserialize)]
-struct FundingRow {
-    #[serde(default, rename = "fundingRate")]
-    funding_rate: Num,
-    #[serde(default)]
-    time: Ts,
-}
-
+///
 /// Funding history (hourly).
 pub fn parse_funding(body: &str) -> Result<Parsed<FundingPoint>, ExchangeError> {
-    Ok(convert_rows(
-        json_rows(EX, body, "funding history")?,
-        |r: FundingRow| validate_funding(r.time.0, r.funding_rate.0),
-    ))
+    Ok(convert_rows(json_rows(EX, body, "funding history")?, |r| {
+        let r = Fields::of(r, &["fundingRate", "time"]).ok()?;
+        validate_funding(r.ts("time"), r.num("fundingRate"))
+    }))
 }
 
 /// `{"type":"l2Book","coin":..}`: the book, at most 20 levels per side.
@@ -268,6 +245,15 @@ pub fn depth_request(instrument: &Instrument, base_url: &str) -> Request {
     )
 }
 
+/// `[bids, asks]`: exactly two arrays.
+fn book_pair(v: Value) -> Option<(Vec<Value>, Vec<Value>)> {
+    let mut sides = super::array(v)?.into_iter();
+    match (sides.next(), sides.next(), sides.next()) {
+        (Some(Value::Array(bids)), Some(Value::Array(asks)), None) => Some((bids, asks)),
+        _ => None,
+    }
+}
+
 /// `l2Book`: `levels` is `[bids, asks]`, best first, sizes in base; `null`
 /// for a coin that is not listed:
 /// ```json
@@ -275,25 +261,7 @@ pub fn depth_request(instrument: &Instrument, base_url: &str) -> Request {
 ///  [{"px":"113397.0","sz":"0.11543","n":3}]]}
 /// ```
 /// (Some write-ups show the bare `[bids, asks]` pair; it is read too.)
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum L2Book {
-    Snapshot {
-        levels: (Vec<Value>, Vec<Value>),
-        #[serde(default)]
-        time: Ts,
-    },
-    Levels((Vec<Value>, Vec<Value>)),
-}
-
-#[derive(Deserialize)]
-struct L2Level {
-    #[serde(default)]
-    px: Num,
-    #[serde(default)]
-    sz: Num,
-}
-
+///
 /// The order book, USD = size × price.
 pub fn parse_depth(body: &str) -> Result<Depth, ExchangeError> {
     super::classify_body(EX, body)?;
@@ -303,12 +271,19 @@ pub fn parse_depth(body: &str) -> Result<Depth, ExchangeError> {
             coin: None,
         });
     }
-    let ((bids, asks), time) = match from_json(EX, body, "order book")? {
-        L2Book::Snapshot { levels, time } => (levels, time.0),
-        L2Book::Levels(levels) => (levels, None),
-    };
-    depth_from_rows(EX, bids, asks, time, SizeUnit::Base(1.0), |l: L2Level| {
-        (l.px.0, l.sz.0)
+    // `{"levels": [bids, asks], "time": ..}`, else the bare pair.
+    let v = from_json(EX, body, "order book")?;
+    let snapshot = match &v {
+        Value::Object(_) => Fields::of(v.clone(), &["levels", "time"]).ok(),
+        _ => None,
+    }
+    .and_then(|mut book| Some((book.value("levels").and_then(book_pair)?, book.ts("time"))));
+    let ((bids, asks), time) = snapshot
+        .or_else(|| book_pair(v).map(|levels| (levels, None)))
+        .ok_or_else(|| ExchangeError::malformed(EX, "order book: neither a book nor levels"))?;
+    depth_from_rows(EX, bids, asks, time, SizeUnit::Base(1.0), |l| {
+        let l = Fields::of(l, &["px", "sz"]).ok()?;
+        Some((l.num("px"), l.num("sz")))
     })
 }
 

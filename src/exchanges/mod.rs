@@ -48,8 +48,9 @@ pub use plan::{
 };
 pub(crate) use plan::{oi_period, paged, pages, span};
 pub(crate) use wire::{
-    convert_rows, flatten_parsed, from_json, json_rows, liquidated_side, num_at, positional_mark,
-    ts_at, validate_candle, validate_funding, validate_liquidation, validate_oi, RawCandle,
+    array, convert_rows, flatten_parsed, from_json, json_fields, json_rows, liquidated_side,
+    num_at, positional_mark, ts_at, validate_candle, validate_funding, validate_liquidation,
+    validate_oi, Fields, RawCandle, Unfit,
 };
 pub use wire::{
     finite, iso_to_ms, ms_to_iso, non_negative, positive, value_f64, value_i64, value_ms, Num, Ts,

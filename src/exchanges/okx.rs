@@ -1,15 +1,14 @@
 //! OKX v5 (`https://www.okx.com`). Sizes are in contracts; a contract is
 //! `ctVal` base coins (linear) or `ctVal` USD (inverse).
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    convert_rows, depth_from_rows, enc, flatten_parsed, from_json, num_at, oi_period, paged,
-    positional_level, positional_mark, positive, span, trim_base, ts_at, validate_candle,
+    array, convert_rows, depth_from_rows, enc, flatten_parsed, json_fields, num_at, oi_period,
+    paged, positional_level, positional_mark, positive, span, trim_base, ts_at, validate_candle,
     validate_funding, validate_liquidation, validate_mmr, validate_oi, Depth, Exchange,
-    ExchangeError, FundingPoint, Instrument, LiquidationEvent, MarkRow, Num, OiPoint, Parsed,
-    Purpose, RawCandle, Request, Resolution, Side, SizeUnit, Snapshot, Ts, DAY_MS,
+    ExchangeError, Fields, FundingPoint, Instrument, LiquidationEvent, MarkRow, OiPoint, Parsed,
+    Purpose, RawCandle, Request, Resolution, Side, SizeUnit, Snapshot, Unfit, DAY_MS,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -36,16 +35,12 @@ const OI_PERIODS: &[(i64, &str)] = &[
 /// ```json
 /// {"code":"0","msg":"","data":[...]}
 /// ```
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(default)]
-    data: Option<Vec<Value>>,
-}
-
+/// The rows of `data` (absent or `null`: no data).
 fn data(body: &str, what: &str) -> Result<Vec<Value>, ExchangeError> {
     super::classify_body(EX, body)?;
-    let env: Envelope = from_json(EX, body, what)?;
-    env.data
+    json_fields(EX, body, what, &["data"])?
+        .opt_rows("data")
+        .map_err(|e| e.at(EX, what))?
         .ok_or_else(|| ExchangeError::malformed(EX, format!("{what}: no data")))
 }
 
@@ -65,36 +60,35 @@ pub fn instruments_request(base_url: &str) -> Request {
 /// {"instId":"BTC-USDT-SWAP","instType":"SWAP","ctType":"linear","ctVal":"0.01",
 ///  "ctValCcy":"BTC","settleCcy":"USDT","uly":"BTC-USDT","tickSz":"0.1","state":"live"}
 /// ```
-#[derive(Deserialize)]
-struct InstrumentRow {
-    #[serde(rename = "instId")]
-    inst_id: String,
-    #[serde(default, rename = "instType")]
-    inst_type: String,
-    #[serde(default, rename = "ctType")]
-    ct_type: String,
-    #[serde(default, rename = "ctVal")]
-    ct_val: Num,
-    #[serde(default, rename = "ctValCcy")]
-    ct_val_ccy: String,
-    #[serde(default, rename = "settleCcy")]
-    settle_ccy: String,
-    #[serde(default, rename = "tickSz")]
-    tick_sz: Num,
-    #[serde(default)]
-    state: String,
-}
-
+///
 /// Live perpetual swaps. Linear: base = `ctValCcy`, quote = `settleCcy`;
 /// inverse: base = `settleCcy`, quote = `ctValCcy` (USD).
 pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError> {
-    let p = convert_rows(data(body, "instruments")?, |r: InstrumentRow| {
-        if r.inst_type != "SWAP" || r.state != "live" {
+    // `instId` required.
+    let p = convert_rows(data(body, "instruments")?, |r| {
+        let names = [
+            "instId",
+            "instType",
+            "ctType",
+            "ctVal",
+            "ctValCcy",
+            "settleCcy",
+            "tickSz",
+            "state",
+        ];
+        let mut r = Fields::of(r, &names).ok()?;
+        let inst_id = r.required_text("instId").ok()?;
+        let inst_type = r.text("instType").ok()?;
+        let ct_type = r.text("ctType").ok()?;
+        let ct_val_ccy = r.text("ctValCcy").ok()?;
+        let settle_ccy = r.text("settleCcy").ok()?;
+        let state = r.text("state").ok()?;
+        if inst_type != "SWAP" || state != "live" {
             return Some(None);
         }
-        let (kind, base, quote) = match r.ct_type.as_str() {
-            "linear" => (ContractKind::Linear, r.ct_val_ccy, r.settle_ccy),
-            "inverse" => (ContractKind::Inverse, r.settle_ccy, r.ct_val_ccy),
+        let (kind, base, quote) = match ct_type.as_str() {
+            "linear" => (ContractKind::Linear, ct_val_ccy, settle_ccy),
+            "inverse" => (ContractKind::Inverse, settle_ccy, ct_val_ccy),
             _ => return None,
         };
         if base.is_empty() || quote.is_empty() {
@@ -102,12 +96,12 @@ pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError
         }
         Some(Some(Instrument {
             exchange: EX,
-            symbol: r.inst_id,
+            symbol: inst_id,
             base: base.to_ascii_uppercase(),
             quote: quote.to_ascii_uppercase(),
             kind,
-            contract_size: positive(r.ct_val.0)?,
-            tick_size: positive(r.tick_sz.0),
+            contract_size: positive(r.num("ctVal"))?,
+            tick_size: positive(r.num("tickSz")),
         }))
     });
     Ok(flatten_parsed(p))
@@ -217,13 +211,12 @@ pub fn funding_request(
 /// ```
 /// `[ts, open, high, low, close, vol (contracts), volCcy (base coin),
 /// volCcyQuote (quote), confirm]`.
-type CandleRow = Vec<Value>;
-
+///
 /// Trade candles. Linear: base = contracts × `ctVal`; inverse: base =
 /// `volCcy`. Quote volume: `volCcyQuote` where given, else base × typical.
 pub fn parse_candles(body: &str, instrument: &Instrument) -> Result<Parsed<Candle>, ExchangeError> {
-    Ok(convert_rows(data(body, "candles")?, |r: CandleRow| {
-        candle_row(&r, instrument)
+    Ok(convert_rows(data(body, "candles")?, |r| {
+        candle_row(r.as_array()?, instrument)
     }))
 }
 
@@ -252,8 +245,7 @@ pub fn parse_mark_candles(body: &str) -> Result<Parsed<MarkRow>, ExchangeError> 
 /// ["1701417600000","731377.57500501","111","8888888"]
 /// ```
 /// `[ts, oi (contracts), oiCcy (base coin), oiUsd]`.
-type OiRow = Vec<Value>;
-
+///
 /// OI history in base units: `oiCcy` where given, else contracts × `ctVal`
 /// (linear only). Rows with fewer than four columns are dropped.
 pub fn parse_open_interest_history(
@@ -262,21 +254,19 @@ pub fn parse_open_interest_history(
 ) -> Result<Parsed<OiPoint>, ExchangeError> {
     let cs = instrument.contract_size;
     let linear = instrument.kind == ContractKind::Linear;
-    Ok(convert_rows(
-        data(body, "open interest history")?,
-        |r: OiRow| {
-            // Three-column rows are the USD `open-interest-volume` shape: dropped.
-            if r.len() < 4 {
-                return None;
-            }
-            let base = match num_at(&r, 2) {
-                Some(v) => Some(v),
-                None if linear => num_at(&r, 1).map(|v| v * cs),
-                None => None,
-            };
-            validate_oi(ts_at(&r, 0), base)
-        },
-    ))
+    Ok(convert_rows(data(body, "open interest history")?, |r| {
+        let r = array(r)?;
+        // Three-column rows are the USD `open-interest-volume` shape: dropped.
+        if r.len() < 4 {
+            return None;
+        }
+        let base = match num_at(&r, 2) {
+            Some(v) => Some(v),
+            None if linear => num_at(&r, 1).map(|v| v * cs),
+            None => None,
+        };
+        validate_oi(ts_at(&r, 0), base)
+    }))
 }
 
 /// One row of the older `rubik/stat/contracts/open-interest-volume`
@@ -291,16 +281,14 @@ pub struct UsdOiVolume {
 /// `open-interest-volume` rows: `["1630502400000","1713028741.6898","39800873.554"]`
 /// (`[ts, oi USD, volume USD]`).
 pub fn parse_open_interest_volume(body: &str) -> Result<Parsed<UsdOiVolume>, ExchangeError> {
-    Ok(convert_rows(
-        data(body, "open interest volume")?,
-        |r: OiRow| {
-            Some(UsdOiVolume {
-                time_ms: ts_at(&r, 0)?,
-                open_interest_usd: super::non_negative(num_at(&r, 1))?,
-                volume_usd: super::non_negative(num_at(&r, 2))?,
-            })
-        },
-    ))
+    Ok(convert_rows(data(body, "open interest volume")?, |r| {
+        let r = array(r)?;
+        Some(UsdOiVolume {
+            time_ms: ts_at(&r, 0)?,
+            open_interest_usd: super::non_negative(num_at(&r, 1))?,
+            volume_usd: super::non_negative(num_at(&r, 2))?,
+        })
+    }))
 }
 
 /// `public/open-interest` row:
@@ -308,31 +296,21 @@ pub fn parse_open_interest_volume(body: &str) -> Result<Parsed<UsdOiVolume>, Exc
 /// {"instType":"SWAP","instId":"BTC-USDT-SWAP","oi":"5000","oiCcy":"555.55",
 ///  "ts":"1597026383085"}
 /// ```
-#[derive(Deserialize)]
-struct OpenInterestRow {
-    #[serde(default, rename = "instId")]
-    inst_id: String,
-    #[serde(default)]
-    oi: Num,
-    #[serde(default, rename = "oiCcy")]
-    oi_ccy: Num,
-    #[serde(default)]
-    ts: Ts,
-}
-
+///
 /// Current OI of `instrument` in base units (`oiCcy`, else contracts × `ctVal`).
 pub fn parse_open_interest(body: &str, instrument: &Instrument) -> Result<OiPoint, ExchangeError> {
     let linear = instrument.kind == ContractKind::Linear;
-    let p = convert_rows(data(body, "open interest")?, |r: OpenInterestRow| {
-        if r.inst_id != instrument.symbol {
+    let p = convert_rows(data(body, "open interest")?, |r| {
+        let mut r = Fields::of(r, &["instId", "oi", "oiCcy", "ts"]).ok()?;
+        if r.text("instId").ok()? != instrument.symbol {
             return None;
         }
-        let base = match r.oi_ccy.0 {
+        let base = match r.num("oiCcy") {
             Some(v) => Some(v),
-            None if linear => r.oi.0.map(|v| v * instrument.contract_size),
+            None if linear => r.num("oi").map(|v| v * instrument.contract_size),
             None => None,
         };
-        validate_oi(r.ts.0, base)
+        validate_oi(r.ts("ts"), base)
     });
     p.rows
         .into_iter()
@@ -345,18 +323,12 @@ pub fn parse_open_interest(body: &str, instrument: &Instrument) -> Result<OiPoin
 /// {"instId":"BTC-USDT","tier":"1","mmr":"0.03","imr":"0.1","maxLever":"10",
 ///  "minSz":"0","maxSz":"50","instFamily":""}
 /// ```
-#[derive(Deserialize)]
-struct TierRow {
-    #[serde(default)]
-    tier: Num,
-    #[serde(default)]
-    mmr: Num,
-}
-
+///
 /// Maintenance margin rate of the lowest tier in the answer.
 pub fn parse_position_tiers(body: &str) -> Result<f64, ExchangeError> {
-    let p = convert_rows(data(body, "position tiers")?, |r: TierRow| {
-        Some((positive(r.tier.0)?, validate_mmr(r.mmr.0)?))
+    let p = convert_rows(data(body, "position tiers")?, |r| {
+        let r = Fields::of(r, &["tier", "mmr"]).ok()?;
+        Some((positive(r.num("tier"))?, validate_mmr(r.num("mmr"))?))
     });
     p.rows
         .into_iter()
@@ -372,43 +344,30 @@ pub fn parse_position_tiers(body: &str) -> Result<f64, ExchangeError> {
 ///  "realizedRate":"0.0000746572360545"}
 /// ```
 /// (`public/funding-rate` rows have the same two fields plus `ts`.)
-#[derive(Deserialize)]
-struct FundingRow {
-    #[serde(default, rename = "fundingRate")]
-    funding_rate: Num,
-    #[serde(default, rename = "realizedRate")]
-    realized_rate: Option<Num>,
-    #[serde(default, rename = "fundingTime")]
-    funding_time: Ts,
-}
-
+///
 /// Funding history (the realised rate where given) or the current
 /// `funding-rate` answer (one row: the rate for the coming `fundingTime`).
 pub fn parse_funding(body: &str) -> Result<Parsed<FundingPoint>, ExchangeError> {
-    Ok(convert_rows(data(body, "funding")?, |r: FundingRow| {
-        let rate = r.realized_rate.and_then(|n| n.0).or(r.funding_rate.0);
-        validate_funding(r.funding_time.0, rate)
+    Ok(convert_rows(data(body, "funding")?, |r| {
+        let r = Fields::of(r, &["fundingRate", "realizedRate", "fundingTime"]).ok()?;
+        let rate = r.opt_num("realizedRate").flatten().or(r.num("fundingRate"));
+        validate_funding(r.ts("fundingTime"), rate)
     }))
 }
 
 /// Current funding rate as a snapshot (`public/funding-rate`).
 pub fn parse_funding_rate(body: &str) -> Result<Snapshot, ExchangeError> {
-    #[derive(Deserialize)]
-    struct Row {
-        #[serde(default, rename = "fundingRate")]
-        funding_rate: Num,
-        #[serde(default)]
-        ts: Ts,
-    }
-    let p = convert_rows(data(body, "funding rate")?, |r: Row| Some(r));
+    let p = convert_rows(data(body, "funding rate")?, |r| {
+        Fields::of(r, &["fundingRate", "ts"]).ok()
+    });
     let r = p
         .rows
         .into_iter()
         .next()
         .ok_or_else(|| ExchangeError::malformed(EX, "funding rate: no data"))?;
     Ok(Snapshot {
-        time_ms: r.ts.0,
-        funding_rate: super::finite(r.funding_rate.0),
+        time_ms: r.ts("ts"),
+        funding_rate: super::finite(r.num("fundingRate")),
         ..Snapshot::default()
     })
 }
@@ -434,14 +393,6 @@ pub fn depth_request(instrument: &Instrument, base_url: &str) -> Request {
 /// {"code":"0","msg":"","data":[{"asks":[["41006.8","0.60038921","0","1"]],
 ///  "bids":[["41006.3","0.30178218","0","2"]],"ts":"1629966436396"}]}
 /// ```
-#[derive(Deserialize)]
-struct BooksRow {
-    asks: Vec<Value>,
-    bids: Vec<Value>,
-    #[serde(default)]
-    ts: Ts,
-}
-
 /// The order book of `instrument`: contracts × `ctVal` base coins (linear)
 /// or USD (inverse).
 pub fn parse_depth(body: &str, instrument: &Instrument) -> Result<Depth, ExchangeError> {
@@ -449,10 +400,13 @@ pub fn parse_depth(body: &str, instrument: &Instrument) -> Result<Depth, Exchang
         .into_iter()
         .next()
         .ok_or_else(|| ExchangeError::malformed(EX, "order book: no data"))?;
-    let r: BooksRow = serde_json::from_value(row)
-        .map_err(|_| ExchangeError::malformed(EX, "order book: no bids or asks"))?;
+    // `asks` and `bids` required.
+    let no_book = |_| ExchangeError::malformed(EX, "order book: no bids or asks");
+    let mut r = Fields::of(row, &["asks", "bids", "ts"]).map_err(no_book)?;
+    let asks = r.required_rows("asks").map_err(no_book)?;
+    let bids = r.required_rows("bids").map_err(no_book)?;
     let unit = SizeUnit::contracts(instrument);
-    depth_from_rows(EX, r.bids, r.asks, r.ts.0, unit, positional_level)
+    depth_from_rows(EX, bids, asks, r.ts("ts"), unit, positional_level)
 }
 
 /// `liquidation-orders` WebSocket message (all SWAP instruments):
@@ -461,34 +415,7 @@ pub fn parse_depth(body: &str, instrument: &Instrument) -> Result<Depth, Exchang
 ///  "data":[{"instId":"IOST-USDT-SWAP","details":[{"bkLoss":"0","bkPx":"0.007831",
 ///   "posSide":"short","side":"buy","sz":"13","ts":"1692266434010"}]}]}
 /// ```
-#[derive(Deserialize)]
-struct LiquidationMessage {
-    #[serde(default)]
-    data: Option<Vec<Value>>,
-}
-
-#[derive(Deserialize)]
-struct LiquidationGroup {
-    #[serde(default, rename = "instId")]
-    inst_id: String,
-    #[serde(default)]
-    details: Vec<Value>,
-}
-
-#[derive(Deserialize)]
-struct LiquidationDetail {
-    #[serde(default, rename = "bkPx")]
-    bk_px: Num,
-    #[serde(default, rename = "posSide")]
-    pos_side: String,
-    #[serde(default)]
-    side: String,
-    #[serde(default)]
-    sz: Num,
-    #[serde(default)]
-    ts: Ts,
-}
-
+///
 /// Liquidations of `instrument` in a `liquidation-orders` message (price =
 /// bankruptcy price, size = contracts × `ctVal`; inverse: USD / price).
 /// Other instruments are skipped, not counted as dropped.
@@ -496,30 +423,56 @@ pub fn parse_liquidation_orders(
     body: &str,
     instrument: &Instrument,
 ) -> Result<Parsed<LiquidationEvent>, ExchangeError> {
-    let m: LiquidationMessage = from_json(EX, body, "liquidation message")?;
-    let groups = m
-        .data
-        .ok_or_else(|| ExchangeError::malformed(EX, "liquidation message without data"))?;
+    let data = json_fields(EX, body, LIQUIDATION_MESSAGE, &["data"])?.value("data");
+    liquidation_orders(data, instrument)
+}
+
+const LIQUIDATION_MESSAGE: &str = "liquidation message";
+
+/// [`parse_liquidation_orders`] of the message's `data`, already read.
+pub(crate) fn liquidation_orders(
+    data: Option<Value>,
+    instrument: &Instrument,
+) -> Result<Parsed<LiquidationEvent>, ExchangeError> {
+    let groups = match data {
+        None => {
+            return Err(ExchangeError::malformed(
+                EX,
+                "liquidation message without data",
+            ))
+        }
+        Some(groups) => {
+            array(groups).ok_or_else(|| Unfit::Invalid("data").at(EX, LIQUIDATION_MESSAGE))?
+        }
+    };
     let mut out = Parsed::default();
-    let g = convert_rows(groups, |g: LiquidationGroup| Some(g));
+    // Groups: `instId`, if there, a string; `details`, if there, an array.
+    let g = convert_rows(groups, |g| {
+        let mut g = Fields::of(g, &["instId", "details"]).ok()?;
+        Some((g.text("instId").ok()?, g.rows("details").ok()?))
+    });
     out.dropped += g.dropped;
-    for group in g
+    for (_, details) in g
         .rows
         .into_iter()
-        .filter(|g| g.inst_id == instrument.symbol)
+        .filter(|(inst_id, _)| *inst_id == instrument.symbol)
     {
-        let p = convert_rows(group.details, |d: LiquidationDetail| {
-            let side = match (d.pos_side.as_str(), d.side.as_str()) {
+        let p = convert_rows(details, |d| {
+            let mut d = Fields::of(d, &["bkPx", "posSide", "side", "sz", "ts"]).ok()?;
+            let pos_side = d.text("posSide").ok()?;
+            let order_side = d.text("side").ok()?;
+            let side = match (pos_side.as_str(), order_side.as_str()) {
                 ("long", _) | ("net", "sell") => Some(Side::Long),
                 ("short", _) | ("net", "buy") => Some(Side::Short),
                 _ => None,
             };
-            let size = d.sz.0.map(|s| s * instrument.contract_size);
+            let bk_px = d.num("bkPx");
+            let size = d.num("sz").map(|s| s * instrument.contract_size);
             let base = match instrument.kind {
                 ContractKind::Linear => size,
-                ContractKind::Inverse => size.zip(positive(d.bk_px.0)).map(|(s, p)| s / p),
+                ContractKind::Inverse => size.zip(positive(bk_px)).map(|(s, p)| s / p),
             };
-            validate_liquidation(d.ts.0, side, d.bk_px.0, base)
+            validate_liquidation(d.ts("ts"), side, bk_px, base)
         });
         out.dropped += p.dropped;
         out.rows.extend(p.rows);

@@ -228,3 +228,43 @@ proptest! {
         prop_assert!(reqs.len() <= 3 * MAX_PAGES_PER_SERIES + 2);
     }
 }
+
+/// Answers are walked as [`Fields`] the way serde's derive read the old
+/// wire structs: defaults for absent fields, `null` as absent for options,
+/// the wrong kind of value an error, and arrays read positionally.
+#[test]
+fn fields_read_as_a_derived_struct_did() {
+    use serde_json::json;
+    let names = ["s", "n", "b", "rows"];
+    let mut f = Fields::of(json!({"s": "x", "n": "1.5", "b": true}), &names).unwrap();
+    assert_eq!(f.num("n"), Some(1.5));
+    assert_eq!(f.num("absent"), None);
+    assert_eq!(f.flag("b"), Ok(true));
+    assert_eq!(f.flag("absent"), Ok(false));
+    assert_eq!(f.text("s"), Ok("x".to_string()));
+    assert_eq!(f.text("absent"), Ok(String::new()));
+    assert_eq!(f.rows("rows"), Ok(Vec::new()));
+    assert_eq!(f.required_text("absent"), Err(Unfit::Missing("absent")));
+
+    let mut f = Fields::of(json!({"s": null, "rows": 3, "b": null}), &names).unwrap();
+    assert_eq!(
+        f.text("s"),
+        Err(Unfit::Invalid("s")),
+        "null is not a string"
+    );
+    assert_eq!(f.rows("rows"), Err(Unfit::Invalid("rows")));
+    assert_eq!(f.flag("b"), Err(Unfit::Invalid("b")));
+    assert_eq!(f.opt_flag("b"), Ok(None));
+    assert_eq!(f.opt_num("b"), None);
+
+    // Positional: one value per name in turn; fewer are absent, more unfit.
+    let f = Fields::of(json!(["x", "2"]), &names).unwrap();
+    assert!(f.positional());
+    assert_eq!(f.num("n"), Some(2.0));
+    assert_eq!(f.get("b"), None);
+    assert_eq!(
+        Fields::of(json!([1, 2, 3, 4, 5]), &names),
+        Err(Unfit::NotAnObject)
+    );
+    assert_eq!(Fields::of(json!("x"), &names), Err(Unfit::NotAnObject));
+}

@@ -172,15 +172,246 @@ pub fn iso_to_ms(s: &str) -> Option<i64> {
 // Row helpers shared by the adapters
 // ---------------------------------------------------------------------------
 
-/// Parse a JSON body into `T`, mapping failure to [`ExchangeError::Malformed`].
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+/// Parse a JSON body, mapping failure to [`ExchangeError::Malformed`].
+///
+/// Every answer and frame is read as a [`Value`] and then walked with
+/// [`Fields`], rather than deserialized into a struct per shape: one parser
+/// in the wasm instead of one per shape and per input kind.
+pub(crate) fn from_json(
     exchange: Exchange,
     body: &str,
     what: &str,
-) -> Result<T, ExchangeError> {
+) -> Result<Value, ExchangeError> {
     serde_json::from_str(body).map_err(|e| {
         ExchangeError::malformed(exchange, format!("{what}: {}", first_line(&e.to_string())))
     })
+}
+
+/// A JSON body read as a struct of `names` (see [`Fields::of`]).
+pub(crate) fn json_fields(
+    exchange: Exchange,
+    body: &str,
+    what: &str,
+    names: &[&str],
+) -> Result<Fields, ExchangeError> {
+    Fields::of(from_json(exchange, body, what)?, names).map_err(|e| e.at(exchange, what))
+}
+
+/// Why a JSON value does not have the shape an adapter reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unfit {
+    /// An object was expected.
+    NotAnObject,
+    /// A field that must be there is not.
+    Missing(&'static str),
+    /// A field holds the wrong kind of value.
+    Invalid(&'static str),
+}
+
+impl std::fmt::Display for Unfit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unfit::NotAnObject => f.write_str("not an object"),
+            Unfit::Missing(k) => write!(f, "missing field `{k}`"),
+            Unfit::Invalid(k) => write!(f, "invalid type of field `{k}`"),
+        }
+    }
+}
+
+impl Unfit {
+    /// As the error of reading `what` from `exchange`.
+    pub(crate) fn at(self, exchange: Exchange, what: &str) -> ExchangeError {
+        ExchangeError::malformed(exchange, format!("{what}: {self}"))
+    }
+}
+
+/// The fields of a JSON object, read the way `#[derive(Deserialize)]` reads
+/// a struct's: unknown fields are ignored, a field of the wrong kind makes
+/// the whole object unfit, and the accessors below say what an absent or
+/// `null` field gives (as `#[serde(default)]` and `Option` do).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Fields {
+    map: serde_json::Map<String, Value>,
+    positional: bool,
+}
+
+impl Fields {
+    /// The fields of `v` as a struct whose fields are `names`, in order:
+    /// an object, or (as serde reads a struct too) an array of at most that
+    /// many values, one per name in turn.
+    pub(crate) fn of(v: Value, names: &[&str]) -> Result<Fields, Unfit> {
+        match v {
+            Value::Object(map) => Ok(Fields {
+                map,
+                positional: false,
+            }),
+            Value::Array(items) if items.len() <= names.len() => {
+                // Inserted one by one: collecting would sort (more wasm).
+                let mut map = serde_json::Map::new();
+                for (name, item) in names.iter().zip(items) {
+                    map.insert(name.to_string(), item);
+                }
+                Ok(Fields {
+                    map,
+                    positional: true,
+                })
+            }
+            _ => Err(Unfit::NotAnObject),
+        }
+    }
+
+    /// Whether the fields came from an array rather than an object.
+    pub(crate) fn positional(&self) -> bool {
+        self.positional
+    }
+
+    /// The field's value, moved out (`null` left in its place: each field
+    /// is read once).
+    fn take(&mut self, key: &str) -> Option<Value> {
+        self.map.get_mut(key).map(Value::take)
+    }
+
+    /// The raw field, absent or not.
+    pub(crate) fn get(&self, key: &str) -> Option<&Value> {
+        self.map.get(key)
+    }
+
+    /// A lenient number (as [`Num`]): `None` if absent or unreadable.
+    pub(crate) fn num(&self, key: &str) -> Option<f64> {
+        self.get(key).and_then(value_f64)
+    }
+
+    /// A lenient timestamp (as [`Ts`]): `None` if absent or unreadable.
+    pub(crate) fn ts(&self, key: &str) -> Option<i64> {
+        self.get(key).and_then(value_ms)
+    }
+
+    /// As `Option<Num>`: `None` if absent or `null`, else the lenient number.
+    pub(crate) fn opt_num(&self, key: &str) -> Option<Option<f64>> {
+        self.value_ref(key).map(value_f64)
+    }
+
+    /// As `Option<Value>`: `None` if absent or `null`.
+    pub(crate) fn value(&mut self, key: &str) -> Option<Value> {
+        self.take(key).filter(|v| !v.is_null())
+    }
+
+    fn value_ref(&self, key: &str) -> Option<&Value> {
+        self.get(key).filter(|v| !v.is_null())
+    }
+
+    /// As `#[serde(default)] String`: empty if absent, else a string.
+    pub(crate) fn text(&mut self, key: &'static str) -> Result<String, Unfit> {
+        Ok(self.opt_present_text(key)?.unwrap_or_default())
+    }
+
+    /// As `String`: a string, which must be there.
+    pub(crate) fn required_text(&mut self, key: &'static str) -> Result<String, Unfit> {
+        self.opt_present_text(key)?.ok_or(Unfit::Missing(key))
+    }
+
+    /// As `Option<String>`: `None` if absent or `null`, else a string.
+    pub(crate) fn opt_text(&mut self, key: &'static str) -> Result<Option<String>, Unfit> {
+        match self.value(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(Unfit::Invalid(key)),
+        }
+    }
+
+    /// A string if present (`null` is not a string).
+    fn opt_present_text(&mut self, key: &'static str) -> Result<Option<String>, Unfit> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(Unfit::Invalid(key)),
+        }
+    }
+
+    /// As `#[serde(default)] bool`: `false` if absent, else a boolean.
+    pub(crate) fn flag(&self, key: &'static str) -> Result<bool, Unfit> {
+        match self.get(key) {
+            None => Ok(false),
+            Some(v) => v.as_bool().ok_or(Unfit::Invalid(key)),
+        }
+    }
+
+    /// As `Option<bool>`: `None` if absent or `null`, else a boolean.
+    pub(crate) fn opt_flag(&self, key: &'static str) -> Result<Option<bool>, Unfit> {
+        self.value_ref(key)
+            .map(|v| v.as_bool().ok_or(Unfit::Invalid(key)))
+            .transpose()
+    }
+
+    /// As `#[serde(default)] Vec<Value>`: empty if absent, else an array.
+    pub(crate) fn rows(&mut self, key: &'static str) -> Result<Vec<Value>, Unfit> {
+        Ok(self.opt_present_rows(key)?.unwrap_or_default())
+    }
+
+    /// As `Vec<Value>`: an array, which must be there.
+    pub(crate) fn required_rows(&mut self, key: &'static str) -> Result<Vec<Value>, Unfit> {
+        self.opt_present_rows(key)?.ok_or(Unfit::Missing(key))
+    }
+
+    /// As `Option<Vec<Value>>`: `None` if absent or `null`, else an array.
+    pub(crate) fn opt_rows(&mut self, key: &'static str) -> Result<Option<Vec<Value>>, Unfit> {
+        match self.value(key) {
+            None => Ok(None),
+            Some(Value::Array(rows)) => Ok(Some(rows)),
+            Some(_) => Err(Unfit::Invalid(key)),
+        }
+    }
+
+    /// An array if present (`null` is not an array).
+    fn opt_present_rows(&mut self, key: &'static str) -> Result<Option<Vec<Value>>, Unfit> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::Array(rows)) => Ok(Some(rows)),
+            Some(_) => Err(Unfit::Invalid(key)),
+        }
+    }
+
+    /// As an `Option` of a nested struct of `names`: `None` if absent or
+    /// `null`.
+    pub(crate) fn opt_fields(
+        &mut self,
+        key: &'static str,
+        names: &[&str],
+    ) -> Result<Option<Fields>, Unfit> {
+        self.value(key)
+            .map(|v| Fields::of(v, names).map_err(|_| Unfit::Invalid(key)))
+            .transpose()
+    }
+
+    /// As a nested struct of `names`, which must be there.
+    pub(crate) fn required_fields(
+        &mut self,
+        key: &'static str,
+        names: &[&str],
+    ) -> Result<Fields, Unfit> {
+        match self.take(key) {
+            None => Err(Unfit::Missing(key)),
+            Some(v) => Fields::of(v, names).map_err(|_| Unfit::Invalid(key)),
+        }
+    }
+
+    /// As a `serde_json::Map` field, which must be there: an object's
+    /// values, in key order.
+    pub(crate) fn required_map_values(&mut self, key: &'static str) -> Result<Vec<Value>, Unfit> {
+        match self.take(key) {
+            None => Err(Unfit::Missing(key)),
+            Some(Value::Object(m)) => Ok(m.into_iter().map(|(_, v)| v).collect()),
+            Some(_) => Err(Unfit::Invalid(key)),
+        }
+    }
+}
+
+/// An array's items; `None` if `v` is not an array.
+pub(crate) fn array(v: Value) -> Option<Vec<Value>> {
+    match v {
+        Value::Array(items) => Some(items),
+        _ => None,
+    }
 }
 
 fn first_line(s: &str) -> String {
@@ -192,15 +423,15 @@ fn first_line(s: &str) -> String {
         .collect()
 }
 
-/// Convert each raw row with `f`; rows that do not deserialize into `W` or
-/// that `f` rejects are counted as dropped.
-pub(crate) fn convert_rows<W, T>(rows: Vec<Value>, mut f: impl FnMut(W) -> Option<T>) -> Parsed<T>
-where
-    W: serde::de::DeserializeOwned,
-{
+/// Convert each raw row with `f`; rows that `f` rejects (not of the shape
+/// it reads, or invalid) are counted as dropped.
+pub(crate) fn convert_rows<T>(
+    rows: Vec<Value>,
+    mut f: impl FnMut(Value) -> Option<T>,
+) -> Parsed<T> {
     let mut out = Parsed::default();
     for row in rows {
-        match serde_json::from_value::<W>(row).ok().and_then(&mut f) {
+        match f(row) {
             Some(t) => out.rows.push(t),
             None => out.dropped += 1,
         }
@@ -224,7 +455,13 @@ pub(crate) fn json_rows(
     what: &str,
 ) -> Result<Vec<Value>, ExchangeError> {
     classify_body(exchange, body)?;
-    from_json::<Vec<Value>>(exchange, body, what)
+    match from_json(exchange, body, what)? {
+        Value::Array(rows) => Ok(rows),
+        _ => Err(ExchangeError::malformed(
+            exchange,
+            format!("{what}: not an array"),
+        )),
+    }
 }
 
 /// The side whose position was liquidated, from the liquidation order's
@@ -334,8 +571,9 @@ pub(crate) fn validate_mark(
 
 /// A positional mark-price kline row `[time, open, high, low, close, ...]`
 /// (Binance, Bybit, OKX).
-pub(crate) fn positional_mark(row: Vec<Value>) -> Option<MarkRow> {
-    validate_mark(ts_at(&row, 0), num_at(&row, 2), num_at(&row, 3))
+pub(crate) fn positional_mark(row: Value) -> Option<MarkRow> {
+    let row = row.as_array()?;
+    validate_mark(ts_at(row, 0), num_at(row, 2), num_at(row, 3))
 }
 
 /// Validate an open-interest point (finite, `>= 0`).

@@ -7,15 +7,14 @@
 //! - Heartbeat: the server sends protocol pings that the browser answers by
 //!   itself: nothing to send. Connections are closed after 24 h: reconnect.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
     candles, linear_usd, liquidations, text, CandleUpdate, Connection, LiveError, LiveMessage,
 };
 use crate::exchanges::{
-    binance::parse_force_order, validate_candle, Exchange, Instrument, Num, Parsed, RawCandle,
-    Resolution, Ts,
+    binance::force_order, validate_candle, Exchange, Fields, Instrument, Parsed, RawCandle,
+    Resolution,
 };
 
 const EX: Exchange = Exchange::Binance;
@@ -38,33 +37,6 @@ pub fn connection(instrument: &Instrument, resolution: Resolution) -> Connection
     }
 }
 
-/// What tells the frames apart: the event type `e`, or `id` for answers to
-/// our requests (`{"result":null,"id":1}`; errors
-/// `{"code":2,"msg":"Invalid request","id":1}` or under `error`).
-#[derive(Deserialize)]
-struct Frame {
-    #[serde(default)]
-    e: Option<String>,
-    #[serde(default)]
-    id: Option<Value>,
-    #[serde(default)]
-    code: Option<Value>,
-    #[serde(default)]
-    msg: Option<Value>,
-    #[serde(default)]
-    error: Option<ErrorBody>,
-    #[serde(default)]
-    k: Option<Value>,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    #[serde(default)]
-    code: Option<Value>,
-    #[serde(default)]
-    msg: Option<Value>,
-}
-
 /// `<symbol>@kline_<interval>` message:
 /// ```json
 /// {"e":"kline","E":1638747660000,"s":"BTCUSDT","k":{"t":1638747660000,
@@ -72,45 +44,26 @@ struct ErrorBody {
 ///  "c":"0.0020","h":"0.0025","l":"0.0015","v":"1000","n":100,"x":false,
 ///  "q":"1.0000","V":"500","Q":"0.500","B":"123456"}}
 /// ```
-/// `v` base volume, `q` quote volume, `V` taker-buy base volume.
-#[derive(Deserialize)]
-struct Kline {
-    #[serde(default)]
-    t: Ts,
-    #[serde(default)]
-    o: Num,
-    #[serde(default)]
-    h: Num,
-    #[serde(default)]
-    l: Num,
-    #[serde(default)]
-    c: Num,
-    #[serde(default)]
-    v: Num,
-    #[serde(default)]
-    q: Num,
-    #[serde(default, rename = "V")]
-    taker_buy: Num,
-    #[serde(default)]
-    x: bool,
-}
-
-fn kline(k: Kline) -> Option<CandleUpdate> {
+/// `v` base volume, `q` quote volume, `V` taker-buy base volume (`x`, if
+/// there, a boolean).
+fn kline(k: Value) -> Option<CandleUpdate> {
+    let k = Fields::of(k, &["t", "o", "h", "l", "c", "v", "q", "V", "x"]).ok()?;
+    let closed = k.flag("x").ok()?;
     let candle = validate_candle(RawCandle {
-        open_time: k.t.0,
-        open: k.o.0,
-        high: k.h.0,
-        low: k.l.0,
-        close: k.c.0,
-        base_volume: k.v.0,
-        quote_volume: k.q.0,
-        taker_buy_base: k.taker_buy.0,
+        open_time: k.ts("t"),
+        open: k.num("o"),
+        high: k.num("h"),
+        low: k.num("l"),
+        close: k.num("c"),
+        base_volume: k.num("v"),
+        quote_volume: k.num("q"),
+        taker_buy_base: k.num("V"),
         has_taker: true,
     })?;
     Some(CandleUpdate {
         exchange: EX,
         candle,
-        closed: k.x,
+        closed,
         open_interest_at_open: None,
     })
 }
@@ -118,14 +71,26 @@ fn kline(k: Kline) -> Option<CandleUpdate> {
 /// One frame. Liquidations (`forceOrder`, see
 /// [`crate::exchanges::binance::parse_force_order`]: `S:"SELL"` is the
 /// liquidation order selling out a long, so a long was liquidated).
+///
+/// What tells the frames apart: the event type `e` (if there, a string), or
+/// `id` for answers to our requests (`{"result":null,"id":1}`; errors
+/// `{"code":2,"msg":"Invalid request","id":1}` or under `error`, if there,
+/// an object).
 pub fn parse(text: &str) -> Result<Vec<LiveMessage>, LiveError> {
-    let frame: Frame = super::frame(EX, text)?;
-    if let Some(error) = frame.error {
-        return Err(refused(error.code, error.msg));
+    let mut frame = super::frame(EX, text, &["e", "id", "code", "msg", "error", "k"])?;
+    let unfit = |e| LiveError::unfit(EX, e);
+    let e = frame.opt_text("e").map_err(unfit)?;
+    let id = frame.value("id");
+    let code = frame.value("code");
+    let msg = frame.value("msg");
+    let error = frame.opt_fields("error", &["code", "msg"]).map_err(unfit)?;
+    let k = frame.value("k");
+    if let Some(mut error) = error {
+        return Err(refused(error.value("code"), error.value("msg")));
     }
-    match frame.e.as_deref() {
+    match e.as_deref() {
         Some("forceOrder") => {
-            let event = parse_force_order(text)?;
+            let event = force_order(frame)?;
             let parsed = Parsed {
                 rows: vec![event],
                 dropped: 0,
@@ -133,15 +98,12 @@ pub fn parse(text: &str) -> Result<Vec<LiveMessage>, LiveError> {
             Ok(liquidations(EX, parsed, linear_usd))
         }
         Some("kline") => {
-            let k = frame
-                .k
-                .ok_or_else(|| LiveError::malformed(EX, "kline without k"))?;
-            let k = serde_json::from_value::<Kline>(k).ok();
-            Ok(candles([k.and_then(kline)]))
+            let k = k.ok_or_else(|| LiveError::malformed(EX, "kline without k"))?;
+            Ok(candles([kline(k)]))
         }
         Some(_) => Ok(vec![LiveMessage::Ignored]),
-        None if frame.code.is_some() => Err(refused(frame.code, frame.msg)),
-        None if frame.id.is_some() => Ok(vec![LiveMessage::Ack]),
+        None if code.is_some() => Err(refused(code, msg)),
+        None if id.is_some() => Ok(vec![LiveMessage::Ack]),
         None => Err(LiveError::malformed(EX, "neither an event nor an answer")),
     }
 }

@@ -5,14 +5,13 @@
 //! - Candles: `kline.<interval>.<SYMBOL>`, `confirm: true` on the final update.
 //! - Heartbeat: `{"op":"ping"}` every 20 s (Bybit drops silent connections).
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{candles, liquidations, CandleUpdate, Connection, Heartbeat, LiveError, LiveMessage};
 use crate::engine::ContractKind;
 use crate::exchanges::{
-    bybit::parse_all_liquidation, validate_candle, Exchange, Instrument, LiquidationEvent, Num,
-    RawCandle, Resolution, Ts,
+    bybit::all_liquidation, validate_candle, Exchange, Fields, Instrument, LiquidationEvent,
+    RawCandle, Resolution,
 };
 
 const EX: Exchange = Exchange::Bybit;
@@ -41,26 +40,6 @@ pub fn connection(instrument: &Instrument, resolution: Resolution) -> Connection
     }
 }
 
-/// Answers carry `op`:
-/// ```json
-/// {"success":true,"ret_msg":"pong","conn_id":"0970e817","req_id":"","op":"ping"}
-/// {"success":true,"ret_msg":"","conn_id":"a403c8e5","req_id":"","op":"subscribe"}
-/// ```
-/// data messages `topic` (see [`Kline`] and [`parse_all_liquidation`]).
-#[derive(Deserialize)]
-struct Frame {
-    #[serde(default)]
-    op: Option<String>,
-    #[serde(default)]
-    success: Option<bool>,
-    #[serde(default)]
-    ret_msg: Option<Value>,
-    #[serde(default)]
-    topic: Option<String>,
-    #[serde(default)]
-    data: Option<Value>,
-}
-
 /// `kline.5.BTCUSDT` message:
 /// ```json
 /// {"topic":"kline.5.BTCUSDT","data":[{"start":1672324800000,"end":1672325099999,
@@ -69,38 +48,23 @@ struct Frame {
 ///  "ts":1672324988882,"type":"snapshot"}
 /// ```
 /// Linear: volume in base, turnover in USD; inverse: the other way round.
-#[derive(Deserialize)]
-struct Kline {
-    #[serde(default)]
-    start: Ts,
-    #[serde(default)]
-    open: Num,
-    #[serde(default)]
-    high: Num,
-    #[serde(default)]
-    low: Num,
-    #[serde(default)]
-    close: Num,
-    #[serde(default)]
-    volume: Num,
-    #[serde(default)]
-    turnover: Num,
-    #[serde(default)]
-    confirm: bool,
-}
-
 fn kline(row: Value, kind: ContractKind) -> Option<CandleUpdate> {
-    let k: Kline = serde_json::from_value(row).ok()?;
+    let names = [
+        "start", "open", "high", "low", "close", "volume", "turnover", "confirm",
+    ];
+    let k = Fields::of(row, &names).ok()?;
+    let closed = k.flag("confirm").ok()?;
+    let (volume, turnover) = (k.num("volume"), k.num("turnover"));
     let (base_volume, quote_volume) = match kind {
-        ContractKind::Linear => (k.volume.0, k.turnover.0),
-        ContractKind::Inverse => (k.turnover.0, k.volume.0),
+        ContractKind::Linear => (volume, turnover),
+        ContractKind::Inverse => (turnover, volume),
     };
     let candle = validate_candle(RawCandle {
-        open_time: k.start.0,
-        open: k.open.0,
-        high: k.high.0,
-        low: k.low.0,
-        close: k.close.0,
+        open_time: k.ts("start"),
+        open: k.num("open"),
+        high: k.num("high"),
+        low: k.num("low"),
+        close: k.num("close"),
         base_volume,
         quote_volume,
         taker_buy_base: None,
@@ -109,22 +73,36 @@ fn kline(row: Value, kind: ContractKind) -> Option<CandleUpdate> {
     Some(CandleUpdate {
         exchange: EX,
         candle,
-        closed: k.confirm,
+        closed,
         open_interest_at_open: None,
     })
 }
 
+/// Answers carry `op`:
+/// ```json
+/// {"success":true,"ret_msg":"pong","conn_id":"0970e817","req_id":"","op":"ping"}
+/// {"success":true,"ret_msg":"","conn_id":"a403c8e5","req_id":"","op":"subscribe"}
+/// ```
+/// data messages `topic` (see `kline` and
+/// [`crate::exchanges::bybit::parse_all_liquidation`]).
+///
 /// One frame of a connection for `instrument`. Liquidations: Bybit's `S`
 /// is the *position's* side (`Buy` = a long was liquidated, the opposite of
 /// Binance); `v` is base units (linear) or USD contracts (inverse).
 pub fn parse(text: &str, instrument: &Instrument) -> Result<Vec<LiveMessage>, LiveError> {
-    let frame: Frame = super::frame(EX, text)?;
-    if let Some(op) = frame.op.as_deref() {
-        if frame.success == Some(false) {
+    let mut frame = super::frame(EX, text, &["op", "success", "ret_msg", "topic", "data"])?;
+    let unfit = |e| LiveError::unfit(EX, e);
+    let op = frame.opt_text("op").map_err(unfit)?;
+    let success = frame.opt_flag("success").map_err(unfit)?;
+    let ret_msg = frame.value("ret_msg");
+    let topic = frame.opt_text("topic").map_err(unfit)?;
+    let data = frame.value("data");
+    if let Some(op) = op.as_deref() {
+        if success == Some(false) {
             return Err(LiveError::Refused {
                 exchange: EX,
                 code: op.to_string(),
-                message: super::text(frame.ret_msg.as_ref()),
+                message: super::text(ret_msg.as_ref()),
             });
         }
         return Ok(vec![match op {
@@ -132,9 +110,7 @@ pub fn parse(text: &str, instrument: &Instrument) -> Result<Vec<LiveMessage>, Li
             _ => LiveMessage::Ack,
         }]);
     }
-    let topic = frame
-        .topic
-        .ok_or_else(|| LiveError::malformed(EX, "neither an answer nor a topic"))?;
+    let topic = topic.ok_or_else(|| LiveError::malformed(EX, "neither an answer nor a topic"))?;
     let Some((channel, symbol)) = topic.split_once('.') else {
         return Ok(vec![LiveMessage::Ignored]);
     };
@@ -144,10 +120,18 @@ pub fn parse(text: &str, instrument: &Instrument) -> Result<Vec<LiveMessage>, Li
                 ContractKind::Linear => e.base * e.price,
                 ContractKind::Inverse => e.base * instrument.contract_size,
             };
-            Ok(liquidations(EX, parse_all_liquidation(text)?, usd))
+            // Read from an array (as serde reads a struct too), the frame
+            // holds no liquidation message.
+            if frame.positional() {
+                return Err(LiveError::malformed(
+                    EX,
+                    "liquidation message: not an object",
+                ));
+            }
+            Ok(liquidations(EX, all_liquidation(data)?, usd))
         }
         "kline" if symbol.split_once('.').map(|(_, s)| s) == Some(instrument.symbol.as_str()) => {
-            let Some(Value::Array(rows)) = frame.data else {
+            let Some(Value::Array(rows)) = data else {
                 return Err(LiveError::malformed(EX, "kline without data"));
             };
             Ok(candles(rows.into_iter().map(|r| kline(r, instrument.kind))))

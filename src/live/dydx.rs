@@ -10,13 +10,12 @@
 //! - Heartbeat: the server sends protocol pings every 30 s that the browser
 //!   answers by itself: nothing to send.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{candles, linear_usd, liquidations, CandleUpdate, Connection, LiveError, LiveMessage};
 use crate::exchanges::{
     dydx::{candle_with_open_interest, liquidation_trades},
-    enc, from_json, ms_to_iso, trim_base, Exchange, Instrument, Resolution,
+    enc, json_fields, ms_to_iso, trim_base, Exchange, Fields, Instrument, Resolution, Unfit,
 };
 
 const EX: Exchange = Exchange::Dydx;
@@ -60,7 +59,9 @@ pub fn trades_url(base_url: &str, market: &str, before_ms: Option<i64>) -> Strin
 /// Liquidations in a REST trades page (`dydx_trades.json`'s shape).
 pub fn parse_trades_page(body: &str) -> Result<Vec<LiveMessage>, LiveError> {
     crate::exchanges::classify_body(EX, body)?;
-    let page: Contents = from_json(EX, body, "trades")?;
+    let what = "trades";
+    let page = json_fields(EX, body, what, CONTENTS)?;
+    let page = Contents::from_fields(page).map_err(|e| e.at(EX, what))?;
     Ok(trades(page))
 }
 
@@ -79,25 +80,48 @@ pub fn parse_trades_page(body: &str) -> Result<Vec<LiveMessage>, LiveError> {
 /// `v4_candles` data: `contents` is one candle object (the REST candle's
 /// shape, `startingOpenInterest` included); its `subscribed` answer holds
 /// `{"candles":[…]}`.
-#[derive(Deserialize)]
+/// (`type` required, `channel`, if there, a string.)
 struct Frame {
-    #[serde(rename = "type")]
     kind: String,
-    #[serde(default)]
     channel: String,
-    #[serde(default)]
     message: Option<Value>,
-    #[serde(default)]
     contents: Option<Value>,
 }
 
-/// What `contents` may hold.
-#[derive(Deserialize, Default)]
+impl Frame {
+    fn read(text: &str) -> Result<Frame, LiveError> {
+        let mut frame = super::frame(EX, text, &["type", "channel", "message", "contents"])?;
+        let unfit = |e| LiveError::unfit(EX, e);
+        Ok(Frame {
+            kind: frame.required_text("type").map_err(unfit)?,
+            channel: frame.text("channel").map_err(unfit)?,
+            message: frame.value("message"),
+            contents: frame.value("contents"),
+        })
+    }
+}
+
+/// The fields of [`Contents`], in order.
+const CONTENTS: &[&str] = &["trades", "candles"];
+
+/// What `contents` may hold (each, if there, an array).
+#[derive(Default)]
 struct Contents {
-    #[serde(default)]
     trades: Vec<Value>,
-    #[serde(default)]
     candles: Vec<Value>,
+}
+
+impl Contents {
+    fn of(v: Value) -> Result<Contents, Unfit> {
+        Contents::from_fields(Fields::of(v, CONTENTS)?)
+    }
+
+    fn from_fields(mut f: Fields) -> Result<Contents, Unfit> {
+        Ok(Contents {
+            trades: f.rows("trades")?,
+            candles: f.rows("candles")?,
+        })
+    }
 }
 
 /// The liquidations among trades. dYdX's `side` is the taker's, and the
@@ -119,7 +143,7 @@ fn candle(row: Value) -> Option<CandleUpdate> {
 
 /// One frame (the connection carries this market only).
 pub fn parse(text: &str) -> Result<Vec<LiveMessage>, LiveError> {
-    let frame: Frame = super::frame(EX, text)?;
+    let frame = Frame::read(text)?;
     let contents = match frame.kind.as_str() {
         "connected" | "unsubscribed" => return Ok(vec![LiveMessage::Ack]),
         "error" => {
@@ -144,12 +168,11 @@ pub fn parse(text: &str) -> Result<Vec<LiveMessage>, LiveError> {
     for item in batch {
         match frame.channel.as_str() {
             "v4_trades" => {
-                let contents = serde_json::from_value(item)
-                    .map_err(|e| LiveError::malformed(EX, e.to_string()))?;
+                let contents = Contents::of(item).map_err(|e| LiveError::unfit(EX, e))?;
                 out.extend(trades(contents));
             }
             "v4_candles" => {
-                let rows = match serde_json::from_value::<Contents>(item.clone()) {
+                let rows = match Contents::of(item.clone()) {
                     Ok(c) if !c.candles.is_empty() => c.candles,
                     _ => vec![item],
                 };

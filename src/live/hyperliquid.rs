@@ -8,7 +8,6 @@
 //! - Heartbeat: `{"method":"ping"}`, answered by `{"channel":"pong"}`; the
 //!   server closes a connection silent for 60 s, so every 50 s.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{candles, CandleUpdate, Connection, Heartbeat, LiveError, LiveMessage};
@@ -43,26 +42,25 @@ pub fn connection(instrument: &Instrument, resolution: Resolution) -> Connection
 /// {"channel":"pong"}
 /// {"channel":"error","data":"Invalid subscription"}
 /// ```
-#[derive(Deserialize)]
-struct Frame {
-    channel: String,
-    #[serde(default)]
-    data: Option<Value>,
-}
-
+///
 /// One frame; candles of other coins are ignored.
 pub fn parse(text: &str, instrument: &Instrument) -> Result<Vec<LiveMessage>, LiveError> {
-    let frame: Frame = super::frame(EX, text)?;
-    match frame.channel.as_str() {
+    // `channel` required.
+    let mut frame = super::frame(EX, text, &["channel", "data"])?;
+    let channel = frame
+        .required_text("channel")
+        .map_err(|e| LiveError::unfit(EX, e))?;
+    let data = frame.value("data");
+    match channel.as_str() {
         "pong" => Ok(vec![LiveMessage::Pong]),
         "subscriptionResponse" => Ok(vec![LiveMessage::Ack]),
         "error" => Err(LiveError::Refused {
             exchange: EX,
             code: "error".into(),
-            message: super::text(frame.data.as_ref()),
+            message: super::text(data.as_ref()),
         }),
         "candle" => {
-            let rows = match frame.data {
+            let rows = match data {
                 Some(Value::Array(rows)) => rows,
                 Some(row @ Value::Object(_)) => vec![row],
                 _ => return Err(LiveError::malformed(EX, "candle without data")),

@@ -40,7 +40,9 @@ use serde_json::Value;
 use crate::accuracy::Event;
 use crate::engine::{Candle, LiveCandle};
 pub use crate::exchanges::Side;
-use crate::exchanges::{Exchange, ExchangeError, Instrument, LiquidationEvent, Parsed, Resolution};
+use crate::exchanges::{
+    Exchange, ExchangeError, Fields, Instrument, LiquidationEvent, Parsed, Resolution, Unfit,
+};
 
 /// One actual liquidation, normalised.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -131,6 +133,11 @@ impl LiveError {
             what: what.into(),
         }
     }
+
+    /// A frame whose fields are not of the kinds documented.
+    fn unfit(exchange: Exchange, e: Unfit) -> Self {
+        LiveError::malformed(exchange, e.to_string())
+    }
 }
 
 impl From<ExchangeError> for LiveError {
@@ -184,10 +191,12 @@ pub fn parse(instrument: &Instrument, text: &str) -> Result<Vec<LiveMessage>, Li
     }
 }
 
-/// Reads a frame into `T` (a wire struct), or says which exchange sent
-/// something else.
-fn frame<T: serde::de::DeserializeOwned>(exchange: Exchange, text: &str) -> Result<T, LiveError> {
-    serde_json::from_str(text).map_err(|e| LiveError::malformed(exchange, e.to_string()))
+/// Reads a frame into its fields `names` (see [`Fields::of`]), or says which
+/// exchange sent something else.
+fn frame(exchange: Exchange, text: &str, names: &[&str]) -> Result<Fields, LiveError> {
+    let v: Value =
+        serde_json::from_str(text).map_err(|e| LiveError::malformed(exchange, e.to_string()))?;
+    Fields::of(v, names).map_err(|e| LiveError::unfit(exchange, e))
 }
 
 /// A JSON string as is, a number as written, anything else empty: codes

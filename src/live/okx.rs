@@ -7,14 +7,13 @@
 //!   `/ws/v5/business` since June 2023; `confirm` `"1"` marks the final one.
 //! - Heartbeat: the text `ping` at least every 30 s; OKX answers `pong`.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
     candles, linear_usd, liquidations, CandleUpdate, Connection, Heartbeat, LiveError, LiveMessage,
 };
 use crate::exchanges::{
-    okx::{candle_row, parse_liquidation_orders},
+    okx::{candle_row, liquidation_orders},
     Exchange, Instrument, Resolution,
 };
 
@@ -59,26 +58,42 @@ pub fn connections(instrument: &Instrument, resolution: Resolution) -> Vec<Conne
 /// {"event":"subscribe","arg":{"channel":"liquidation-orders","instType":"SWAP"},"connId":"a4d3ae55"}
 /// {"event":"error","code":"60012","msg":"Invalid request: {...}","connId":"a4d3ae55"}
 /// ```
-/// data messages `arg` and `data`.
-#[derive(Deserialize)]
+/// data messages `arg` (if there, an object with `channel`) and `data`.
 struct Frame {
-    #[serde(default)]
     event: Option<String>,
-    #[serde(default)]
     code: Option<Value>,
-    #[serde(default)]
     msg: Option<Value>,
-    #[serde(default)]
-    arg: Option<Arg>,
-    #[serde(default)]
+    /// `(channel, instId)`.
+    arg: Option<(String, String)>,
     data: Option<Value>,
+    /// Read from an array (as serde reads a struct too): then it holds no
+    /// liquidation message.
+    positional: bool,
 }
 
-#[derive(Deserialize)]
-struct Arg {
-    channel: String,
-    #[serde(default, rename = "instId")]
-    inst_id: String,
+impl Frame {
+    fn read(text: &str) -> Result<Frame, LiveError> {
+        let mut frame = super::frame(EX, text, &["event", "code", "msg", "arg", "data"])?;
+        let unfit = |e| LiveError::unfit(EX, e);
+        let arg = match frame
+            .opt_fields("arg", &["channel", "instId"])
+            .map_err(unfit)?
+        {
+            Some(mut arg) => Some((
+                arg.required_text("channel").map_err(unfit)?,
+                arg.text("instId").map_err(unfit)?,
+            )),
+            None => None,
+        };
+        Ok(Frame {
+            event: frame.opt_text("event").map_err(unfit)?,
+            code: frame.value("code"),
+            msg: frame.value("msg"),
+            arg,
+            data: frame.value("data"),
+            positional: frame.positional(),
+        })
+    }
 }
 
 /// Candle rows:
@@ -112,7 +127,7 @@ pub fn parse(text: &str, instrument: &Instrument) -> Result<Vec<LiveMessage>, Li
     if text.trim() == "pong" {
         return Ok(vec![LiveMessage::Pong]);
     }
-    let frame: Frame = super::frame(EX, text)?;
+    let frame = Frame::read(text)?;
     match frame.event.as_deref() {
         Some("error") => {
             return Err(LiveError::Refused {
@@ -125,19 +140,25 @@ pub fn parse(text: &str, instrument: &Instrument) -> Result<Vec<LiveMessage>, Li
         Some(_) => return Ok(vec![LiveMessage::Ignored]), // notices, connection counts
         None => {}
     }
-    let arg = frame
+    let (channel, inst_id) = frame
         .arg
         .ok_or_else(|| LiveError::malformed(EX, "neither an event nor a channel"))?;
-    match arg.channel.as_str() {
+    match channel.as_str() {
         "liquidation-orders" => {
             // Inverse sizes come as base = USD / price: × price is USD again.
-            let parsed = parse_liquidation_orders(text, instrument)?;
+            if frame.positional {
+                return Err(LiveError::malformed(
+                    EX,
+                    "liquidation message: not an object",
+                ));
+            }
+            let parsed = liquidation_orders(frame.data, instrument)?;
             Ok(match liquidations(EX, parsed, linear_usd) {
                 none if none.is_empty() => vec![LiveMessage::Ignored],
                 some => some,
             })
         }
-        c if c.starts_with("candle") && arg.inst_id == instrument.symbol => {
+        c if c.starts_with("candle") && inst_id == instrument.symbol => {
             let Some(Value::Array(rows)) = frame.data else {
                 return Err(LiveError::malformed(EX, "candle without data"));
             };

@@ -8,8 +8,8 @@
 use super::{price_label, usd_label, utc_label, Look, Theme};
 use crate::analysis::Cascade;
 use crate::engine::{Estimate, GridSpec, Side};
-use plotters::coord::combinators::WithKeyPoints;
-use plotters::coord::types::{RangedCoordf64, RangedCoordi64};
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor;
@@ -21,6 +21,39 @@ pub const HEATMAP_AXIS_BOTTOM: f64 = 22.0;
 /// Room for the map's USD axis (left) and price axis (below).
 const MAP_AXIS_LEFT: f64 = 64.0;
 const MAP_AXIS_BOTTOM: f64 = 22.0;
+
+/// The x axis of both charts: the heatmap's time (ms, as `f64`: exact up to
+/// 2^53) with the ticks given, or the map's prices with plotters' own. One
+/// type for both, so that plotters' generic chart code is compiled once
+/// into the wasm; it maps and ticks exactly as `WithKeyPoints` over
+/// `RangedCoordi64` and `RangedCoordf64` did.
+#[derive(Clone)]
+struct XAxis {
+    range: RangedCoordf64,
+    /// Bold key points (no light ones); `None`: plotters chooses.
+    ticks: Option<Vec<f64>>,
+}
+
+impl Ranged for XAxis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.range.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        match &self.ticks {
+            Some(_) if hint.weight().allow_light_points() => Vec::new(),
+            Some(ticks) => ticks.clone(),
+            None => self.range.key_points(hint),
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.range.range()
+    }
+}
 
 /// A drawing failed in the back end (the canvas refused a call).
 pub type ChartResult = Result<(), String>;
@@ -69,7 +102,9 @@ impl Theme {
 }
 
 fn font(size_css: f64, ratio: f64, colour: RGBColor) -> TextStyle<'static> {
-    ("system-ui, sans-serif", size_css * ratio)
+    // A family given as a name: from a `&str`, plotters would lower-case it
+    // first (pulling Unicode case tables into the wasm) to find the same.
+    (FontFamily::Name("system-ui, sans-serif"), size_css * ratio)
         .into_font()
         .color(&colour)
 }
@@ -143,10 +178,14 @@ pub fn draw_heatmap_overlay<DB: DrawingBackend>(
     let plot_w = f64::from(width) - HEATMAP_AXIS_RIGHT * ratio;
     // One time label per ~130 CSS px so they never overlap, even on a phone.
     let ticks = time_ticks(start, end, ((plot_w / ratio / 130.0) as usize).max(2));
+    let x = XAxis {
+        range: (start as f64..end as f64).into(),
+        ticks: Some(ticks.into_iter().map(|t| t as f64).collect()),
+    };
     let mut chart = ChartBuilder::on(root)
         .x_label_area_size(HEATMAP_AXIS_BOTTOM * ratio)
         .right_y_label_area_size(HEATMAP_AXIS_RIGHT * ratio)
-        .build_cartesian_2d((start..end).with_key_points(ticks), prices.low..prices.high)
+        .build_cartesian_2d(x, prices.low..prices.high)
         .map_err(failed)?;
     chart
         .configure_mesh()
@@ -154,7 +193,7 @@ pub fn draw_heatmap_overlay<DB: DrawingBackend>(
         .bold_line_style(ink.grid)
         .axis_style(ink.grid)
         .y_labels(7)
-        .x_label_formatter(&|t| utc_label(*t))
+        .x_label_formatter(&|t| utc_label(*t as i64))
         .y_label_formatter(&|p| price_label(*p))
         .label_style(font(11.0, ratio, ink.text))
         .draw()
@@ -165,10 +204,10 @@ pub fn draw_heatmap_overlay<DB: DrawingBackend>(
     // The price line, broken where a column has no candle or leaves the
     // zoomed price range.
     let line_style = ShapeStyle::from(ink.price_line).stroke_width((1.25 * ratio).ceil() as u32);
-    let mut segment: Vec<(i64, f64)> = Vec::new();
+    let mut segment: Vec<(f64, f64)> = Vec::new();
     let points = overlay.closes.iter().enumerate().map(|(c, close)| {
         let t = start + c as i64 * column_ms + column_ms / 2;
-        close.filter(|p| in_range(*p)).map(|p| (t, p))
+        close.filter(|p| in_range(*p)).map(|p| (t as f64, p))
     });
     for point in points.chain(std::iter::once(None)) {
         match point {
@@ -187,12 +226,12 @@ pub fn draw_heatmap_overlay<DB: DrawingBackend>(
     if let Some(price) = overlay.current_price.filter(|p| in_range(*p)) {
         chart
             .draw_series(LineSeries::new(
-                [(start, price), (end, price)],
+                [(start as f64, price), (end as f64, price)],
                 ShapeStyle::from(ink.current).stroke_width(ratio.ceil() as u32),
             ))
             .map_err(failed)?;
         // The price in a tag on the axis.
-        let (x, y) = chart.backend_coord(&(end, price));
+        let (x, y) = chart.backend_coord(&(end as f64, price));
         let half = (9.0 * ratio) as i32;
         let tag = [
             (x, y - half),
@@ -217,7 +256,7 @@ pub fn draw_heatmap_overlay<DB: DrawingBackend>(
 /// Bubbles of actual liquidations; those after the last column sit on the
 /// right edge (they happened "now").
 fn draw_bubbles<DB: DrawingBackend>(
-    chart: &mut ChartContext<DB, Cartesian2d<WithKeyPoints<RangedCoordi64>, RangedCoordf64>>,
+    chart: &mut ChartContext<DB, Cartesian2d<XAxis, RangedCoordf64>>,
     overlay: &HeatmapOverlay,
     ratio: f64,
 ) -> ChartResult {
@@ -238,7 +277,7 @@ fn draw_bubbles<DB: DrawingBackend>(
         } else {
             CUMULATIVE_SHORT
         };
-        let at = (b.time_ms.min(end - 1), b.price);
+        let at = (b.time_ms.min(end - 1) as f64, b.price);
         Circle::new(at, radius as u32, RGBColor(r, g, b_).mix(0.8).filled())
     });
     chart.draw_series(circles).map_err(failed)?;
@@ -368,10 +407,14 @@ pub fn draw_liquidation_map<DB: DrawingBackend>(
     if tallest <= 0.0 || prices.count == 0 {
         return Ok(());
     }
+    let x = XAxis {
+        range: (prices.low..prices.high).into(),
+        ticks: None,
+    };
     let mut chart = ChartBuilder::on(root)
         .x_label_area_size(MAP_AXIS_BOTTOM * ratio)
         .y_label_area_size(MAP_AXIS_LEFT * ratio)
-        .build_cartesian_2d(prices.low..prices.high, 0.0..tallest * 1.02)
+        .build_cartesian_2d(x, 0.0..tallest * 1.02)
         .map_err(failed)?;
     chart
         .configure_mesh()

@@ -25,7 +25,9 @@ fn reach_rows(view: &ViewData, horizon_ms: i64) -> (Vec<ClusterReach>, Option<f6
     };
     let mut rows = cluster_reach(&estimate.clusters, current, volatility, horizon_ms);
     // Nearest first on each side: shorts above, then longs below.
-    rows.sort_by(|a, b| b.cluster.distance_pct.total_cmp(&a.cluster.distance_pct));
+    crate::sorting::sort_by_key(&mut rows, |r| {
+        !crate::sorting::f64_key(r.cluster.distance_pct)
+    });
     (rows, Some(volatility.annualised()))
 }
 

@@ -26,7 +26,7 @@ where
                             <input
                                 type="radio"
                                 name=name
-                                data-testid=format!("{name}-{}", text.to_lowercase().replace(' ', "-"))
+                                data-testid=format!("{name}-{}", text.to_ascii_lowercase().replace(' ', "-"))
                                 prop:checked=move || value.get() == choice
                                 on:change=move |_| value.set(choice)
                             />
