@@ -514,18 +514,22 @@ pub fn draw_cascade<DB: DrawingBackend>(
         .fold((f64::MAX, f64::MIN), |(l, h), p| (l.min(p.1), h.max(p.1)));
     let pad = ((high - low) * 0.1).max(high * 0.001);
     let rounds = path.steps.len().max(1) as f64;
+    // The shared x axis type: one copy of plotters' chart code in the wasm.
+    let x = XAxis {
+        range: (-0.2..rounds + 0.2).into(),
+        ticks: Some((0..=rounds as usize).map(|r| r as f64).collect()),
+    };
     let mut chart = ChartBuilder::on(root)
         .margin((8.0 * ratio) as i32)
         .x_label_area_size(20.0 * ratio)
         .y_label_area_size(64.0 * ratio)
-        .build_cartesian_2d(-0.2..rounds + 0.2, (low - pad)..(high + pad))
+        .build_cartesian_2d(x, (low - pad)..(high + pad))
         .map_err(failed)?;
     chart
         .configure_mesh()
         .light_line_style(TRANSPARENT)
         .bold_line_style(ink.grid)
         .axis_style(ink.grid)
-        .x_labels((rounds as usize + 1).min(10))
         .y_labels(4)
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_label_formatter(&|p| price_label(*p))
