@@ -4,7 +4,9 @@
 // closed candle moving the view on, pause and resume.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap } from './harness.mjs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap, fixturesDir } from './harness.mjs';
 import { END, FIXTURES } from './fixtures.mjs';
 
 const env = sharedBrowser({ before, after });
@@ -131,4 +133,45 @@ test('a closed candle moves the view on; pause holds updates until resumed', asy
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="live-feed"] li').length === 2);
   assertClean(assert, page);
   await page.closeAll();
+});
+
+test('the view after a streamed candle equals a fresh load with that candle', async () => {
+  const t = END;
+  const candle = { o: '87000', h: '87200', l: '86900', c: '87100', v: '12', q: '1044000', V: '6', Q: '522000' };
+  const query = `${env.server.url}?sym=BTC&window=1d&ex=binance&res=5m`;
+  const csvOf = async (page) => {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-heatmap-csv').click()]);
+    const chunks = [];
+    for await (const chunk of await file.createReadStream()) chunks.push(chunk);
+    return Buffer.concat(chunks).toString('utf8');
+  };
+  const shownEnd = (page) => page.evaluate(() => Number(document.querySelector('[data-testid="heatmap"]').dataset.shown.split(' ')[1]));
+
+  // Live: loaded at END, then the next candle arrives closed on the stream.
+  const live = await openPage(env.browser, env.server.url, { routes: FIXTURES });
+  await live.clock.setFixedTime(END);
+  await live.goto(query);
+  await waitForHeatmap(live);
+  const binance = await socketOf(live, 'fstream.binance.com');
+  binance.ws.send(JSON.stringify({
+    e: 'kline', E: t + 5 * MINUTE, s: 'BTCUSDT',
+    k: { t, T: t + 5 * MINUTE - 1, s: 'BTCUSDT', i: '5m', f: 1, L: 2, ...candle, n: 2, x: true, B: '0' },
+  }));
+  await live.waitForFunction((end) => Number(document.querySelector('[data-testid="heatmap"]').dataset.shown.split(' ')[1]) === end, END + 5 * MINUTE);
+  const streamed = await csvOf(live);
+
+  // Fresh: opened five minutes later; the exchange's klines include that candle.
+  const klines = JSON.parse(await readFile(join(fixturesDir, 'exchanges/binance/klines.json'), 'utf8'));
+  klines.push([t, candle.o, candle.h, candle.l, candle.c, candle.v, t + 5 * MINUTE - 1, candle.q, 2, candle.V, candle.Q, '0']);
+  const routes = { ...FIXTURES, 'fapi.binance.com/fapi/v1/klines': { body: JSON.stringify(klines) } };
+  const fresh = await openPage(env.browser, env.server.url, { routes });
+  await fresh.clock.setFixedTime(END + 5 * MINUTE);
+  await fresh.goto(query);
+  await waitForHeatmap(fresh);
+  assert.equal(await shownEnd(fresh), END + 5 * MINUTE);
+  assert.equal(streamed, await csvOf(fresh));
+  assertClean(assert, live);
+  assertClean(assert, fresh);
+  await live.closeAll();
+  await fresh.closeAll();
 });
