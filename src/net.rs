@@ -173,7 +173,7 @@ pub async fn load_liquidation_history(
             exchange: Exchange::Dydx,
             what: e.to_string(),
         })?;
-        let oldest = page.iter().filter_map(trade_time).min();
+        let oldest = page.iter().filter_map(liquidation_time).min();
         for message in page {
             if let LiveMessage::Liquidation(e) = message {
                 // Pages overlap by the boundary trade: keep one of each.
@@ -191,8 +191,8 @@ pub async fn load_liquidation_history(
     Ok(events)
 }
 
-/// The time of a trades-page row (liquidation or not), for paging back.
-fn trade_time(message: &LiveMessage) -> Option<i64> {
+/// The time of a liquidation read from a trades page, for paging back.
+fn liquidation_time(message: &LiveMessage) -> Option<i64> {
     match message {
         LiveMessage::Liquidation(e) => Some(e.time_ms),
         _ => None,

@@ -22,6 +22,7 @@
 //! | `shock` | cascade shock in percent, −20 to 20 | −3 |
 //! | `at` | pinned end time (UTC); without it the view follows now | live |
 
+use crate::analysis::HORIZONS_MS;
 use crate::engine::{LongShare, Mode, Params, Tier};
 use crate::exchanges::{Exchange, Resolution};
 use crate::render::chart::StackBy;
@@ -119,11 +120,11 @@ pub struct ViewState {
     pub shock_pct: f64,
 }
 
-/// Reach horizons offered, with their names in links.
+/// Reach horizons offered (the analysis' own), with their names in links.
 pub const HORIZONS: [(&str, i64); 3] = [
-    ("1h", 3_600_000),
-    ("4h", 4 * 3_600_000),
-    ("24h", 24 * 3_600_000),
+    ("1h", HORIZONS_MS[0]),
+    ("4h", HORIZONS_MS[1]),
+    ("24h", HORIZONS_MS[2]),
 ];
 pub const SHOCK_RANGE_PCT: (f64, f64) = (-20.0, 20.0);
 const DEFAULT_SHOCK_PCT: f64 = -3.0;
@@ -169,7 +170,7 @@ impl Default for ViewState {
             demo: false,
             seed: 1,
             at: None,
-            horizon_ms: 4 * 3_600_000,
+            horizon_ms: HORIZONS_MS[1],
             shock_pct: DEFAULT_SHOCK_PCT,
         }
     }
