@@ -8,7 +8,9 @@
 //! - [`exchanges`]: one module per exchange: requests and answer parsing (pure).
 //! - [`live`]: WebSocket subscriptions, heartbeats and message parsing for
 //!   live mode, reconnect backoff, a bounded event buffer (pure).
+//! - [`decimal`]: decimal text to `f64` without core's 10 KB table (pure).
 //! - [`export`]: CSV of the heatmap and of the map (pure).
+//! - [`json_text`]: JSON written without serde's float printer (pure).
 //! - [`sim`]: the seeded synthetic market: demo data and ground truth (pure).
 //! - [`render`]: grid → RGBA pixels, palettes, scales (pure).
 //! - [`sorting`]: the one sort every module uses (smaller wasm).
@@ -20,9 +22,11 @@
 
 pub mod accuracy;
 pub mod analysis;
+pub mod decimal;
 pub mod engine;
 pub mod exchanges;
 pub mod export;
+pub mod json_text;
 pub mod live;
 pub mod render;
 pub mod sim;

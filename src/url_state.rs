@@ -553,8 +553,8 @@ fn parse_bins(value: &str) -> Result<Noted<usize>, &'static str> {
 }
 
 fn finite(value: &str) -> Result<f64, &'static str> {
-    match value.parse::<f64>() {
-        Ok(x) if x.is_finite() => Ok(x),
+    match crate::decimal::parse(value) {
+        Some(x) if x.is_finite() => Ok(x),
         _ => Err("not a number"),
     }
 }

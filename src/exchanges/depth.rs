@@ -188,7 +188,7 @@ mod tests {
             (
                 Method::Post,
                 "https://api.hyperliquid.xyz/info".into(),
-                Some(r#"{"coin":"BTC","type":"l2Book"}"#.into())
+                Some(r#"{"type":"l2Book","coin":"BTC"}"#.into())
             )
         );
         assert_eq!(

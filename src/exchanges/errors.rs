@@ -155,7 +155,7 @@ pub fn parse_retry_after(header: Option<&str>) -> Option<u64> {
     if let Ok(n) = s.parse::<u64>() {
         return Some(n);
     }
-    let f = s.parse::<f64>().ok()?;
+    let f = crate::decimal::parse(s)?;
     if f.is_finite() && (0.0..1e12).contains(&f) {
         Some(f.ceil() as u64)
     } else {
@@ -250,7 +250,7 @@ fn value_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
-        other => other.to_string(),
+        other => crate::json_text::write(other),
     }
 }
 

@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+use crate::json_text::Json::{self, Int, Object, Text};
+
 use super::{
     convert_rows, depth_from_rows, flatten_parsed, from_json, json_rows, pages, positive, span,
     trim_base, validate_candle, validate_funding, validate_mmr, Depth, Exchange, ExchangeError,
@@ -16,11 +18,11 @@ const EX: Exchange = Exchange::Hyperliquid;
 /// `candleSnapshot` serves only the latest 5000 candles.
 pub const CANDLES_MAX: i64 = 5000;
 
-fn post(base_url: &str, body: Value, purpose: Purpose) -> Request {
+fn post(base_url: &str, body: Json, purpose: Purpose) -> Request {
     Request {
         method: Method::Post,
         url: format!("{}/info", trim_base(base_url)),
-        body: Some(body.to_string()),
+        body: Some(body.text()),
         purpose,
     }
 }
@@ -29,7 +31,7 @@ fn post(base_url: &str, body: Value, purpose: Purpose) -> Request {
 pub fn instruments_request(base_url: &str) -> Request {
     post(
         base_url,
-        serde_json::json!({"type": "meta"}),
+        Object(vec![("type", Text("meta"))]),
         Purpose::Instruments,
     )
 }
@@ -51,16 +53,25 @@ pub fn plan(
         .map(|(s, e)| {
             post(
                 base_url,
-                serde_json::json!({"type": "candleSnapshot", "req": {
-                    "coin": instrument.symbol, "interval": resolution.spelling(EX),
-                    "startTime": s, "endTime": e - 1}}),
+                Object(vec![
+                    ("type", Text("candleSnapshot")),
+                    (
+                        "req",
+                        Object(vec![
+                            ("coin", Text(&instrument.symbol)),
+                            ("interval", Text(resolution.spelling(EX))),
+                            ("startTime", Int(s)),
+                            ("endTime", Int(e - 1)),
+                        ]),
+                    ),
+                ]),
                 Purpose::Candles,
             )
         })
         .collect();
     out.push(post(
         base_url,
-        serde_json::json!({"type": "metaAndAssetCtxs"}),
+        Object(vec![("type", Text("metaAndAssetCtxs"))]),
         Purpose::MarketSnapshot,
     ));
     out
@@ -75,8 +86,12 @@ pub fn funding_request(
 ) -> Request {
     post(
         base_url,
-        serde_json::json!({"type": "fundingHistory", "coin": instrument.symbol,
-            "startTime": start_ms, "endTime": end_ms}),
+        Object(vec![
+            ("type", Text("fundingHistory")),
+            ("coin", Text(&instrument.symbol)),
+            ("startTime", Int(start_ms)),
+            ("endTime", Int(end_ms)),
+        ]),
         Purpose::Funding,
     )
 }
@@ -240,7 +255,10 @@ pub fn parse_funding(body: &str) -> Result<Parsed<FundingPoint>, ExchangeError> 
 pub fn depth_request(instrument: &Instrument, base_url: &str) -> Request {
     post(
         base_url,
-        serde_json::json!({"type": "l2Book", "coin": instrument.symbol}),
+        Object(vec![
+            ("type", Text("l2Book")),
+            ("coin", Text(&instrument.symbol)),
+        ]),
         Purpose::OrderBook,
     )
 }

@@ -37,8 +37,8 @@ impl<'de> Deserialize<'de> for Ts {
     }
 }
 
-/// Lenient number: a JSON number or a string holding one (may be NaN/inf:
-/// validation drops those).
+/// Lenient number: a JSON number or a string holding a decimal one (`NaN`
+/// and `inf` are not numbers; validation drops what is out of range).
 pub fn value_f64(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
@@ -47,7 +47,7 @@ pub fn value_f64(v: &Value) -> Option<f64> {
             if s.is_empty() {
                 None
             } else {
-                s.parse::<f64>().ok()
+                crate::decimal::parse(s)
             }
         }
         _ => None,
@@ -74,9 +74,9 @@ pub fn value_ms(v: &Value) -> Option<i64> {
             let s = s.trim();
             match s.parse::<i64>() {
                 Ok(i) => Some(i),
-                Err(_) => match s.parse::<f64>() {
-                    Ok(f) => f64_to_ms(f),
-                    Err(_) => iso_to_ms(s),
+                Err(_) => match crate::decimal::parse(s) {
+                    Some(f) => f64_to_ms(f),
+                    None => iso_to_ms(s),
                 },
             }
         }

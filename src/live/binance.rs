@@ -7,7 +7,8 @@
 //! - Heartbeat: the server sends protocol pings that the browser answers by
 //!   itself: nothing to send. Connections are closed after 24 h: reconnect.
 
-use serde_json::{json, Value};
+use crate::json_text::Json::{Int, List, Object, Text};
+use serde_json::Value;
 
 use super::{
     candles, linear_usd, liquidations, text, CandleUpdate, Connection, LiveError, LiveMessage,
@@ -25,8 +26,13 @@ pub const URL: &str = "wss://fstream.binance.com/market/ws";
 pub fn subscribe(symbol: &str, resolution: Resolution) -> String {
     let s = symbol.to_ascii_lowercase();
     let kline = format!("{s}@kline_{}", resolution.spelling(EX));
-    json!({"method": "SUBSCRIBE", "params": [format!("{s}@forceOrder"), kline], "id": 1})
-        .to_string()
+    let liquidations = format!("{s}@forceOrder");
+    Object(vec![
+        ("method", Text("SUBSCRIBE")),
+        ("params", List(vec![Text(&liquidations), Text(&kline)])),
+        ("id", Int(1)),
+    ])
+    .text()
 }
 
 pub fn connection(instrument: &Instrument, resolution: Resolution) -> Connection {

@@ -5,7 +5,8 @@
 //! - Candles: `kline.<interval>.<SYMBOL>`, `confirm: true` on the final update.
 //! - Heartbeat: `{"op":"ping"}` every 20 s (Bybit drops silent connections).
 
-use serde_json::{json, Value};
+use crate::json_text::Json::{List, Object, Text};
+use serde_json::Value;
 
 use super::{candles, liquidations, CandleUpdate, Connection, Heartbeat, LiveError, LiveMessage};
 use crate::engine::ContractKind;
@@ -25,7 +26,12 @@ pub const HEARTBEAT: Heartbeat = Heartbeat {
 /// `{"op":"subscribe","args":["allLiquidation.BTCUSDT","kline.5.BTCUSDT"]}`
 pub fn subscribe(symbol: &str, resolution: Resolution) -> String {
     let kline = format!("kline.{}.{symbol}", resolution.spelling(EX));
-    json!({"op": "subscribe", "args": [format!("allLiquidation.{symbol}"), kline]}).to_string()
+    let liquidations = format!("allLiquidation.{symbol}");
+    Object(vec![
+        ("op", Text("subscribe")),
+        ("args", List(vec![Text(&liquidations), Text(&kline)])),
+    ])
+    .text()
 }
 
 pub fn connection(instrument: &Instrument, resolution: Resolution) -> Connection {

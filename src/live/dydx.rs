@@ -10,7 +10,8 @@
 //! - Heartbeat: the server sends protocol pings every 30 s that the browser
 //!   answers by itself: nothing to send.
 
-use serde_json::{json, Value};
+use crate::json_text::Json::{Object, Text};
+use serde_json::Value;
 
 use super::{candles, linear_usd, liquidations, CandleUpdate, Connection, LiveError, LiveMessage};
 use crate::exchanges::{
@@ -27,9 +28,17 @@ pub const TRADES_PAGE: usize = 100;
 /// `{"type":"subscribe","channel":"v4_candles","id":"BTC-USD/5MINS"}`.
 pub fn subscribe(market: &str, resolution: Resolution) -> Vec<String> {
     let candles = format!("{market}/{}", resolution.spelling(EX));
+    let subscribe = |channel, id| {
+        Object(vec![
+            ("type", Text("subscribe")),
+            ("channel", Text(channel)),
+            ("id", Text(id)),
+        ])
+        .text()
+    };
     vec![
-        json!({"type": "subscribe", "channel": "v4_trades", "id": market}).to_string(),
-        json!({"type": "subscribe", "channel": "v4_candles", "id": candles}).to_string(),
+        subscribe("v4_trades", market),
+        subscribe("v4_candles", &candles),
     ]
 }
 

@@ -8,7 +8,8 @@
 //! - Heartbeat: `{"method":"ping"}`, answered by `{"channel":"pong"}`; the
 //!   server closes a connection silent for 60 s, so every 50 s.
 
-use serde_json::{json, Value};
+use crate::json_text::Json::{Object, Text};
+use serde_json::Value;
 
 use super::{candles, CandleUpdate, Connection, Heartbeat, LiveError, LiveMessage};
 use crate::exchanges::{hyperliquid::candle_of_coin, Exchange, Instrument, Resolution};
@@ -22,8 +23,16 @@ pub const HEARTBEAT: Heartbeat = Heartbeat {
 
 /// `{"method":"subscribe","subscription":{"type":"candle","coin":"BTC","interval":"5m"}}`
 pub fn subscribe(coin: &str, resolution: Resolution) -> String {
-    let subscription = json!({"type": "candle", "coin": coin, "interval": resolution.spelling(EX)});
-    json!({"method": "subscribe", "subscription": subscription}).to_string()
+    let subscription = Object(vec![
+        ("type", Text("candle")),
+        ("coin", Text(coin)),
+        ("interval", Text(resolution.spelling(EX))),
+    ]);
+    Object(vec![
+        ("method", Text("subscribe")),
+        ("subscription", subscription),
+    ])
+    .text()
 }
 
 pub fn connection(instrument: &Instrument, resolution: Resolution) -> Connection {

@@ -204,7 +204,7 @@ fn frame(exchange: Exchange, text: &str, names: &[&str]) -> Result<Fields, LiveE
 fn text(v: Option<&Value>) -> String {
     match v {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Number(n)) => crate::json_text::number(n),
         _ => String::new(),
     }
 }

@@ -7,7 +7,8 @@
 //!   `/ws/v5/business` since June 2023; `confirm` `"1"` marks the final one.
 //! - Heartbeat: the text `ping` at least every 30 s; OKX answers `pong`.
 
-use serde_json::{json, Value};
+use crate::json_text::Json::{self, List, Object, Text};
+use serde_json::Value;
 
 use super::{
     candles, linear_usd, liquidations, CandleUpdate, Connection, Heartbeat, LiveError, LiveMessage,
@@ -27,14 +28,24 @@ pub const HEARTBEAT: Heartbeat = Heartbeat {
 
 /// `{"op":"subscribe","args":[{"channel":"liquidation-orders","instType":"SWAP"}]}`
 pub fn subscribe_liquidations() -> String {
-    json!({"op": "subscribe", "args": [{"channel": "liquidation-orders", "instType": "SWAP"}]})
-        .to_string()
+    subscribe(vec![
+        ("channel", Text("liquidation-orders")),
+        ("instType", Text("SWAP")),
+    ])
 }
 
 /// `{"op":"subscribe","args":[{"channel":"candle5m","instId":"BTC-USDT-SWAP"}]}`
 pub fn subscribe_candles(inst_id: &str, resolution: Resolution) -> String {
     let channel = format!("candle{}", resolution.spelling(EX));
-    json!({"op": "subscribe", "args": [{"channel": channel, "instId": inst_id}]}).to_string()
+    subscribe(vec![("channel", Text(&channel)), ("instId", Text(inst_id))])
+}
+
+fn subscribe(arg: Vec<(&str, Json)>) -> String {
+    Object(vec![
+        ("op", Text("subscribe")),
+        ("args", List(vec![Object(arg)])),
+    ])
+    .text()
 }
 
 /// Two connections: liquidations (public) and candles (business).

@@ -190,7 +190,7 @@ pub fn CascadePanel(
                     aria-label="Price shock in percent"
                     prop:value=move || shock_pct.get().to_string()
                     on:input=move |ev| {
-                        if let Ok(x) = event_target_value(&ev).parse::<f64>() {
+                        if let Some(x) = crate::decimal::parse(&event_target_value(&ev)) {
                             shock_pct.set(x.clamp(low, high));
                         }
                     }

@@ -194,7 +194,7 @@ pub fn ControlBar(
                     step="0.05"
                     prop:value=move || look.get().threshold.to_string()
                     on:input=move |ev| {
-                        if let Ok(t) = event_target_value(&ev).parse::<f64>() {
+                        if let Some(t) = crate::decimal::parse(&event_target_value(&ev)) {
                             look.update(|l| l.threshold = t.clamp(0.0, 0.9));
                         }
                     }

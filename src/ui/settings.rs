@@ -9,7 +9,7 @@ use crate::url_state::{LEVERAGE_RANGE, MAX_TIERS};
 #[component]
 pub fn ModelSettings(params: RwSignal<Params>) -> impl IntoView {
     let set_tier = move |i: usize, edit: fn(&mut Tier, f64), raw: String| {
-        if let Ok(value) = raw.trim().parse::<f64>() {
+        if let Some(value) = crate::decimal::parse(raw.trim()) {
             params.update(|p| {
                 if let Some(tier) = p.tiers.get_mut(i) {
                     edit(tier, value);
@@ -136,7 +136,7 @@ pub fn ModelSettings(params: RwSignal<Params>) -> impl IntoView {
                             disabled=move || fixed_share().is_none()
                             prop:value=move || format!("{:.0}", fixed_share().unwrap_or(0.5) * 100.0)
                             on:change=move |ev| {
-                                if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+                                if let Some(v) = crate::decimal::parse(&event_target_value(&ev)) {
                                     params.update(|p| p.long_share = LongShare::Fixed((v / 100.0).clamp(0.0, 1.0)));
                                 }
                             }

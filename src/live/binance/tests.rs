@@ -2,6 +2,7 @@ use super::*;
 use crate::exchanges::testutil::sample;
 use crate::exchanges::Side;
 use crate::live::tests::{close, only};
+use serde_json::json;
 
 pub(in crate::live) const KLINE: &str = r#"{"e":"kline","E":1638747660000,"s":"BTCUSDT","k":{"t":1638747660000,"T":1638747719999,"s":"BTCUSDT","i":"1m","f":100,"L":200,"o":"50000.5","c":"50010","h":"50020","l":"49990","v":"10","n":100,"x":false,"q":"500100","V":"6","Q":"300060","B":"0"}}"#;
 

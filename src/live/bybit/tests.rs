@@ -2,6 +2,7 @@ use super::*;
 use crate::exchanges::testutil::sample;
 use crate::exchanges::Side;
 use crate::live::tests::{close, instrument, only};
+use serde_json::json;
 
 pub(in crate::live) const KLINE: &str = r#"{"topic":"kline.5.BTCUSDT","data":[{"start":1672324800000,"end":1672325099999,"interval":"5","open":"16649.5","close":"16677","high":"16677","low":"16608","volume":"2.081","turnover":"34666.4005","confirm":false,"timestamp":1672324988882}],"ts":1672324988882,"type":"snapshot"}"#;
 

@@ -2,6 +2,7 @@ use super::*;
 use crate::exchanges::testutil::sample;
 use crate::exchanges::Side;
 use crate::live::tests::{close, only};
+use serde_json::json;
 
 pub(in crate::live) const TRADES: &str = r#"{"type":"channel_data","connection_id":"c","message_id":2,"id":"BTC-USD","channel":"v4_trades","version":"2.1.0","contents":{"trades":[{"id":"a","size":"0.5","price":"100000","side":"SELL","createdAt":"2025-07-25T05:11:09.800Z","type":"LIQUIDATED","createdAtHeight":"1"},{"id":"b","size":"1","price":"100001","side":"BUY","createdAt":"2025-07-25T05:11:09.900Z","type":"LIMIT","createdAtHeight":"1"}]}}"#;
 pub(in crate::live) const BATCH: &str = r#"{"type":"channel_batch_data","connection_id":"c","message_id":3,"id":"BTC-USD","channel":"v4_trades","version":"2.1.0","contents":[{"trades":[{"id":"a","size":"2","price":"10","side":"BUY","createdAt":"2025-07-25T05:11:09.800Z","type":"LIQUIDATED"}]},{"trades":[{"id":"b","size":"1","price":"10","side":"SELL","createdAt":"2025-07-25T05:11:10.800Z","type":"LIQUIDATED"}]}]}"#;

@@ -1,6 +1,7 @@
 use super::*;
 use crate::engine::ContractKind;
 use crate::live::tests::{instrument, only};
+use serde_json::json;
 
 pub(in crate::live) const CANDLE: &str = r#"{"channel":"candle","data":{"t":1737331200000,"T":1737331499999,"s":"BTC","i":"5m","o":"100000","c":"100100","h":"100200","l":"99900","v":"12.5","n":278}}"#;
 

@@ -3,6 +3,7 @@ use crate::engine::ContractKind;
 use crate::exchanges::testutil::sample;
 use crate::exchanges::Side;
 use crate::live::tests::{close, instrument, only};
+use serde_json::json;
 
 pub(in crate::live) const CANDLE: &str = r#"{"arg":{"channel":"candle5m","instId":"BTC-USDT-SWAP"},"data":[["1597026383085","8533.02","8553.74","8527.17","8548.26","45247","529.5858061","4523784.1","0"]]}"#;
 
