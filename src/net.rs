@@ -7,8 +7,8 @@ use crate::engine::Source;
 use crate::exchanges::collect::Collector;
 use crate::exchanges::{
     classify_http, depth_request, find_instrument, funding_request, instruments_request,
-    parse_depth, parse_instruments, plan, Depth, Exchange, ExchangeError, Instrument, Method,
-    Purpose, Request, Resolution,
+    open_interest_requests, parse_depth, parse_instruments, plan, Depth, Exchange, ExchangeError,
+    Instrument, Method, Purpose, Request, Resolution,
 };
 use crate::live::{dydx, LiqEvent, LiveMessage};
 use futures::stream::{self, StreamExt};
@@ -151,6 +151,27 @@ pub async fn load_depth(instrument: &Instrument) -> Result<Depth, ExchangeError>
     parse_depth(instrument, &body)
 }
 
+/// The open interest at the close of the candle opening at `open_ms`, for a
+/// stream that carries none (see [`open_interest_requests`]); `None` when
+/// the exchange does not answer. Asked afresh: a snapshot cached at load
+/// time would be stale.
+pub async fn load_open_interest(
+    instrument: &Instrument,
+    open_ms: i64,
+    resolution: Resolution,
+    close: f64,
+) -> Option<f64> {
+    let exchange = instrument.exchange;
+    let close_ms = open_ms.saturating_add(resolution.ms());
+    let requests = open_interest_requests(instrument, open_ms, resolution, base_url(exchange));
+    let mut collector = Collector::new(instrument.clone(), close_ms, resolution);
+    for request in &requests {
+        let body = send_fresh(exchange, request).await.ok()?;
+        collector.absorb(request.purpose, &body).ok()?;
+    }
+    collector.open_interest_at(close_ms, close)
+}
+
 /// Pages of past liquidations fetched at most (dYdX serves 100 trades a page).
 const HISTORY_PAGES: usize = 5;
 
@@ -202,14 +223,23 @@ fn liquidation_time(message: &LiveMessage) -> Option<i64> {
 /// One request with the cache, the timeout and retries of 429/5xx. Order
 /// books and recent liquidations change by the second: never cached.
 async fn send(exchange: Exchange, request: &Request) -> Result<Rc<str>, ExchangeError> {
-    let key = (request.url.clone(), request.body.clone());
-    let cacheable = !matches!(request.purpose, Purpose::OrderBook | Purpose::Liquidations);
-    if let Some(hit) = CACHE
-        .with(|c| c.borrow().get(&key).cloned())
-        .filter(|_| cacheable)
-    {
-        return Ok(hit);
+    let hit = CACHE.with(|c| c.borrow().get(&cache_key(request)).cloned());
+    match hit.filter(|_| cacheable(request)) {
+        Some(body) => Ok(body),
+        None => send_fresh(exchange, request).await,
     }
+}
+
+fn cacheable(request: &Request) -> bool {
+    !matches!(request.purpose, Purpose::OrderBook | Purpose::Liquidations)
+}
+
+fn cache_key(request: &Request) -> (String, Option<String>) {
+    (request.url.clone(), request.body.clone())
+}
+
+/// [`send`] without looking in the cache (the answer still goes there).
+async fn send_fresh(exchange: Exchange, request: &Request) -> Result<Rc<str>, ExchangeError> {
     let mut attempt = 0;
     loop {
         let outcome = fetch(exchange, request).await;
@@ -235,8 +265,8 @@ async fn send(exchange: Exchange, request: &Request) -> Result<Rc<str>, Exchange
             }
             (Ok(body), None) => {
                 let body: Rc<str> = body.into();
-                if cacheable {
-                    CACHE.with(|c| c.borrow_mut().insert(key, body.clone()));
+                if cacheable(request) {
+                    CACHE.with(|c| c.borrow_mut().insert(cache_key(request), body.clone()));
                 }
                 return Ok(body);
             }

@@ -3,8 +3,9 @@
 //! just sends [`Request`](super::Request)s and hands bodies over.
 
 use super::{
-    assemble, binance, bybit, dydx, hyperliquid, okx, Exchange, ExchangeError, FundingPoint,
-    Instrument, MarkRow, OiPoint, Parsed, Purpose, Resolution, Snapshot,
+    assemble, binance, bybit, dydx, hyperliquid, non_negative, oi_is_quoted_in_usd, okx, Exchange,
+    ExchangeError, FundingPoint, Instrument, MarkRow, OiPoint, Parsed, Purpose, Resolution,
+    Snapshot,
 };
 use crate::engine::input::{Candle, Source};
 
@@ -160,6 +161,25 @@ impl Collector {
             .or(self.maintenance_margin_rate);
     }
 
+    /// Open interest at `close_ms` in base units, from the answers to
+    /// [`open_interest_requests`](super::open_interest_requests): the last
+    /// history point at or before it (as [`assemble`] aligns them), else the
+    /// snapshot's current value. `close` converts USD-counted contracts.
+    pub fn open_interest_at(&self, close_ms: i64, close: f64) -> Option<f64> {
+        let point = self
+            .open_interest
+            .iter()
+            .filter(|p| p.time_ms <= close_ms)
+            .max_by_key(|p| p.time_ms)
+            .map(|p| p.base);
+        let base = non_negative(point.or(self.current_open_interest))?;
+        Some(if oi_is_quoted_in_usd(self.exchange(), &self.instrument) {
+            base / close
+        } else {
+            base
+        })
+    }
+
     /// Everything on one candle grid, ready for the engine.
     pub fn finish(self) -> Result<Source, ExchangeError> {
         let exchange = self.instrument.exchange;
@@ -229,29 +249,7 @@ mod tests {
     #[test]
     fn every_exchange_loads_a_day_of_btc_from_fixtures() {
         for exchange in Exchange::ALL {
-            let body = answer(exchange, Purpose::Instruments).expect("instrument list");
-            let list = parse_instruments(exchange, &body)
-                .expect("instruments parse")
-                .rows;
-            let instrument = find_instrument(exchange, &list, "BTC")
-                .expect("BTC listed")
-                .clone();
-            let requests = plan(
-                &instrument,
-                END,
-                24 * HOUR_MS,
-                Resolution::M5,
-                exchange.default_base_url(),
-            );
-            let mut collector = Collector::new(instrument, END, Resolution::M5);
-            for request in &requests {
-                if let Some(body) = answer(exchange, request.purpose) {
-                    collector
-                        .absorb(request.purpose, &body)
-                        .expect("fixture parses");
-                }
-            }
-            let source = collector.finish().expect("assembles");
+            let (_, source) = load(exchange);
             // The window (288 candles) at least; OKX's fixture is one page of
             // 300, so its warm-up is partial, as a short history would be.
             assert!(
@@ -263,6 +261,83 @@ mod tests {
             let has_oi = source.open_interest.is_some() || source.current_open_interest.is_some();
             assert!(has_oi, "{exchange}: some open interest");
         }
+    }
+
+    /// Loads BTC over a day ending at `END` from the fixtures.
+    fn load(exchange: Exchange) -> (Instrument, Source) {
+        let body = answer(exchange, Purpose::Instruments).expect("instrument list");
+        let list = parse_instruments(exchange, &body)
+            .expect("instruments parse")
+            .rows;
+        let instrument = find_instrument(exchange, &list, "BTC")
+            .expect("BTC listed")
+            .clone();
+        let base = exchange.default_base_url();
+        let requests = plan(&instrument, END, 24 * HOUR_MS, Resolution::M5, base);
+        let mut collector = Collector::new(instrument.clone(), END, Resolution::M5);
+        for request in &requests {
+            if let Some(body) = answer(exchange, request.purpose) {
+                collector
+                    .absorb(request.purpose, &body)
+                    .expect("fixture parses");
+            }
+        }
+        (instrument, collector.finish().expect("assembles"))
+    }
+
+    #[test]
+    fn live_open_interest_is_what_a_fresh_load_gives_the_candle() {
+        for exchange in [
+            Exchange::Binance,
+            Exchange::Bybit,
+            Exchange::Okx,
+            Exchange::Hyperliquid,
+        ] {
+            let (instrument, source) = load(exchange);
+            let last = *source.candles.last().expect("candles");
+            let close_ms = last.open_time_ms + source.interval_ms;
+            let requests = crate::exchanges::open_interest_requests(
+                &instrument,
+                last.open_time_ms,
+                Resolution::M5,
+                exchange.default_base_url(),
+            );
+            assert!(!requests.is_empty(), "{exchange}");
+            let mut collector = Collector::new(instrument, close_ms, Resolution::M5);
+            for request in &requests {
+                let body = answer(exchange, request.purpose).expect("a fixture");
+                collector.absorb(request.purpose, &body).expect("parses");
+            }
+            let fresh = match &source.open_interest {
+                Some(series) => series.last().copied(),
+                None => source.current_open_interest,
+            };
+            assert_eq!(
+                collector.open_interest_at(close_ms, last.close),
+                fresh,
+                "{exchange}"
+            );
+        }
+        let dydx = crate::exchanges::default_instrument(Exchange::Dydx, "BTC");
+        let base = Exchange::Dydx.default_base_url();
+        assert!(
+            crate::exchanges::open_interest_requests(&dydx, END, Resolution::M5, base).is_empty()
+        );
+    }
+
+    #[test]
+    fn open_interest_at_takes_the_last_point_not_after_the_close() {
+        let instrument = crate::exchanges::default_instrument(Exchange::Binance, "BTC");
+        let mut collector = Collector::new(instrument, END, Resolution::M5);
+        let point = |time_ms, base| OiPoint { time_ms, base };
+        collector.open_interest = vec![
+            point(END, 3.0),
+            point(END - 300_000, 2.0),
+            point(END + 1, 9.0),
+        ];
+        assert_eq!(collector.open_interest_at(END, 1.0), Some(3.0));
+        assert_eq!(collector.open_interest_at(END - 1, 1.0), Some(2.0));
+        assert_eq!(collector.open_interest_at(END - 600_000, 1.0), None);
     }
 
     #[test]

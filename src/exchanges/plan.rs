@@ -116,6 +116,38 @@ pub fn funding_request(
     }
 }
 
+/// What live mode asks for when the candle opening at `open_ms` closes on a
+/// stream that carries no open interest: the requests of [`plan`] for that
+/// one candle that give open interest (its history, or the market
+/// snapshot), so the candle gets what a fresh load would give it. Empty for
+/// dYdX, whose candle stream carries it.
+pub fn open_interest_requests(
+    instrument: &Instrument,
+    open_ms: i64,
+    resolution: Resolution,
+    base_url: &str,
+) -> Vec<Request> {
+    if instrument.exchange == Exchange::Dydx {
+        return Vec::new();
+    }
+    let step = resolution.ms();
+    plan(
+        instrument,
+        open_ms.saturating_add(step),
+        step,
+        resolution,
+        base_url,
+    )
+    .into_iter()
+    .filter(|r| {
+        matches!(
+            r.purpose,
+            Purpose::OpenInterestHistory | Purpose::MarketSnapshot
+        )
+    })
+    .collect()
+}
+
 /// How many requests [`plan`] sends for `coin` on `exchange` for a window
 /// of `window_ms` at `resolution` (instrument-list requests not included:
 /// they are made once per session).

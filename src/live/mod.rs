@@ -315,6 +315,50 @@ pub fn backoff_ms(attempt: u32, random: f64) -> u64 {
     ceiling / 2 + ((ceiling / 2) as f64 * random) as u64
 }
 
+/// Closed candles waiting for their open interest, per exchange: streams
+/// other than dYdX's carry none, so the page asks the exchange about the
+/// first candle waiting and holds those that close meanwhile. They carry the
+/// answer forward, as a fresh load forward-fills a missing point.
+#[derive(Clone, Debug, Default)]
+pub struct AwaitingOpenInterest {
+    waiting: Vec<(Exchange, Vec<LiveCandle>)>,
+}
+
+impl AwaitingOpenInterest {
+    /// Holds `candle`; true when the page should ask `exchange` about it now
+    /// (nothing was waiting, so no request is out).
+    pub fn hold(&mut self, exchange: Exchange, candle: LiveCandle) -> bool {
+        match self.waiting.iter_mut().find(|(e, _)| *e == exchange) {
+            Some((_, candles)) => {
+                candles.push(candle);
+                candles.len() == 1
+            }
+            None => {
+                self.waiting.push((exchange, vec![candle]));
+                true
+            }
+        }
+    }
+
+    /// The answer about the first candle (`None` if the request failed):
+    /// the candles to append, in order.
+    pub fn release(&mut self, exchange: Exchange, open_interest: Option<f64>) -> Vec<LiveCandle> {
+        let Some((_, candles)) = self.waiting.iter_mut().find(|(e, _)| *e == exchange) else {
+            return Vec::new();
+        };
+        let mut out = std::mem::take(candles);
+        if let Some(first) = out.first_mut() {
+            first.open_interest = first.open_interest.or(open_interest);
+        }
+        out
+    }
+
+    /// A new load: what was waiting belongs to the old one.
+    pub fn clear(&mut self) {
+        self.waiting.clear();
+    }
+}
+
 /// The latest events, at most `capacity` of them: memory stays bounded
 /// however long the page stays open.
 #[derive(Clone, Debug)]

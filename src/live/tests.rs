@@ -81,6 +81,43 @@ fn closer_with_flags_closes_once() {
 }
 
 #[test]
+fn candles_wait_for_their_open_interest_one_request_at_a_time() {
+    let candle = |t: i64| LiveCandle::from(update(t, true, None).candle);
+    let mut awaiting = AwaitingOpenInterest::default();
+    assert!(awaiting.hold(Exchange::Binance, candle(0)), "ask");
+    assert!(
+        !awaiting.hold(Exchange::Binance, candle(300_000)),
+        "already asking"
+    );
+    assert!(
+        awaiting.hold(Exchange::Okx, candle(0)),
+        "another exchange asks too"
+    );
+
+    let out = awaiting.release(Exchange::Binance, Some(7.0));
+    let got: Vec<_> = out
+        .iter()
+        .map(|c| (c.candle.open_time_ms, c.open_interest))
+        .collect();
+    assert_eq!(got, [(0, Some(7.0)), (300_000, None)]);
+    assert!(
+        awaiting.hold(Exchange::Binance, candle(600_000)),
+        "asks again"
+    );
+    assert_eq!(
+        awaiting.release(Exchange::Binance, None).len(),
+        1,
+        "a failure appends"
+    );
+
+    awaiting.clear();
+    assert!(
+        awaiting.release(Exchange::Okx, Some(1.0)).is_empty(),
+        "dropped with its load"
+    );
+}
+
+#[test]
 fn backoff_doubles_to_a_cap_with_jitter_in_the_upper_half() {
     assert_eq!(backoff_ms(0, 0.0), 250);
     assert_eq!(backoff_ms(0, 1.0), 500);

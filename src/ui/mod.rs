@@ -18,11 +18,12 @@ mod test_hooks;
 mod view_settings;
 
 use crate::engine::append_candle;
+use crate::engine::LiveCandle;
 use crate::engine::{default_grid, estimate_in, Estimate, Params, PriceBins, Source, Workspace};
 use crate::exchanges::{affordable_resolutions, auto_resolution, Exchange};
 use crate::exchanges::{Instrument, Resolution};
-use crate::live::{connections, parse, CandleCloser, LiveMessage};
-use crate::net::{load_exchange, load_liquidation_history, Progress, Want};
+use crate::live::{connections, parse, AwaitingOpenInterest, CandleCloser, LiveMessage};
+use crate::net::{load_exchange, load_liquidation_history, load_open_interest, Progress, Want};
 use crate::render::zoom::Zoom;
 use crate::render::{column_closes, utc_label};
 use crate::sim::{checksum, demo_market, funding_series};
@@ -211,13 +212,7 @@ fn App() -> impl IntoView {
     // Bumped to load again (after a stream reconnects: fill the gap).
     let refresh = RwSignal::new(0_u32);
     // A closed candle from a stream joins its source; the window moves on.
-    let on_candle = move |exchange: Exchange, message: LiveMessage| {
-        let Some(candle) = closers
-            .try_update_value(|c| closed_candle(c, exchange, message))
-            .flatten()
-        else {
-            return;
-        };
+    let append = move |exchange: Exchange, candle: LiveCandle| {
         let mut appended = None;
         live_sources.update(|all| {
             if let Some((_, source)) = all.iter_mut().find(|(e, _)| *e == exchange) {
@@ -229,6 +224,51 @@ fn App() -> impl IntoView {
         if let Some(close) = appended {
             live_end.update(|end| *end = (*end).max(close));
         }
+    };
+    // Candles of streams without open interest wait for the exchange's
+    // answer about it (one request out per exchange).
+    let awaiting = StoredValue::new(AwaitingOpenInterest::default());
+    let on_candle = move |exchange: Exchange, message: LiveMessage| {
+        let Some(candle) = closers
+            .try_update_value(|c| closed_candle(c, exchange, message))
+            .flatten()
+        else {
+            return;
+        };
+        if candle.open_interest.is_some() {
+            return append(exchange, candle);
+        }
+        if !awaiting
+            .try_update_value(|a| a.hold(exchange, candle))
+            .unwrap_or(false)
+        {
+            return;
+        }
+        let this_load = generation.get_value();
+        let instrument =
+            instruments.with_untracked(|all| all.iter().find(|i| i.exchange == exchange).cloned());
+        let resolution = live_sources.with_untracked(|all| {
+            all.iter().find(|(e, _)| *e == exchange).and_then(|(_, s)| {
+                Resolution::ALL
+                    .into_iter()
+                    .find(|r| r.ms() == s.interval_ms)
+            })
+        });
+        spawn_local(async move {
+            let open_interest = match (instrument, resolution) {
+                (Some(i), Some(r)) => {
+                    let c = candle.candle;
+                    load_open_interest(&i, c.open_time_ms, r, c.close).await
+                }
+                _ => None,
+            };
+            if generation.get_value() == this_load {
+                let released = awaiting.try_update_value(|a| a.release(exchange, open_interest));
+                for candle in released.unwrap_or_default() {
+                    append(exchange, candle);
+                }
+            }
+        });
     };
     // Back from pause or a hidden tab: replay what came meanwhile.
     Effect::new(move |_| {
@@ -290,6 +330,7 @@ fn App() -> impl IntoView {
         instruments.set(Vec::new());
         streams.set_value(Vec::new());
         closers.set_value(Vec::new());
+        awaiting.set_value(AwaitingOpenInterest::default());
         feed.reset();
         if demo {
             statuses.set(Vec::new());

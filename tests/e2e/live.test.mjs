@@ -146,9 +146,23 @@ test('the view after a streamed candle equals a fresh load with that candle', as
     return Buffer.concat(chunks).toString('utf8');
   };
   const shownEnd = (page) => page.evaluate(() => Number(document.querySelector('[data-testid="heatmap"]').dataset.shown.split(' ')[1]));
+  // The exchange's open interest history gains a point at the new candle's
+  // close, 2 % above the last one: the streamed page asks for it when the
+  // kline closes (the stream has none), the fresh page finds it in history.
+  const history = JSON.parse(await readFile(join(fixturesDir, 'exchanges/binance/open_interest_hist.json'), 'utf8'));
+  const last = history[history.length - 1];
+  const risen = (Number(last.sumOpenInterest) * 1.02).toFixed(8);
+  history.push({ ...last, sumOpenInterest: risen, timestamp: t + 5 * MINUTE });
+  const asked = [];
+  const openInterest = {
+    'fapi.binance.com/futures/data/openInterestHist': (route, request) => {
+      asked.push(request.url());
+      return route.fulfill({ headers: { 'access-control-allow-origin': '*' }, body: JSON.stringify(history) });
+    },
+  };
 
   // Live: loaded at END, then the next candle arrives closed on the stream.
-  const live = await openPage(env.browser, env.server.url, { routes: FIXTURES });
+  const live = await openPage(env.browser, env.server.url, { routes: { ...FIXTURES, ...openInterest } });
   await live.clock.setFixedTime(END);
   await live.goto(query);
   await waitForHeatmap(live);
@@ -159,11 +173,13 @@ test('the view after a streamed candle equals a fresh load with that candle', as
   }));
   await live.waitForFunction((end) => Number(document.querySelector('[data-testid="heatmap"]').dataset.shown.split(' ')[1]) === end, END + 5 * MINUTE);
   const streamed = await csvOf(live);
+  const afterLoad = asked.filter((url) => url.includes(`endTime=${t + 5 * MINUTE}`));
+  assert.equal(afterLoad.length, 1, `one open interest request for the new candle: ${asked.slice(-2)}`);
 
   // Fresh: opened five minutes later; the exchange's klines include that candle.
   const klines = JSON.parse(await readFile(join(fixturesDir, 'exchanges/binance/klines.json'), 'utf8'));
   klines.push([t, candle.o, candle.h, candle.l, candle.c, candle.v, t + 5 * MINUTE - 1, candle.q, 2, candle.V, candle.Q, '0']);
-  const routes = { ...FIXTURES, 'fapi.binance.com/fapi/v1/klines': { body: JSON.stringify(klines) } };
+  const routes = { ...FIXTURES, ...openInterest, 'fapi.binance.com/fapi/v1/klines': { body: JSON.stringify(klines) } };
   const fresh = await openPage(env.browser, env.server.url, { routes });
   await fresh.clock.setFixedTime(END + 5 * MINUTE);
   await fresh.goto(query);
