@@ -6,7 +6,7 @@
 use crate::engine::Source;
 use crate::exchanges::collect::Collector;
 use crate::exchanges::{
-    classify_http, depth_request, find_instrument, funding_request, instruments_request,
+    classify_http, depth_request, find_instrument, funding_requests, instruments_request,
     open_interest_requests, parse_depth, parse_instruments, plan, Depth, Exchange, ExchangeError,
     Instrument, Method, Purpose, Request, Resolution,
 };
@@ -105,9 +105,10 @@ pub async fn load_exchange(
     // view still shows.
     if *funding {
         let start = window_end_ms - 2 * window_ms;
-        let request = funding_request(&loaded_instrument, start, window_end_ms, base);
-        if let Ok(body) = send(exchange, &request).await {
-            collector.absorb(Purpose::Funding, &body).ok();
+        for request in funding_requests(&loaded_instrument, start, window_end_ms, base) {
+            if let Ok(body) = send(exchange, &request).await {
+                collector.absorb(Purpose::Funding, &body).ok();
+            }
         }
     }
     let mut answers = stream::iter(requests.into_iter().map(|request| {

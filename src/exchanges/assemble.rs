@@ -15,7 +15,7 @@ pub(crate) fn validate_mmr(m: Option<f64>) -> Option<f64> {
 }
 
 /// Sort by key and keep the last row of each key.
-fn sort_dedupe<T>(rows: Vec<T>, key: impl Fn(&T) -> i64) -> Vec<T> {
+pub(crate) fn sort_dedupe<T>(rows: Vec<T>, key: impl Fn(&T) -> i64) -> Vec<T> {
     // One sort of (key, position) pairs for every row type (see
     // `crate::sorting`): stable, and the wasm download stays smaller.
     let order = crate::sorting::sorted_keys(&rows, |r| crate::sorting::i64_key(key(r)));

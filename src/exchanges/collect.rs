@@ -199,7 +199,8 @@ impl Collector {
             self.window_end_ms,
             self.resolution,
         )?;
-        source.funding = self.funding;
+        // Pages of funding may meet at a row both hold.
+        source.funding = super::assemble::sort_dedupe(self.funding, |f| f.time_ms);
         Ok(source)
     }
 }
@@ -353,10 +354,13 @@ mod tests {
         ] {
             collector.absorb(purpose, &fixture(file)).expect("parses");
         }
+        // Twice, as two pages meeting at a row would bring it.
         let history = crate::exchanges::testutil::sample("binance_funding_rate_history");
-        collector
-            .absorb(Purpose::Funding, &history)
-            .expect("parses");
+        for _ in 0..2 {
+            collector
+                .absorb(Purpose::Funding, &history)
+                .expect("parses");
+        }
         let source = collector.finish().expect("assembles");
         let rates: Vec<f64> = source.funding.iter().map(|f| f.rate).collect();
         assert_eq!(rates, [-0.0375, 0.0001]);

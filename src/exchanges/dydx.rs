@@ -58,11 +58,15 @@ pub fn plan(
     out
 }
 
-/// Funding history up to `end_ms` (`/historicalFunding/{ticker}`, hourly, 1000 per page).
+/// Funding rows per `historicalFunding` page (hourly: under 42 days).
+pub const FUNDING_PAGE: i64 = 1000;
+
+/// Funding history up to `end_ms` (`/historicalFunding/{ticker}`, hourly,
+/// the latest [`FUNDING_PAGE`] rows).
 pub fn funding_request(instrument: &Instrument, end_ms: i64, base_url: &str) -> Request {
     Request::get(
         format!(
-            "{}/historicalFunding/{}?effectiveBeforeOrAt={}&limit=1000",
+            "{}/historicalFunding/{}?effectiveBeforeOrAt={}&limit={FUNDING_PAGE}",
             trim_base(base_url),
             enc(&instrument.symbol),
             enc(&ms_to_iso(end_ms))

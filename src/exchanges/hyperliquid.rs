@@ -77,6 +77,9 @@ pub fn plan(
     out
 }
 
+/// Funding rows per `fundingHistory` answer (hourly: under 21 days).
+pub const FUNDING_PAGE: i64 = 500;
+
 /// `{"type":"fundingHistory","coin":..,"startTime":..,"endTime":..}` (500 per answer).
 pub fn funding_request(
     instrument: &Instrument,

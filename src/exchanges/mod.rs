@@ -44,7 +44,7 @@ pub use instruments::{
 };
 pub use plan::{
     affordable_resolutions, auto_resolution, count_requests, count_requests_all,
-    finest_resolution_within, funding_request, open_interest_requests, plan, MAX_PAGES_PER_SERIES,
+    finest_resolution_within, funding_requests, open_interest_requests, plan, MAX_PAGES_PER_SERIES,
     VIEW_REQUEST_BUDGET,
 };
 pub(crate) use plan::{oi_period, paged, pages, span};

@@ -3,7 +3,7 @@
 
 use super::{
     binance, bybit, default_instrument, dydx, hyperliquid, okx, Exchange, Instrument, Purpose,
-    Request, Resolution, MAX_TIME_MS,
+    Request, Resolution, HOUR_MS, MAX_TIME_MS,
 };
 
 /// Most pages a single series may be split into (guards absurd windows).
@@ -97,22 +97,31 @@ pub fn plan(
     }
 }
 
-/// The funding history over `[start_ms, end_ms)` (one page: at least 20
-/// days on every exchange), asked only when funding drift is on.
-pub fn funding_request(
+/// The funding history over `[start_ms, end_ms)`, asked only when funding
+/// drift is on. One page covers 66 days or more of the 8-hourly funding of
+/// Binance, Bybit and OKX; the hourly funding of Hyperliquid (500 an answer)
+/// and dYdX (1000) comes in pages of time.
+pub fn funding_requests(
     instrument: &Instrument,
     start_ms: i64,
     end_ms: i64,
     base_url: &str,
-) -> Request {
+) -> Vec<Request> {
+    let hourly_pages = |rows| pages(start_ms, end_ms, HOUR_MS, rows).into_iter();
     match instrument.exchange {
-        Exchange::Binance => binance::funding_request(instrument, start_ms, end_ms, base_url),
-        Exchange::Bybit => bybit::funding_request(instrument, start_ms, end_ms, base_url),
-        Exchange::Okx => okx::funding_request(instrument, start_ms, end_ms, base_url),
-        Exchange::Hyperliquid => {
-            hyperliquid::funding_request(instrument, start_ms, end_ms, base_url)
-        }
-        Exchange::Dydx => dydx::funding_request(instrument, end_ms, base_url),
+        Exchange::Binance => vec![binance::funding_request(
+            instrument, start_ms, end_ms, base_url,
+        )],
+        Exchange::Bybit => vec![bybit::funding_request(
+            instrument, start_ms, end_ms, base_url,
+        )],
+        Exchange::Okx => vec![okx::funding_request(instrument, start_ms, end_ms, base_url)],
+        Exchange::Hyperliquid => hourly_pages(hyperliquid::FUNDING_PAGE)
+            .map(|(s, e)| hyperliquid::funding_request(instrument, s, e - 1, base_url))
+            .collect(),
+        Exchange::Dydx => hourly_pages(dydx::FUNDING_PAGE)
+            .map(|(_, e)| dydx::funding_request(instrument, e - 1, base_url))
+            .collect(),
     }
 }
 

@@ -36,6 +36,38 @@ fn seven_day_view_fits_25_requests_at_1h() {
 }
 
 #[test]
+fn funding_pages_cover_a_30_day_window_and_its_warm_up() {
+    let end = 1_767_225_600_000;
+    let start = end - 60 * DAY_MS;
+    for exchange in Exchange::ALL {
+        let inst = default_instrument(exchange, "BTC");
+        let requests = funding_requests(&inst, start, end, exchange.default_base_url());
+        let hourly = matches!(exchange, Exchange::Hyperliquid | Exchange::Dydx);
+        // 1440 hourly rows: 3 pages of 500, 2 of 1000; 180 eight-hourly: 1.
+        let want = match exchange {
+            Exchange::Hyperliquid => 3,
+            Exchange::Dydx => 2,
+            _ => 1,
+        };
+        assert_eq!(requests.len(), want, "{exchange}");
+        assert!(requests.iter().all(|r| r.purpose == Purpose::Funding));
+        if hourly {
+            let last = requests.last().map(|r| format!("{}{:?}", r.url, r.body));
+            let end_text = [
+                (end - 1).to_string(),
+                ms_to_iso(end - 1).replace(':', "%3A"),
+            ];
+            assert!(
+                end_text
+                    .iter()
+                    .any(|t| last.as_deref().is_some_and(|l| l.contains(t.as_str()))),
+                "{exchange}: the last page ends at the window's end: {last:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn exchange_ids_and_names() {
     for e in Exchange::ALL {
         assert_eq!(Exchange::from_id(e.id()), Some(e));
