@@ -7,7 +7,7 @@ use super::{
     liquidated_side, num_at, oi_period, paged, positional_level, positional_mark, positive, span,
     trim_base, validate_candle, validate_funding, validate_liquidation, validate_oi, Depth,
     Exchange, ExchangeError, Fields, FundingPoint, Instrument, LiquidationEvent, MarkRow, OiPoint,
-    Parsed, Purpose, RawCandle, Request, Resolution, SizeUnit, Snapshot, DAY_MS,
+    Parsed, Purpose, RawCandle, Request, Resolution, SizeUnit, DAY_MS,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -111,8 +111,8 @@ pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError
 
 /// Requests for one window: trade and mark klines (1500 per page), OI
 /// history (500 per page, period = the candle or the next finer one, last
-/// 30 days only, which caps the warm-up). The current OI (only needed in
-/// volume mode) is not requested: see [`current_open_interest_request`].
+/// 30 days only, which caps the warm-up). The last OI point stands for the
+/// current OI.
 pub fn plan(
     instrument: &Instrument,
     window_end_ms: i64,
@@ -140,19 +140,6 @@ pub fn plan(
         format!("{base}/futures/data/openInterestHist?symbol={sym}&period={period}&startTime={s}&endTime={}&limit={OI_HIST_MAX}", e - 1)
     }));
     out
-}
-
-/// `GET /fapi/v1/openInterest` (optional: [`super::assemble`] takes the last
-/// OI history point when no current OI is given).
-pub fn current_open_interest_request(instrument: &Instrument, base_url: &str) -> Request {
-    Request::get(
-        format!(
-            "{}/fapi/v1/openInterest?symbol={}",
-            trim_base(base_url),
-            enc(&instrument.symbol)
-        ),
-        Purpose::CurrentOpenInterest,
-    )
 }
 
 /// Funding history (`/fapi/v1/fundingRate`, 1000 per page; 8-hourly).
@@ -219,43 +206,6 @@ pub fn parse_open_interest_hist(body: &str) -> Result<Parsed<OiPoint>, ExchangeE
             validate_oi(r.ts("timestamp"), r.num("sumOpenInterest"))
         },
     ))
-}
-
-/// `/fapi/v1/openInterest`:
-/// ```json
-/// {"openInterest":"10659.509","symbol":"BTCUSDT","time":1589437530011}
-/// ```
-///
-/// Current OI in base units.
-pub fn parse_open_interest(body: &str) -> Result<OiPoint, ExchangeError> {
-    super::classify_body(EX, body)?;
-    let r = json_fields(EX, body, "open interest", &["openInterest", "time"])?;
-    validate_oi(r.ts("time"), r.num("openInterest"))
-        .ok_or_else(|| ExchangeError::malformed(EX, "invalid open interest"))
-}
-
-/// `/fapi/v1/premiumIndex`:
-/// ```json
-/// {"symbol":"BTCUSDT","markPrice":"11793.63104562","indexPrice":"11781.80495970",
-///  "lastFundingRate":"0.00038246","nextFundingTime":1597392000000,"time":1597370495002}
-/// ```
-///
-/// Mark price and last funding rate.
-pub fn parse_premium_index(body: &str) -> Result<Snapshot, ExchangeError> {
-    super::classify_body(EX, body)?;
-    let r = json_fields(
-        EX,
-        body,
-        "premium index",
-        &["markPrice", "lastFundingRate", "time"],
-    )?;
-    Ok(Snapshot {
-        time_ms: r.ts("time"),
-        mark_price: positive(r.num("markPrice")),
-        funding_rate: super::finite(r.num("lastFundingRate")),
-        open_interest: None,
-        maintenance_margin_rate: None,
-    })
 }
 
 /// `/fapi/v1/fundingRate` row:

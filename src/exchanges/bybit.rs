@@ -13,7 +13,7 @@ use super::{
     num_at, oi_period, paged, positional_level, positional_mark, positive, span, trim_base,
     validate_candle, validate_funding, validate_liquidation, validate_mmr, validate_oi, Depth,
     Exchange, ExchangeError, Fields, FundingPoint, Instrument, LiquidationEvent, MarkRow, OiPoint,
-    Parsed, Purpose, RawCandle, Request, Resolution, SizeUnit, Snapshot, DAY_MS,
+    Parsed, Purpose, RawCandle, Request, Resolution, SizeUnit, DAY_MS,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -117,8 +117,8 @@ pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError
 
 /// Requests for one window: trade and mark klines (1000 per page), OI
 /// history (200 per page, paged by time rather than cursor) and the risk
-/// limit (tier-1 maintenance margin). Tickers (current OI, only needed in
-/// volume mode) are optional: [`current_open_interest_request`].
+/// limit (tier-1 maintenance margin). The last OI point stands for the
+/// current OI.
 pub fn plan(
     instrument: &Instrument,
     window_end_ms: i64,
@@ -150,19 +150,6 @@ pub fn plan(
         Purpose::RiskTiers,
     ));
     out
-}
-
-/// `GET /v5/market/tickers` for `instrument` (current OI, mark, funding).
-pub fn current_open_interest_request(instrument: &Instrument, base_url: &str) -> Request {
-    Request::get(
-        format!(
-            "{}/v5/market/tickers?category={}&symbol={}",
-            trim_base(base_url),
-            category(instrument.kind),
-            enc(&instrument.symbol)
-        ),
-        Purpose::CurrentOpenInterest,
-    )
 }
 
 /// Funding history (`/v5/market/funding/history`, 200 per page).
@@ -236,50 +223,6 @@ pub fn parse_open_interest(
         let r = Fields::of(r, &["openInterest", "singleOpenInterest", "timestamp"]).ok()?;
         validate_oi(r.ts("timestamp"), one_side(&r).map(|v| v * cs))
     }))
-}
-
-/// `tickers` row, abridged:
-/// ```json
-/// {"symbol":"BTCUSD","markPrice":"114898.43","openInterest":"240113967",
-///  "fundingRate":"0.0001","nextFundingTime":"1760371200000"}
-/// ```
-///
-/// The ticker of `instrument` (current OI one side, mark, funding); the
-/// envelope's `time` is the snapshot time.
-pub fn parse_tickers(body: &str, instrument: &Instrument) -> Result<Snapshot, ExchangeError> {
-    let rows = list(body, "tickers")?;
-    // `list` read the body: it is an object.
-    let time = json_fields(EX, body, "tickers", &["time"])
-        .ok()
-        .and_then(|t| t.ts("time"));
-    // Rows: objects with `symbol`, if there, a string.
-    let p = convert_rows(rows, |r| {
-        let names = [
-            "symbol",
-            "markPrice",
-            "openInterest",
-            "singleOpenInterest",
-            "fundingRate",
-        ];
-        let mut r = Fields::of(r, &names).ok()?;
-        let symbol = r.text("symbol").ok()?;
-        Some((symbol, r))
-    });
-    let (_, t) = p
-        .rows
-        .into_iter()
-        .find(|(symbol, _)| *symbol == instrument.symbol)
-        .ok_or(ExchangeError::UnknownCoin {
-            exchange: EX,
-            coin: Some(instrument.base.clone()),
-        })?;
-    Ok(Snapshot {
-        time_ms: time,
-        mark_price: positive(t.num("markPrice")),
-        funding_rate: super::finite(t.num("fundingRate")),
-        open_interest: super::non_negative(one_side(&t).map(|v| v * instrument.contract_size)),
-        maintenance_margin_rate: None,
-    })
 }
 
 /// `risk-limit` row:

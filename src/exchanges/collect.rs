@@ -109,16 +109,6 @@ impl Collector {
                 let rows = okx::parse_open_interest_history(body, inst)?;
                 take(&mut self.open_interest, &mut self.dropped, rows)
             }
-            (Binance, CurrentOpenInterest) => {
-                self.current_open_interest = Some(binance::parse_open_interest(body)?.base)
-            }
-            (Okx, CurrentOpenInterest) => {
-                self.current_open_interest = Some(okx::parse_open_interest(body, inst)?.base)
-            }
-            (Bybit, CurrentOpenInterest) => {
-                let snapshot = bybit::parse_tickers(body, inst)?;
-                self.note(snapshot)
-            }
             (Bybit, RiskTiers) => {
                 self.maintenance_margin_rate = Some(bybit::parse_risk_limit(body, inst)?)
             }

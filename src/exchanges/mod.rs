@@ -247,7 +247,6 @@ pub enum Purpose {
     Candles,
     MarkCandles,
     OpenInterestHistory,
-    CurrentOpenInterest,
     Funding,
     RiskTiers,
     /// One answer that carries several of the above (Hyperliquid

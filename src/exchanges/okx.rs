@@ -8,7 +8,7 @@ use super::{
     paged, positional_level, positional_mark, positive, span, trim_base, ts_at, validate_candle,
     validate_funding, validate_liquidation, validate_mmr, validate_oi, Depth, Exchange,
     ExchangeError, Fields, FundingPoint, Instrument, LiquidationEvent, MarkRow, OiPoint, Parsed,
-    Purpose, RawCandle, Request, Resolution, Side, SizeUnit, Snapshot, Unfit, DAY_MS,
+    Purpose, RawCandle, Request, Resolution, Side, SizeUnit, Unfit, DAY_MS,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -123,8 +123,7 @@ fn oi_period_for(resolution: Resolution, span_ms: i64) -> (i64, &'static str) {
 /// Requests for one window: trade candles (300 per page), mark candles (100
 /// per page), rubik OI history (100 per page, latest 1440 points, which may
 /// coarsen the period or cap the warm-up) and tier 1 of the isolated
-/// position tiers. The current OI (only needed in volume mode) is optional:
-/// [`current_open_interest_request`].
+/// position tiers. The last OI point stands for the current OI.
 pub fn plan(
     instrument: &Instrument,
     window_end_ms: i64,
@@ -172,18 +171,6 @@ pub fn plan(
         Purpose::RiskTiers,
     ));
     out
-}
-
-/// `GET /api/v5/public/open-interest` for `instrument`.
-pub fn current_open_interest_request(instrument: &Instrument, base_url: &str) -> Request {
-    Request::get(
-        format!(
-            "{}/api/v5/public/open-interest?instType=SWAP&instId={}",
-            trim_base(base_url),
-            enc(&instrument.symbol)
-        ),
-        Purpose::CurrentOpenInterest,
-    )
 }
 
 /// Funding history (`/api/v5/public/funding-rate-history`, 400 per page).
@@ -269,55 +256,6 @@ pub fn parse_open_interest_history(
     }))
 }
 
-/// One row of the older `rubik/stat/contracts/open-interest-volume`
-/// (all contracts of a coin together, in USD).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct UsdOiVolume {
-    pub time_ms: i64,
-    pub open_interest_usd: f64,
-    pub volume_usd: f64,
-}
-
-/// `open-interest-volume` rows: `["1630502400000","1713028741.6898","39800873.554"]`
-/// (`[ts, oi USD, volume USD]`).
-pub fn parse_open_interest_volume(body: &str) -> Result<Parsed<UsdOiVolume>, ExchangeError> {
-    Ok(convert_rows(data(body, "open interest volume")?, |r| {
-        let r = array(r)?;
-        Some(UsdOiVolume {
-            time_ms: ts_at(&r, 0)?,
-            open_interest_usd: super::non_negative(num_at(&r, 1))?,
-            volume_usd: super::non_negative(num_at(&r, 2))?,
-        })
-    }))
-}
-
-/// `public/open-interest` row:
-/// ```json
-/// {"instType":"SWAP","instId":"BTC-USDT-SWAP","oi":"5000","oiCcy":"555.55",
-///  "ts":"1597026383085"}
-/// ```
-///
-/// Current OI of `instrument` in base units (`oiCcy`, else contracts × `ctVal`).
-pub fn parse_open_interest(body: &str, instrument: &Instrument) -> Result<OiPoint, ExchangeError> {
-    let linear = instrument.kind == ContractKind::Linear;
-    let p = convert_rows(data(body, "open interest")?, |r| {
-        let mut r = Fields::of(r, &["instId", "oi", "oiCcy", "ts"]).ok()?;
-        if r.text("instId").ok()? != instrument.symbol {
-            return None;
-        }
-        let base = match r.num("oiCcy") {
-            Some(v) => Some(v),
-            None if linear => r.num("oi").map(|v| v * instrument.contract_size),
-            None => None,
-        };
-        validate_oi(r.ts("ts"), base)
-    });
-    p.rows
-        .into_iter()
-        .next()
-        .ok_or_else(|| ExchangeError::malformed(EX, "no open interest for this instrument"))
-}
-
 /// `position-tiers` row, abridged:
 /// ```json
 /// {"instId":"BTC-USDT","tier":"1","mmr":"0.03","imr":"0.1","maxLever":"10",
@@ -353,23 +291,6 @@ pub fn parse_funding(body: &str) -> Result<Parsed<FundingPoint>, ExchangeError> 
         let rate = r.opt_num("realizedRate").flatten().or(r.num("fundingRate"));
         validate_funding(r.ts("fundingTime"), rate)
     }))
-}
-
-/// Current funding rate as a snapshot (`public/funding-rate`).
-pub fn parse_funding_rate(body: &str) -> Result<Snapshot, ExchangeError> {
-    let p = convert_rows(data(body, "funding rate")?, |r| {
-        Fields::of(r, &["fundingRate", "ts"]).ok()
-    });
-    let r = p
-        .rows
-        .into_iter()
-        .next()
-        .ok_or_else(|| ExchangeError::malformed(EX, "funding rate: no data"))?;
-    Ok(Snapshot {
-        time_ms: r.ts("ts"),
-        funding_rate: super::finite(r.num("fundingRate")),
-        ..Snapshot::default()
-    })
 }
 
 /// Levels per side of [`depth_request`] (the most `/market/books` serves).

@@ -93,12 +93,6 @@ impl Theme {
             },
         }
     }
-
-    /// The page background behind a chart, as CSS.
-    pub fn background_css(self) -> String {
-        let RGBColor(r, g, b) = self.ink().background;
-        format!("rgb({r},{g},{b})")
-    }
 }
 
 fn font(size_css: f64, ratio: f64, colour: RGBColor) -> TextStyle<'static> {

@@ -77,27 +77,6 @@ fn sample_open_interest_hist() {
 }
 
 #[test]
-fn sample_open_interest() {
-    let p = parse_open_interest(&sample("binance_open_interest")).unwrap();
-    assert_eq!(
-        p,
-        OiPoint {
-            time_ms: 1589437530011,
-            base: 10659.509
-        }
-    );
-}
-
-#[test]
-fn sample_premium_index() {
-    let s = parse_premium_index(&sample("binance_premium_index")).unwrap();
-    assert_eq!(s.time_ms, Some(1597370495002));
-    assert_eq!(s.mark_price, Some(11793.63104562));
-    assert_eq!(s.funding_rate, Some(0.00038246));
-    assert_eq!(s.open_interest, None);
-}
-
-#[test]
 fn sample_funding() {
     let p = parse_funding(&sample("binance_funding_rate_history")).unwrap();
     assert_eq!(
@@ -301,8 +280,6 @@ fn no_panic_on_mutated_answers() {
         let _ = parse_klines(b);
         let _ = parse_mark_klines(b);
         let _ = parse_open_interest_hist(b);
-        let _ = parse_open_interest(b);
-        let _ = parse_premium_index(b);
         let _ = parse_funding(b);
         let _ = parse_force_order(b);
         let _ = classify_http(EX, 200, Some(b), b);

@@ -89,20 +89,6 @@ fn sample_open_interest_uses_single_side() {
 }
 
 #[test]
-fn sample_tickers() {
-    let s = parse_tickers(&sample("bybit_tickers"), &inverse_btcusd()).unwrap();
-    assert_eq!(s.time_ms, Some(1760352369814));
-    assert_eq!(s.mark_price, Some(114898.43));
-    assert_eq!(s.funding_rate, Some(0.0001));
-    assert_eq!(s.open_interest, Some(240113967.0));
-    let other = crate::exchanges::default_instrument(EX, "ETH");
-    assert!(matches!(
-        parse_tickers(&sample("bybit_tickers"), &other),
-        Err(ExchangeError::UnknownCoin { .. })
-    ));
-}
-
-#[test]
 fn sample_risk_limit_in_percent() {
     let m = parse_risk_limit(&sample("bybit_risk_limit"), &inverse_btcusd()).unwrap();
     assert!((m - 0.005).abs() < 1e-15);
@@ -232,7 +218,6 @@ fn no_panic_on_mutated_answers() {
         let _ = parse_klines(b, ContractKind::Inverse);
         let _ = parse_mark_klines(b);
         let _ = parse_open_interest(b, &inv);
-        let _ = parse_tickers(b, &inv);
         let _ = parse_risk_limit(b, &inv);
         let _ = parse_funding(b);
         let _ = parse_all_liquidation(b);

@@ -56,35 +56,6 @@ fn sample_history_candles() {
 }
 
 #[test]
-fn sample_open_interest() {
-    let p = parse_open_interest(&sample("okx_open_interest"), &btc_swap()).unwrap();
-    assert_eq!(
-        p,
-        OiPoint {
-            time_ms: 1597026383085,
-            base: 555.55
-        }
-    );
-}
-
-#[test]
-fn sample_rubik_open_interest_volume() {
-    let p = parse_open_interest_volume(&sample("okx_rubik_open_interest_volume")).unwrap();
-    assert_eq!(
-        p.rows,
-        vec![UsdOiVolume {
-            time_ms: 1630502400000,
-            open_interest_usd: 1713028741.6898,
-            volume_usd: 39800873.554
-        }]
-    );
-    // That USD shape is not taken for the contract OI history.
-    let h = parse_open_interest_history(&sample("okx_rubik_open_interest_volume"), &btc_swap())
-        .unwrap();
-    assert_eq!((h.rows.len(), h.dropped), (0, 1));
-}
-
-#[test]
 fn sample_position_tiers() {
     assert_eq!(
         parse_position_tiers(&sample("okx_position_tiers")).unwrap(),
@@ -115,11 +86,6 @@ fn sample_funding() {
             time_ms: 1703088000000,
             rate: 0.000079238688534
         }]
-    );
-    let s = parse_funding_rate(&sample("okx_funding_rate")).unwrap();
-    assert_eq!(
-        (s.time_ms, s.funding_rate),
-        (Some(1703070685309), Some(0.000079238688534))
     );
 }
 
@@ -271,11 +237,8 @@ fn no_panic_on_mutated_answers() {
         let _ = parse_candles(b, &inv);
         let _ = parse_mark_candles(b);
         let _ = parse_open_interest_history(b, &inv);
-        let _ = parse_open_interest_volume(b);
-        let _ = parse_open_interest(b, &inst);
         let _ = parse_position_tiers(b);
         let _ = parse_funding(b);
-        let _ = parse_funding_rate(b);
         let _ = parse_liquidation_orders(b, &inv);
     });
 }

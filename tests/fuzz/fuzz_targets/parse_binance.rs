@@ -10,8 +10,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = x::parse_klines(&b);
     let _ = x::parse_mark_klines(&b);
     let _ = x::parse_open_interest_hist(&b);
-    let _ = x::parse_open_interest(&b);
-    let _ = x::parse_premium_index(&b);
     let _ = x::parse_funding(&b);
     let _ = x::parse_force_order(&b);
 });

@@ -13,7 +13,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = x::parse_klines(&b, ContractKind::Inverse);
     let _ = x::parse_mark_klines(&b);
     let _ = x::parse_open_interest(&b, &i);
-    let _ = x::parse_tickers(&b, &i);
     let _ = x::parse_risk_limit(&b, &i);
     let _ = x::parse_funding(&b);
     let _ = x::parse_all_liquidation(&b);

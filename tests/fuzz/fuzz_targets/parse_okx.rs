@@ -11,10 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = x::parse_candles(&b, &i);
     let _ = x::parse_mark_candles(&b);
     let _ = x::parse_open_interest_history(&b, &i);
-    let _ = x::parse_open_interest_volume(&b);
-    let _ = x::parse_open_interest(&b, &i);
     let _ = x::parse_position_tiers(&b);
     let _ = x::parse_funding(&b);
-    let _ = x::parse_funding_rate(&b);
     let _ = x::parse_liquidation_orders(&b, &i);
 });
