@@ -17,9 +17,10 @@ mod status;
 mod test_hooks;
 mod view_settings;
 
-use crate::engine::append_candle;
-use crate::engine::LiveCandle;
-use crate::engine::{default_grid, estimate_in, Estimate, Params, PriceBins, Source, Workspace};
+use crate::engine::{
+    append_candle, default_grid, estimate_in, Estimate, LiveCandle, Params, PriceBins, Source,
+    Workspace,
+};
 use crate::exchanges::{affordable_resolutions, auto_resolution, Exchange};
 use crate::exchanges::{Instrument, Resolution};
 use crate::live::{connections, parse, AwaitingOpenInterest, CandleCloser, LiveMessage};
