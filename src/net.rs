@@ -11,6 +11,7 @@ use crate::exchanges::{
     Instrument, Method, Purpose, Request, Resolution,
 };
 use crate::live::{dydx, LiqEvent, LiveMessage};
+use futures::future::{self, Either};
 use futures::stream::{self, StreamExt};
 use gloo_net::http::{Request as HttpRequest, Response};
 use gloo_timers::callback::Timeout;
@@ -152,10 +153,14 @@ pub async fn load_depth(instrument: &Instrument) -> Result<Depth, ExchangeError>
     parse_depth(instrument, &body)
 }
 
+/// How long a closed candle waits for its open interest; then it joins with
+/// the last value carried forward (a live view must not lag by a timeout).
+const OPEN_INTEREST_WAIT_MS: u32 = 5_000;
+
 /// The open interest at the close of the candle opening at `open_ms`, for a
 /// stream that carries none (see [`open_interest_requests`]); `None` when
-/// the exchange does not answer. Asked afresh: a snapshot cached at load
-/// time would be stale.
+/// the exchange does not answer within [`OPEN_INTEREST_WAIT_MS`]. Asked
+/// afresh: a snapshot cached at load time would be stale.
 pub async fn load_open_interest(
     instrument: &Instrument,
     open_ms: i64,
@@ -165,12 +170,19 @@ pub async fn load_open_interest(
     let exchange = instrument.exchange;
     let close_ms = open_ms.saturating_add(resolution.ms());
     let requests = open_interest_requests(instrument, open_ms, resolution, base_url(exchange));
-    let mut collector = Collector::new(instrument.clone(), close_ms, resolution);
-    for request in &requests {
-        let body = send_fresh(exchange, request).await.ok()?;
-        collector.absorb(request.purpose, &body).ok()?;
+    let ask = async move {
+        let mut collector = Collector::new(instrument.clone(), close_ms, resolution);
+        for request in &requests {
+            let body = send_fresh(exchange, request).await.ok()?;
+            collector.absorb(request.purpose, &body).ok()?;
+        }
+        collector.open_interest_at(close_ms, close)
+    };
+    let waited = gloo_timers::future::TimeoutFuture::new(OPEN_INTEREST_WAIT_MS);
+    match future::select(Box::pin(ask), waited).await {
+        Either::Left((open_interest, _)) => open_interest,
+        Either::Right(_) => None,
     }
-    collector.open_interest_at(close_ms, close)
 }
 
 /// Pages of past liquidations fetched at most (dYdX serves 100 trades a page).

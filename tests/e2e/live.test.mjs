@@ -1,7 +1,8 @@
 // Live mode: the exchanges' WebSockets mocked with messages in their
 // documented shapes: bubbles where liquidations happen, feed and totals,
 // malformed messages counted and skipped, reconnect and resubscribe, a
-// closed candle moving the view on, pause and resume.
+// closed candle moving the view on (with the open interest asked for it,
+// or without it when the exchange does not answer), pause and resume.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -190,4 +191,40 @@ test('the view after a streamed candle equals a fresh load with that candle', as
   assertClean(assert, fresh);
   await live.closeAll();
   await fresh.closeAll();
+});
+
+test('a candle whose open interest does not come joins after a short wait', async () => {
+  // The load's open-interest history answers; the live request for the new
+  // candle hangs, as a slow exchange would.
+  let asked = 0;
+  const routes = {
+    ...FIXTURES,
+    'fapi.binance.com/futures/data/openInterestHist': async (route, request) => {
+      if (request.url().includes(`endTime=${END + 5 * MINUTE}`)) {
+        asked += 1;
+        return; // never answered
+      }
+      return route.fulfill({
+        headers: { 'access-control-allow-origin': '*' },
+        body: await readFile(join(fixturesDir, 'exchanges/binance/open_interest_hist.json'), 'utf8'),
+      });
+    },
+  };
+  const page = await openPage(env.browser, env.server.url, { routes });
+  await page.clock.setFixedTime(END);
+  await page.goto(`${env.server.url}?sym=BTC&window=1d&ex=binance&res=5m`);
+  await waitForHeatmap(page);
+  const binance = await socketOf(page, 'fstream.binance.com');
+  const t = END;
+  const sent = Date.now();
+  binance.ws.send(JSON.stringify({
+    e: 'kline', E: t + 5 * MINUTE, s: 'BTCUSDT',
+    k: { t, T: t + 5 * MINUTE - 1, s: 'BTCUSDT', i: '5m', f: 1, L: 2, o: '87000', h: '87200', l: '86900', c: '87100', v: '12', q: '1044000', n: 2, V: '6', Q: '522000', x: true, B: '0' },
+  }));
+  await page.waitForFunction((end) => Number(document.querySelector('[data-testid="heatmap"]').dataset.shown.split(' ')[1]) === end, END + 5 * MINUTE, { timeout: 15_000 });
+  const waited = Date.now() - sent;
+  assert.equal(asked, 1, 'the page asked for the new candle');
+  assert.ok(waited >= 4_000 && waited < 12_000, `joined after ${waited} ms`);
+  assertClean(assert, page);
+  await page.closeAll();
 });
