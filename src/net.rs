@@ -6,17 +6,17 @@
 use crate::engine::Source;
 use crate::exchanges::collect::Collector;
 use crate::exchanges::{
-    classify_http, depth_request, find_instrument, funding_requests, instruments_request,
-    open_interest_requests, parse_depth, parse_instruments, plan, Depth, Exchange, ExchangeError,
-    Instrument, Method, Purpose, Request, Resolution,
+    candle_span, classify_http, depth_request, find_instrument, follow_up, funding_requests,
+    instruments_request, open_interest_requests, parse_depth, parse_instruments, plan, Coverage,
+    Depth, Exchange, ExchangeError, Instrument, Method, Purpose, Request, Resolution,
 };
 use crate::live::{dydx, LiqEvent, LiveMessage};
 use futures::future::{self, Either};
-use futures::stream::{self, StreamExt};
+use futures::stream::{FuturesUnordered, StreamExt};
 use gloo_net::http::{Request as HttpRequest, Response};
 use gloo_timers::callback::Timeout;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 /// One request may take this long before it counts as a hang.
@@ -53,10 +53,19 @@ thread_local! {
 /// Requests done out of all, reported as a load goes.
 pub type Progress = Rc<dyn Fn(usize, usize)>;
 
-/// One exchange's series, and how many invalid rows were dropped from it.
+/// Follow-ups of short answers one load may send, per planned request: a
+/// page cut to a third of what was asked needs two; an exchange that keeps
+/// answering a row at a time is left with gaps rather than flooded.
+const FOLLOW_UPS_PER_REQUEST: usize = 3;
+
+/// One exchange's series, and what the page says about it.
 pub struct Loaded {
     pub source: Source,
+    /// Candles asked for, delivered, and the gaps.
+    pub coverage: Coverage,
     pub dropped: usize,
+    /// The instrument's maximum leverage and maintenance rate are assumed.
+    pub limits_assumed: bool,
     /// Every coin the exchange lists: the coin field offers them.
     pub coins: Vec<String>,
     /// The instrument loaded: live streams subscribe to it.
@@ -98,48 +107,63 @@ pub async fn load_exchange(
     let instrument = find_instrument(exchange, &instruments, coin)?.clone();
     let loaded_instrument = instrument.clone();
     let requests = plan(&instrument, window_end_ms, window_ms, resolution, base);
-    let total = requests.len() + 1;
-    progress(1, total);
+    let span = candle_span(&instrument, window_end_ms, window_ms, resolution);
 
-    let mut collector = Collector::new(instrument, window_end_ms, resolution);
-    // Funding is an extra: without it the drift has nothing to move by, the
-    // view still shows.
+    let mut collector = Collector::new(instrument, span, resolution);
+    let mut waiting: VecDeque<Request> = requests.into();
     if *funding {
         let start = window_end_ms - 2 * window_ms;
-        for request in funding_requests(&loaded_instrument, start, window_end_ms, base) {
-            if let Ok(body) = send(exchange, &request).await {
-                collector.absorb(Purpose::Funding, &body).ok();
-            }
-        }
+        waiting.extend(funding_requests(
+            &loaded_instrument,
+            start,
+            window_end_ms,
+            base,
+        ));
     }
-    let mut answers = stream::iter(requests.into_iter().map(|request| {
-        let still_wanted = still_wanted.clone();
-        async move {
+    // Planned pages go out together (a few at a time); an answer shorter
+    // than its page queues the rest of the page behind them.
+    let mut budget = FOLLOW_UPS_PER_REQUEST * waiting.len();
+    let mut in_flight = FuturesUnordered::new();
+    let (mut done, mut total) = (1, waiting.len() + 1);
+    progress(done, total);
+    loop {
+        while in_flight.len() < CONCURRENCY {
+            let Some(request) = waiting.pop_front() else {
+                break;
+            };
             if !still_wanted() {
-                return None;
+                return Err(ExchangeError::Timeout { exchange }); // cancelled; never shown
             }
-            Some(
-                send(exchange, &request)
-                    .await
-                    .map(|body| (request.purpose, body)),
-            )
+            in_flight.push(async move {
+                let answer = send(exchange, &request).await;
+                (request, answer)
+            });
         }
-    }))
-    .buffer_unordered(CONCURRENCY);
-    let mut done = 1;
-    while let Some(answer) = answers.next().await {
-        let Some(answer) = answer else {
-            return Err(ExchangeError::Timeout { exchange }); // cancelled; never shown
+        let Some((request, answer)) = in_flight.next().await else {
+            break;
         };
-        let (purpose, body) = answer?;
-        collector.absorb(purpose, &body)?;
         done += 1;
         progress(done, total);
+        let served = answer.and_then(|body| collector.absorb(request.purpose, &body));
+        let served = match (served, request.purpose) {
+            (Ok(served), _) => served,
+            // Funding is an extra: without it the drift has nothing to
+            // move by, the view still shows.
+            (Err(_), Purpose::Funding) => continue,
+            (Err(error), _) => return Err(error),
+        };
+        let more = follow_up(&loaded_instrument, &request, &served, base);
+        let more: Vec<Request> = more.into_iter().take(budget).collect();
+        budget -= more.len();
+        total += more.len();
+        waiting.extend(more);
     }
-    let dropped = collector.dropped;
+    let collected = collector.finish()?;
     Ok(Loaded {
-        source: collector.finish()?,
-        dropped,
+        source: collected.source,
+        coverage: collected.coverage,
+        dropped: collected.dropped,
+        limits_assumed: collected.limits_assumed,
         coins,
         instrument: loaded_instrument,
     })
@@ -171,7 +195,7 @@ pub async fn load_open_interest(
     let close_ms = open_ms.saturating_add(resolution.ms());
     let requests = open_interest_requests(instrument, open_ms, resolution, base_url(exchange));
     let ask = async move {
-        let mut collector = Collector::new(instrument.clone(), close_ms, resolution);
+        let mut collector = Collector::new(instrument.clone(), (open_ms, close_ms), resolution);
         for request in &requests {
             let body = send_fresh(exchange, request).await.ok()?;
             collector.absorb(request.purpose, &body).ok()?;
@@ -185,7 +209,7 @@ pub async fn load_open_interest(
     }
 }
 
-/// Pages of past liquidations fetched at most (dYdX serves 100 trades a page).
+/// Pages of past liquidations fetched at most (dYdX serves 1000 trades a page).
 const HISTORY_PAGES: usize = 5;
 
 /// Liquidations that happened since `since_ms`, where an exchange serves

@@ -358,6 +358,8 @@ mod tests {
             current_open_interest: None,
             maintenance_margin_rate: 0.004,
             funding: Vec::new(),
+            max_leverage: None,
+            missing: Vec::new(),
         };
         let day = Volatility::of_source(&source, 24 * HOUR_MS).unwrap();
         let direct = Volatility::parkinson(&candles[600 - 288..], 300_000).unwrap();

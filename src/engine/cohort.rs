@@ -53,11 +53,20 @@ impl<'a> SourceModel<'a> {
         let oi = (source.open_interest.as_deref()).filter(|_| rules.uses_open_interest);
 
         let mark = |k: usize| source.mark.as_ref().and_then(|m| m.get(k));
+        // A missing candle's prices are unknown: NaN never triggers a
+        // liquidation (spec section 1, "Gaps").
+        let checked = |k: usize, price: f64| {
+            if source.is_missing(k) {
+                f64::NAN
+            } else {
+                price
+            }
+        };
         let lows: Vec<f64> = (0..len)
-            .map(|k| mark(k).map_or(candles[k].low, |m| m.low))
+            .map(|k| checked(k, mark(k).map_or(candles[k].low, |m| m.low)))
             .collect();
         let highs: Vec<f64> = (0..len)
-            .map(|k| mark(k).map_or(candles[k].high, |m| m.high))
+            .map(|k| checked(k, mark(k).map_or(candles[k].high, |m| m.high)))
             .collect();
         let long_share = candles.iter().map(|c| rules.long_share(c)).collect();
         let drift = params
@@ -108,6 +117,13 @@ impl<'a> SourceModel<'a> {
             drift,
             margins: params.tiers.iter().map(|t| 1.0 / t.leverage).collect(),
         };
+        // A missing candle opens nothing; open interest stays aligned, so
+        // the next candle's rise counts from it.
+        for (k, n) in model.new_notional.iter_mut().enumerate() {
+            if source.is_missing(k) {
+                *n = 0.0;
+            }
+        }
         if oi.is_none() {
             let alpha = model.volume_alpha();
             model.new_notional.iter_mut().for_each(|n| *n *= alpha);
@@ -240,7 +256,9 @@ pub(crate) struct CohortRules {
     kind: ContractKind,
     mmr: f64,
     long_share: LongShare,
+    /// Per tier: its weight, 0 where the tier cannot exist on this source.
     weights: Vec<f64>,
+    /// Per tier: the leverage it opens at on this source.
     leverages: Vec<f64>,
     /// Mode `oi` (the source has an open-interest series covering its first
     /// `len` candles and the parameters ask for it), else mode `volume`.
@@ -263,12 +281,16 @@ impl CohortRules {
             let interval = source.interval_ms.max(1);
             (params.memory_ms.max(0) / interval).max(1) as usize
         };
+        let tiers = effective_tiers(source, params);
         CohortRules {
             kind: source.kind,
             mmr: source.maintenance_margin_rate,
             long_share: params.long_share,
-            weights: params.normalised_weights(),
-            leverages: params.tiers.iter().map(|t| t.leverage).collect(),
+            weights: tiers
+                .iter()
+                .map(|t| if t.dropped { 0.0 } else { t.weight })
+                .collect(),
+            leverages: tiers.iter().map(|t| t.leverage).collect(),
             uses_open_interest,
             max_life,
         }
@@ -314,6 +336,60 @@ impl CohortRules {
             }
         }
     }
+}
+
+/// One of the parameters' tiers as a source opens it (spec sections 2
+/// and 3).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EffectiveTier {
+    /// The leverage the parameters ask for.
+    pub asked: f64,
+    /// The leverage it opens at: `asked`, or the instrument's maximum
+    /// where that is lower (the tier's weight moves there).
+    pub leverage: f64,
+    /// Its normalised weight.
+    pub weight: f64,
+    /// Its liquidation price would lie on the wrong side of the entry
+    /// (`m ≥ 1/ℓ`: liquidated as it opens), so it opens nothing.
+    pub dropped: bool,
+}
+
+/// The tiers of `params` as `source` opens them, in the parameters' order:
+/// folded to the instrument's maximum leverage, and dropped where the
+/// position could not exist.
+pub fn effective_tiers(source: &Source, params: &Params) -> Vec<EffectiveTier> {
+    let cap = source
+        .max_leverage
+        .filter(|l| l.is_finite() && *l >= 1.0)
+        .unwrap_or(f64::INFINITY);
+    params
+        .tiers
+        .iter()
+        .zip(params.normalised_weights())
+        .map(|(tier, weight)| {
+            let leverage = tier.leverage.min(cap);
+            EffectiveTier {
+                asked: tier.leverage,
+                leverage,
+                weight,
+                dropped: !opens_on_its_side(source.kind, leverage, source.maintenance_margin_rate),
+            }
+        })
+        .collect()
+}
+
+/// Whether a position at `leverage` under maintenance rate `mmr` has both
+/// liquidation prices beyond its entry: a long's below, a short's above.
+fn opens_on_its_side(kind: ContractKind, leverage: f64, mmr: f64) -> bool {
+    // The formulas scale with the entry, so an entry of 1 decides.
+    let beyond = |side: Side| match liquidation_price(kind, side, 1.0, leverage, mmr) {
+        None => true, // never liquidated (an inverse short at 1x or less)
+        Some(q) => match side {
+            Side::Long => q < 1.0,
+            Side::Short => q > 1.0,
+        },
+    };
+    beyond(Side::Long) && beyond(Side::Short)
 }
 
 /// How many of `source`'s candles the model uses: those before

@@ -132,6 +132,7 @@ impl LiveEstimate {
         for source in &mut sources {
             let len = usable_len(source, end_ms);
             source.candles.truncate(len);
+            source.missing.truncate(len);
             // A shorter series stays as it is: the source is in volume mode.
             if let Some(oi) = &mut source.open_interest {
                 oi.truncate(len);
@@ -312,6 +313,8 @@ pub fn append_candle(src: &mut Source, live: &LiveCandle) -> Result<(), PushErro
         }
         (None, None) => {}
     }
+    // A pushed candle was delivered: flags past the series would mislabel it.
+    src.missing.truncate(src.candles.len());
     src.candles.push(candle);
     Ok(())
 }
@@ -507,9 +510,13 @@ impl SourceState {
             }
         }
         self.expire(k);
-        self.liquidate(Side::Long, low, column, out);
-        self.liquidate(Side::Short, high, column, out);
-        if previous.is_some() {
+        // A missing candle liquidates and opens nothing (spec section 1).
+        let missing = source.is_missing(k);
+        if !missing {
+            self.liquidate(Side::Long, low, column, out);
+            self.liquidate(Side::Short, high, column, out);
+        }
+        if previous.is_some() && !missing {
             let total = match oi_pair {
                 Some((before, now)) => oi_rise_notional(before, now, candle),
                 None if self.volume_mode() => volume_notional(candle),

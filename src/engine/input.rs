@@ -74,4 +74,25 @@ pub struct Source {
     /// reads them); empty where unknown.
     #[serde(default)]
     pub funding: Vec<FundingRate>,
+    /// The highest leverage the instrument allows at its first tier; tiers
+    /// above it are opened at it (spec section 2). `None`: no limit known.
+    #[serde(default)]
+    pub max_leverage: Option<f64>,
+    /// `missing[k]`: candle `k` is a placeholder for one the exchange did
+    /// not deliver (spec section 1, "Gaps"): it opens and liquidates
+    /// nothing. Empty (or shorter than `candles`) where nothing is missing.
+    #[serde(default)]
+    pub missing: Vec<bool>,
+}
+
+impl Source {
+    /// Whether candle `k` is a placeholder for a missing one.
+    pub fn is_missing(&self, k: usize) -> bool {
+        self.missing.get(k).copied().unwrap_or(false)
+    }
+
+    /// How many candles are placeholders.
+    pub fn missing_count(&self) -> usize {
+        self.missing.iter().filter(|m| **m).count()
+    }
 }

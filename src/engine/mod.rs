@@ -41,7 +41,7 @@ pub mod reference;
 
 pub use breakdown::{cell_breakdown, CellBreakdown};
 pub use clusters::{find_clusters, TOP_CLUSTERS};
-pub use cohort::Cohort;
+pub use cohort::{effective_tiers, Cohort, EffectiveTier};
 pub use grid::{Grid, GridSpec, PriceBins, TimeAxis};
 pub use incremental::{append_candle, LiveCandle, LiveEstimate, PushError, Pushed};
 pub use input::{Candle, ContractKind, FundingRate, HighLow, Source};

@@ -83,6 +83,8 @@ pub(super) fn random_source(rng: &mut Rng, shape: Shape, name: &str) -> Source {
         current_open_interest: rng.chance(0.5).then(|| rng.range(100.0, 5000.0)),
         maintenance_margin_rate: rng.range(0.002, 0.02),
         funding: Vec::new(),
+        max_leverage: None,
+        missing: Vec::new(),
     }
 }
 
@@ -149,7 +151,35 @@ pub(super) fn random_case(seed: u64) -> (Vec<Source>, Params, GridSpec) {
     for source in &mut sources {
         source.funding = random_funding(&mut rng, candles);
     }
+    // Then the instruments' limits and the candles an exchange left out.
+    for source in &mut sources {
+        source.max_leverage = [
+            None,
+            Some(1.0),
+            Some(5.0),
+            Some(20.0),
+            Some(40.0),
+            Some(125.0),
+        ][rng.below(6)];
+        source.missing = random_gaps(&mut rng, source.candles.len());
+    }
     (sources, params, spec)
+}
+
+/// Runs of missing candles now and then (sometimes the first or the last
+/// ones), or none at all.
+fn random_gaps(rng: &mut Rng, candles: usize) -> Vec<bool> {
+    if rng.chance(0.4) {
+        return Vec::new();
+    }
+    let mut missing = vec![false; candles];
+    for _ in 0..1 + rng.below(4) {
+        let start = rng.below(candles.max(1));
+        let length = 1 + rng.below(12);
+        let end = (start + length).min(candles);
+        missing[start..end].fill(true);
+    }
+    missing
 }
 
 /// Payments every few candles, at an open or inside a candle, rates large
@@ -346,6 +376,8 @@ fn empty_and_degenerate_inputs_do_not_panic() {
         current_open_interest: Some(f64::NAN),
         maintenance_margin_rate: 0.005,
         funding: Vec::new(),
+        max_leverage: None,
+        missing: Vec::new(),
     };
     let e = estimate(std::slice::from_ref(&empty), &params, &spec);
     assert!(e.heatmap_total().values.iter().all(|v| *v == 0.0));
@@ -397,6 +429,8 @@ fn funding_drift_moves_the_map_by_the_formula() {
                 rate: 0.0001,
             })
             .collect(),
+        max_leverage: None,
+        missing: Vec::new(),
     };
     let spec = GridSpec {
         time: TimeAxis::covering(T0, T0 + n as i64 * HOUR, HOUR, 100),

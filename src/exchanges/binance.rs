@@ -4,10 +4,11 @@ use serde_json::Value;
 
 use super::{
     array, convert_rows, depth_from_rows, enc, flatten_parsed, json_fields, json_rows,
-    liquidated_side, num_at, oi_period, paged, positional_level, positional_mark, positive, span,
-    trim_base, validate_candle, validate_funding, validate_liquidation, validate_oi, Depth,
-    Exchange, ExchangeError, Fields, FundingPoint, Instrument, LiquidationEvent, MarkRow, OiPoint,
-    Parsed, Purpose, RawCandle, Request, Resolution, SizeUnit, DAY_MS,
+    liquidated_side, num_at, oi_period, paged, period_named, positional_level, positional_mark,
+    positive, span, trim_base, validate_candle, validate_funding, validate_liquidation,
+    validate_oi, Depth, Exchange, ExchangeError, Fields, FundingPoint, Instrument,
+    LiquidationEvent, MarkRow, OiPoint, Page, Parsed, Purpose, RawCandle, Request, Resolution,
+    SizeUnit, DAY_MS,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -30,18 +31,77 @@ const OI_PERIODS: &[(i64, &str)] = &[
     (DAY_MS, "1d"),
 ];
 
-/// Tier-1 maintenance margin rate. `/fapi/v1/leverageBracket` needs a signed
-/// request, so the public table is copied here. Source: Binance, "Leverage
-/// and Margin of USDⓈ-M Futures" (binance.com/en/futures/trading-rules/
-/// perpetual/leverage-margin): BTCUSDT bracket 1 (0–50,000 USDT) 0.40 %,
-/// ETHUSDT bracket 1 (0–50,000 USDT) 0.50 %; other symbols: 1.0 %, a
-/// conservative value for mid-cap bracket 1 (0.65 %–2.5 % on that page).
-pub fn maintenance_margin_rate(symbol: &str) -> f64 {
-    match symbol {
-        "BTCUSDT" | "BTCUSDC" => 0.004,
-        "ETHUSDT" | "ETHUSDC" => 0.005,
-        _ => 0.01,
+/// Bracket 1 of a symbol: its maximum leverage and maintenance margin rate.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bracket {
+    pub max_leverage: f64,
+    pub maintenance_margin_rate: f64,
+}
+
+const fn bracket(max_leverage: f64, maintenance_margin_rate: f64) -> Bracket {
+    Bracket {
+        max_leverage,
+        maintenance_margin_rate,
     }
+}
+
+/// Bracket 1 of the 20 largest USD-M perpetuals. `/fapi/v1/leverageBracket`
+/// needs a signed request, so its public output is copied here: Binance's
+/// answer (`initialLeverage`, `maintMarginRatio` of `"bracket": 1`) as
+/// cached by freqtrade in `freqtrade/exchange/binance_leverage_tiers.json`,
+/// commit 2832c6b8588dbbf35d5e66e28a679fa99255ef32 of 2026-03-05 (the
+/// weekly copies show these rows unchanged since August 2025). Spot checks
+/// against Binance's announcements: XRPUSDT's tier update of 2024-08-27
+/// ("Updates on the Leverage & Margin Tiers of Multiple USDⓈ-M Perpetual
+/// Contracts") matches that week's copy. Binance may change brackets
+/// without notice: re-check before relying on a row.
+const BRACKETS: [(&str, Bracket); 20] = [
+    ("BTCUSDT", bracket(150.0, 0.004)),
+    ("ETHUSDT", bracket(150.0, 0.004)),
+    ("SOLUSDT", bracket(100.0, 0.005)),
+    ("XRPUSDT", bracket(100.0, 0.005)),
+    ("DOGEUSDT", bracket(75.0, 0.0065)),
+    ("BNBUSDT", bracket(75.0, 0.005)),
+    ("ADAUSDT", bracket(75.0, 0.005)),
+    ("LINKUSDT", bracket(75.0, 0.005)),
+    ("AVAXUSDT", bracket(75.0, 0.005)),
+    ("SUIUSDT", bracket(75.0, 0.01)),
+    ("LTCUSDT", bracket(75.0, 0.005)),
+    ("BCHUSDT", bracket(75.0, 0.005)),
+    ("DOTUSDT", bracket(75.0, 0.0065)),
+    ("TRXUSDT", bracket(75.0, 0.0065)),
+    ("TONUSDT", bracket(75.0, 0.01)),
+    ("NEARUSDT", bracket(75.0, 0.01)),
+    ("APTUSDT", bracket(75.0, 0.01)),
+    ("1000PEPEUSDT", bracket(75.0, 0.0065)),
+    ("WIFUSDT", bracket(75.0, 0.01)),
+    ("ENAUSDT", bracket(75.0, 0.01)),
+];
+
+/// What other symbols are assumed to allow: 50x at 1.5 %, bracket 1 of
+/// 229 of the 644 USDT perpetuals in the same file (the most common row;
+/// 75x at 1.0 % comes next with 171), and what Binance's small-cap listings
+/// of 2025-09-15 state ("21 - 50x, 0 < Position ≤ 5,000, 1.50%").
+pub const ASSUMED_BRACKET: Bracket = bracket(50.0, 0.015);
+
+/// Bracket 1 of `symbol` from the table, `None` where it is not listed
+/// (then [`ASSUMED_BRACKET`] stands for it, and the page says "assumed").
+pub fn known_bracket(symbol: &str) -> Option<Bracket> {
+    BRACKETS.iter().find(|(s, _)| *s == symbol).map(|(_, b)| *b)
+}
+
+/// Tier-1 maintenance margin rate of `symbol` (table or assumed).
+pub fn maintenance_margin_rate(symbol: &str) -> f64 {
+    known_bracket(symbol)
+        .unwrap_or(ASSUMED_BRACKET)
+        .maintenance_margin_rate
+}
+
+/// Maximum leverage of `symbol` (table or assumed).
+pub fn max_leverage(symbol: &str) -> f64 {
+    known_bracket(symbol)
+        .unwrap_or(ASSUMED_BRACKET)
+        .max_leverage
 }
 
 /// `GET /fapi/v1/exchangeInfo`.
@@ -102,11 +162,19 @@ pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError
                     kind: ContractKind::Linear,
                     contract_size: 1.0,
                     tick_size: positive(tick_size),
+                    // Not in `exchangeInfo`: see `max_leverage`.
+                    max_leverage: None,
                 }
             }),
         )
     });
     Ok(flatten_parsed(p))
+}
+
+/// The oldest time a view asks for: `openInterestHist` serves the last 30
+/// days only, and the candles' warm-up is capped with it.
+pub(crate) fn oldest_ms(window_end_ms: i64) -> Option<i64> {
+    Some(window_end_ms.saturating_sub(OI_HIST_RETENTION_MS))
 }
 
 /// Requests for one window: trade and mark klines (1500 per page), OI
@@ -120,43 +188,70 @@ pub fn plan(
     resolution: Resolution,
     base_url: &str,
 ) -> Vec<Request> {
-    let base = trim_base(base_url);
-    let sym = enc(&instrument.symbol);
-    let oldest = window_end_ms.saturating_sub(OI_HIST_RETENTION_MS);
+    let oldest = oldest_ms(window_end_ms).unwrap_or(0);
     let (start, end) = span(window_end_ms, window_ms, resolution, Some(oldest));
     let step = resolution.ms();
-    let interval = resolution.spelling(EX);
     let mut out = Vec::new();
-    for (path, purpose) in [
-        ("klines", Purpose::Candles),
-        ("markPriceKlines", Purpose::MarkCandles),
-    ] {
-        out.extend(paged(start, end, step, KLINES_MAX, purpose, |s, e| {
-            format!("{base}/fapi/v1/{path}?symbol={sym}&interval={interval}&startTime={s}&endTime={}&limit={KLINES_MAX}", e - 1)
-        }));
+    for purpose in [Purpose::Candles, Purpose::MarkCandles] {
+        out.extend(paged(
+            instrument,
+            purpose,
+            (start, end),
+            step,
+            KLINES_MAX,
+            0,
+            base_url,
+        ));
     }
-    let (p_ms, period) = oi_period(OI_PERIODS, resolution);
-    out.extend(paged(start.max(oldest), end.saturating_add(1), p_ms, OI_HIST_MAX, Purpose::OpenInterestHistory, |s, e| {
-        format!("{base}/futures/data/openInterestHist?symbol={sym}&period={period}&startTime={s}&endTime={}&limit={OI_HIST_MAX}", e - 1)
-    }));
+    // OI points stand at candle closes: up to and including `end`.
+    let (p_ms, _) = oi_period(OI_PERIODS, resolution);
+    let oi_span = (start.max(oldest), end.saturating_add(1));
+    let purpose = Purpose::OpenInterestHistory;
+    out.extend(paged(
+        instrument,
+        purpose,
+        oi_span,
+        p_ms,
+        OI_HIST_MAX,
+        oldest,
+        base_url,
+    ));
     out
 }
 
-/// Funding history (`/fapi/v1/fundingRate`, 1000 per page; 8-hourly).
-pub fn funding_request(
+/// Funding rows per `/fapi/v1/fundingRate` answer.
+pub const FUNDING_PAGE: i64 = 1000;
+
+/// One page of a series: klines and mark klines (`startTime`, `endTime`,
+/// oldest first), open-interest history (`period`), funding.
+pub(crate) fn page_request(
     instrument: &Instrument,
-    start_ms: i64,
-    end_ms: i64,
+    purpose: Purpose,
+    page: Page,
     base_url: &str,
-) -> Request {
-    Request::get(
-        format!(
-            "{}/fapi/v1/fundingRate?symbol={}&startTime={start_ms}&endTime={end_ms}&limit=1000",
-            trim_base(base_url),
-            enc(&instrument.symbol)
+) -> Option<Request> {
+    let base = trim_base(base_url);
+    let sym = enc(&instrument.symbol);
+    let (s, last) = (page.start_ms, page.end_ms.saturating_sub(1));
+    let url = match purpose {
+        Purpose::Candles | Purpose::MarkCandles => {
+            let path = match purpose {
+                Purpose::Candles => "klines",
+                _ => "markPriceKlines",
+            };
+            let interval = Resolution::of_ms(page.step_ms)?.spelling(EX);
+            format!("{base}/fapi/v1/{path}?symbol={sym}&interval={interval}&startTime={s}&endTime={last}&limit={KLINES_MAX}")
+        }
+        Purpose::OpenInterestHistory => {
+            let period = period_named(OI_PERIODS, page.step_ms)?;
+            format!("{base}/futures/data/openInterestHist?symbol={sym}&period={period}&startTime={s}&endTime={last}&limit={OI_HIST_MAX}")
+        }
+        Purpose::Funding => format!(
+            "{base}/fapi/v1/fundingRate?symbol={sym}&startTime={s}&endTime={last}&limit={FUNDING_PAGE}"
         ),
-        Purpose::Funding,
-    )
+        _ => return None,
+    };
+    Some(Request::get(url, purpose))
 }
 
 /// Klines are positional arrays, oldest first:

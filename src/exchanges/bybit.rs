@@ -10,10 +10,10 @@ use serde_json::Value;
 
 use super::{
     array, convert_rows, depth_from_rows, enc, flatten_parsed, json_fields, liquidated_side,
-    num_at, oi_period, paged, positional_level, positional_mark, positive, span, trim_base,
-    validate_candle, validate_funding, validate_liquidation, validate_mmr, validate_oi, Depth,
-    Exchange, ExchangeError, Fields, FundingPoint, Instrument, LiquidationEvent, MarkRow, OiPoint,
-    Parsed, Purpose, RawCandle, Request, Resolution, SizeUnit, DAY_MS,
+    num_at, oi_period, paged, period_named, positional_level, positional_mark, positive, span,
+    trim_base, validate_candle, validate_funding, validate_liquidation, validate_mmr, validate_oi,
+    Depth, Exchange, ExchangeError, Fields, FundingPoint, Instrument, LiquidationEvent, MarkRow,
+    OiPoint, Page, Parsed, Purpose, RawCandle, Request, Resolution, SizeUnit, DAY_MS,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -71,10 +71,12 @@ pub fn instruments_request(base_url: &str) -> Request {
 /// ```json
 /// {"symbol":"BTCUSDT","contractType":"LinearPerpetual","status":"Trading",
 ///  "baseCoin":"BTC","quoteCoin":"USDT","settleCoin":"USDT",
+///  "leverageFilter":{"minLeverage":"1","maxLeverage":"100.00","leverageStep":"0.01"},
 ///  "priceFilter":{"minPrice":"0.10","maxPrice":"1999999.80","tickSize":"0.10"}}
 /// ```
 ///
-/// Perpetuals being traded (linear and inverse).
+/// Perpetuals being traded (linear and inverse), with their maximum
+/// leverage (`leverageFilter.maxLeverage`).
 pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError> {
     // `symbol`, `baseCoin` and `quoteCoin` required; `priceFilter`, if
     // there, an object.
@@ -88,6 +90,7 @@ pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError
                 "baseCoin",
                 "quoteCoin",
                 "priceFilter",
+                "leverageFilter",
             ],
         )
         .ok()?;
@@ -97,6 +100,7 @@ pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError
         let base_coin = r.required_text("baseCoin").ok()?;
         let quote_coin = r.required_text("quoteCoin").ok()?;
         let price_filter = r.opt_fields("priceFilter", &["tickSize"]).ok()?;
+        let leverage_filter = r.opt_fields("leverageFilter", &["maxLeverage"]).ok()?;
         let kind = match contract_type.as_str() {
             "LinearPerpetual" => ContractKind::Linear,
             "InversePerpetual" => ContractKind::Inverse,
@@ -110,15 +114,16 @@ pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError
             kind,
             contract_size: 1.0,
             tick_size: price_filter.and_then(|f| positive(f.num("tickSize"))),
+            max_leverage: leverage_filter.and_then(|f| positive(f.num("maxLeverage"))),
         }))
     });
     Ok(flatten_parsed(p))
 }
 
 /// Requests for one window: trade and mark klines (1000 per page), OI
-/// history (200 per page, paged by time rather than cursor) and the risk
-/// limit (tier-1 maintenance margin). The last OI point stands for the
-/// current OI.
+/// history (200 per page, paged by time; a short answer is followed with
+/// its `nextPageCursor`) and the risk limit (tier-1 maintenance margin).
+/// The last OI point stands for the current OI.
 pub fn plan(
     instrument: &Instrument,
     window_end_ms: i64,
@@ -126,48 +131,81 @@ pub fn plan(
     resolution: Resolution,
     base_url: &str,
 ) -> Vec<Request> {
-    let base = trim_base(base_url);
-    let sym = enc(&instrument.symbol);
-    let cat = category(instrument.kind);
     let (start, end) = span(window_end_ms, window_ms, resolution, None);
     let step = resolution.ms();
-    let interval = resolution.spelling(EX);
     let mut out = Vec::new();
-    for (path, purpose) in [
-        ("kline", Purpose::Candles),
-        ("mark-price-kline", Purpose::MarkCandles),
-    ] {
-        out.extend(paged(start, end, step, KLINE_MAX, purpose, |s, e| {
-            format!("{base}/v5/market/{path}?category={cat}&symbol={sym}&interval={interval}&start={s}&end={}&limit={KLINE_MAX}", e - 1)
-        }));
+    for purpose in [Purpose::Candles, Purpose::MarkCandles] {
+        out.extend(paged(
+            instrument,
+            purpose,
+            (start, end),
+            step,
+            KLINE_MAX,
+            0,
+            base_url,
+        ));
     }
-    let (p_ms, period) = oi_period(OI_PERIODS, resolution);
-    out.extend(paged(start, end.saturating_add(1), p_ms, OI_MAX, Purpose::OpenInterestHistory, |s, e| {
-        format!("{base}/v5/market/open-interest?category={cat}&symbol={sym}&intervalTime={period}&startTime={s}&endTime={}&limit={OI_MAX}", e - 1)
-    }));
+    // OI points stand at candle closes: up to and including `end`.
+    let (p_ms, _) = oi_period(OI_PERIODS, resolution);
+    let oi_span = (start, end.saturating_add(1));
+    let purpose = Purpose::OpenInterestHistory;
+    out.extend(paged(
+        instrument, purpose, oi_span, p_ms, OI_MAX, 0, base_url,
+    ));
     out.push(Request::get(
-        format!("{base}/v5/market/risk-limit?category={cat}&symbol={sym}"),
+        format!(
+            "{}/v5/market/risk-limit?category={}&symbol={}",
+            trim_base(base_url),
+            category(instrument.kind),
+            enc(&instrument.symbol)
+        ),
         Purpose::RiskTiers,
     ));
     out
 }
 
-/// Funding history (`/v5/market/funding/history`, 200 per page).
-pub fn funding_request(
+/// Funding rows per `/v5/market/funding/history` answer.
+pub const FUNDING_PAGE: i64 = 200;
+
+/// One page of a series: klines and mark klines (`start`, `end`, newest
+/// first), open-interest history (`intervalTime`), funding.
+pub(crate) fn page_request(
     instrument: &Instrument,
-    start_ms: i64,
-    end_ms: i64,
+    purpose: Purpose,
+    page: Page,
     base_url: &str,
-) -> Request {
-    Request::get(
-        format!(
-            "{}/v5/market/funding/history?category={}&symbol={}&startTime={start_ms}&endTime={end_ms}&limit=200",
-            trim_base(base_url),
-            category(instrument.kind),
-            enc(&instrument.symbol)
+) -> Option<Request> {
+    let base = trim_base(base_url);
+    let sym = enc(&instrument.symbol);
+    let cat = category(instrument.kind);
+    let (s, last) = (page.start_ms, page.end_ms.saturating_sub(1));
+    let url = match purpose {
+        Purpose::Candles | Purpose::MarkCandles => {
+            let path = match purpose {
+                Purpose::Candles => "kline",
+                _ => "mark-price-kline",
+            };
+            let interval = Resolution::of_ms(page.step_ms)?.spelling(EX);
+            format!("{base}/v5/market/{path}?category={cat}&symbol={sym}&interval={interval}&start={s}&end={last}&limit={KLINE_MAX}")
+        }
+        Purpose::OpenInterestHistory => {
+            let period = period_named(OI_PERIODS, page.step_ms)?;
+            format!("{base}/v5/market/open-interest?category={cat}&symbol={sym}&intervalTime={period}&startTime={s}&endTime={last}&limit={OI_MAX}")
+        }
+        Purpose::Funding => format!(
+            "{base}/v5/market/funding/history?category={cat}&symbol={sym}&startTime={s}&endTime={last}&limit={FUNDING_PAGE}"
         ),
-        Purpose::Funding,
-    )
+        _ => return None,
+    };
+    Some(Request::get(url, purpose))
+}
+
+/// The `result.nextPageCursor` of an answer (`open-interest` pages by it):
+/// `None` where absent or empty (the last page).
+pub fn next_page_cursor(body: &str) -> Option<String> {
+    let mut answer = json_fields(EX, body, "cursor", &["result"]).ok()?;
+    let mut result = answer.opt_fields("result", &["nextPageCursor"]).ok()??;
+    result.text("nextPageCursor").ok().filter(|c| !c.is_empty())
 }
 
 /// Kline rows are positional strings, **newest first**:

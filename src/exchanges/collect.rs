@@ -3,9 +3,9 @@
 //! just sends [`Request`](super::Request)s and hands bodies over.
 
 use super::{
-    assemble, binance, bybit, dydx, hyperliquid, non_negative, oi_is_quoted_in_usd, okx, Exchange,
-    ExchangeError, FundingPoint, Instrument, MarkRow, OiPoint, Parsed, Purpose, Resolution,
-    Snapshot,
+    assemble, binance, bybit, dydx, hyperliquid, non_negative, oi_is_quoted_in_usd, okx, Coverage,
+    Exchange, ExchangeError, FundingPoint, Instrument, MarkRow, OiPoint, Parsed, Purpose,
+    Resolution, Served, Snapshot,
 };
 use crate::engine::input::{Candle, Source};
 
@@ -13,10 +13,11 @@ use crate::engine::input::{Candle, Source};
 /// none (a conservative 0.5 %).
 const FALLBACK_MMR: f64 = 0.005;
 
-/// One exchange's answers so far, for one instrument and window.
+/// One exchange's answers so far, for one instrument and span of candles.
 pub struct Collector {
     instrument: Instrument,
-    window_end_ms: i64,
+    /// The candles asked for: `[start, end)` (see [`super::candle_span`]).
+    span: (i64, i64),
     resolution: Resolution,
     candles: Vec<Candle>,
     mark: Vec<MarkRow>,
@@ -24,15 +25,29 @@ pub struct Collector {
     funding: Vec<FundingPoint>,
     current_open_interest: Option<f64>,
     maintenance_margin_rate: Option<f64>,
+    max_leverage: Option<f64>,
     /// Rows dropped as invalid (non-finite, negative, high < low, …).
     pub dropped: usize,
 }
 
+/// One exchange's series, ready for the engine, and what the page says of it.
+pub struct Collected {
+    pub source: Source,
+    /// Candles asked for, delivered, and the gaps.
+    pub coverage: Coverage,
+    /// Rows dropped as invalid.
+    pub dropped: usize,
+    /// The maximum leverage and maintenance rate are assumed, not the
+    /// instrument's own (a Binance symbol off the table).
+    pub limits_assumed: bool,
+}
+
 impl Collector {
-    pub fn new(instrument: Instrument, window_end_ms: i64, resolution: Resolution) -> Self {
+    pub fn new(instrument: Instrument, span: (i64, i64), resolution: Resolution) -> Self {
         Collector {
+            max_leverage: instrument.max_leverage,
             instrument,
-            window_end_ms,
+            span,
             resolution,
             candles: Vec::new(),
             mark: Vec::new(),
@@ -48,80 +63,88 @@ impl Collector {
         self.instrument.exchange
     }
 
-    /// Parses one successful answer to a planned request.
-    pub fn absorb(&mut self, purpose: Purpose, body: &str) -> Result<(), ExchangeError> {
+    /// Parses one successful answer to a planned request; says what came
+    /// back, for [`super::follow_up`].
+    pub fn absorb(&mut self, purpose: Purpose, body: &str) -> Result<Served, ExchangeError> {
         use Exchange::*;
         use Purpose::*;
         let inst = &self.instrument;
-        match (inst.exchange, purpose) {
+        let dropped = &mut self.dropped;
+        let at_open = |c: &Candle| c.open_time_ms;
+        let times = match (inst.exchange, purpose) {
             (Binance, Candles) => take(
                 &mut self.candles,
-                &mut self.dropped,
+                dropped,
                 binance::parse_klines(body)?,
+                at_open,
             ),
             (Bybit, Candles) => {
                 let rows = bybit::parse_klines(body, inst.kind)?;
-                take(&mut self.candles, &mut self.dropped, rows)
+                take(&mut self.candles, dropped, rows, at_open)
             }
-            (Okx, Candles) => {
-                let rows = okx::parse_candles(body, inst)?;
-                take(&mut self.candles, &mut self.dropped, rows)
-            }
-            (Hyperliquid, Candles) => take(
+            (Okx, Candles) => take(
                 &mut self.candles,
-                &mut self.dropped,
-                hyperliquid::parse_candles(body)?,
+                dropped,
+                okx::parse_candles(body, inst)?,
+                at_open,
             ),
+            (Hyperliquid, Candles) => {
+                let rows = hyperliquid::parse_candles(body)?;
+                take(&mut self.candles, dropped, rows, at_open)
+            }
             (Dydx, Candles) => {
                 // dYdX candles carry the open interest too.
                 let oi = dydx::parse_candle_open_interest(body)?;
-                take(&mut self.open_interest, &mut self.dropped, oi);
+                take(&mut self.open_interest, dropped, oi, |p| p.time_ms);
                 take(
                     &mut self.candles,
-                    &mut self.dropped,
+                    dropped,
                     dydx::parse_candles(body)?,
+                    at_open,
                 )
             }
-            (Binance, MarkCandles) => take(
-                &mut self.mark,
-                &mut self.dropped,
-                binance::parse_mark_klines(body)?,
-            ),
-            (Bybit, MarkCandles) => take(
-                &mut self.mark,
-                &mut self.dropped,
-                bybit::parse_mark_klines(body)?,
-            ),
-            (Okx, MarkCandles) => take(
-                &mut self.mark,
-                &mut self.dropped,
-                okx::parse_mark_candles(body)?,
-            ),
-            (Binance, OpenInterestHistory) => {
-                let rows = binance::parse_open_interest_hist(body)?;
-                take(&mut self.open_interest, &mut self.dropped, rows)
+            (exchange, MarkCandles) => {
+                let rows = match exchange {
+                    Binance => binance::parse_mark_klines(body)?,
+                    Bybit => bybit::parse_mark_klines(body)?,
+                    Okx => okx::parse_mark_candles(body)?,
+                    _ => return Err(unexpected(exchange, purpose)),
+                };
+                take(&mut self.mark, dropped, rows, |m| m.0)
             }
-            (Bybit, OpenInterestHistory) => {
-                let rows = bybit::parse_open_interest(body, inst)?;
-                take(&mut self.open_interest, &mut self.dropped, rows)
-            }
-            (Okx, OpenInterestHistory) => {
-                let rows = okx::parse_open_interest_history(body, inst)?;
-                take(&mut self.open_interest, &mut self.dropped, rows)
+            (exchange, OpenInterestHistory) => {
+                let rows = match exchange {
+                    Binance => binance::parse_open_interest_hist(body)?,
+                    Bybit => bybit::parse_open_interest(body, inst)?,
+                    Okx => okx::parse_open_interest_history(body, inst)?,
+                    _ => return Err(unexpected(exchange, purpose)),
+                };
+                let times = take(&mut self.open_interest, dropped, rows, |p| p.time_ms);
+                let cursor = (exchange == Bybit).then(|| bybit::next_page_cursor(body));
+                return Ok(Served {
+                    times,
+                    cursor: cursor.flatten(),
+                });
             }
             (Bybit, RiskTiers) => {
-                self.maintenance_margin_rate = Some(bybit::parse_risk_limit(body, inst)?)
+                self.maintenance_margin_rate = Some(bybit::parse_risk_limit(body, inst)?);
+                Vec::new()
             }
             (Okx, RiskTiers) => {
-                self.maintenance_margin_rate = Some(okx::parse_position_tiers(body)?)
+                let (mmr, max_leverage) = okx::parse_position_tiers(body)?;
+                self.maintenance_margin_rate = Some(mmr);
+                self.max_leverage = max_leverage.or(self.max_leverage);
+                Vec::new()
             }
             (Hyperliquid, MarketSnapshot) => {
                 let snapshot = hyperliquid::parse_meta_and_asset_ctxs(body, &inst.symbol)?;
-                self.note(snapshot)
+                self.note(snapshot);
+                Vec::new()
             }
             (Dydx, MarketSnapshot) => {
                 let snapshot = dydx::parse_perpetual_markets(body, &inst.symbol)?;
-                self.note(snapshot)
+                self.note(snapshot);
+                Vec::new()
             }
             // Read by the funding-drift option (`Params::funding_drift`).
             (exchange, Funding) => {
@@ -132,16 +155,14 @@ impl Collector {
                     Hyperliquid => hyperliquid::parse_funding(body)?,
                     Dydx => dydx::parse_funding(body)?,
                 };
-                take(&mut self.funding, &mut self.dropped, rows)
+                take(&mut self.funding, dropped, rows, |f| f.time_ms)
             }
-            (exchange, purpose) => {
-                return Err(ExchangeError::malformed(
-                    exchange,
-                    format!("an answer of a kind it does not send ({purpose:?})"),
-                ))
-            }
-        }
-        Ok(())
+            (exchange, purpose) => return Err(unexpected(exchange, purpose)),
+        };
+        Ok(Served {
+            times,
+            cursor: None,
+        })
     }
 
     fn note(&mut self, snapshot: Snapshot) {
@@ -171,12 +192,21 @@ impl Collector {
     }
 
     /// Everything on one candle grid, ready for the engine.
-    pub fn finish(self) -> Result<Source, ExchangeError> {
+    pub fn finish(self) -> Result<Collected, ExchangeError> {
         let exchange = self.instrument.exchange;
+        let symbol = &self.instrument.symbol;
+        // Binance's limits come from a table (its brackets need a signed
+        // request); a symbol off it is assumed to allow what most do.
+        let table = (exchange == Exchange::Binance).then(|| binance::known_bracket(symbol));
+        let limits_assumed = table.is_some_and(|row| row.is_none());
         let mmr = self.maintenance_margin_rate.unwrap_or(match exchange {
-            Exchange::Binance => binance::maintenance_margin_rate(&self.instrument.symbol),
+            Exchange::Binance => binance::maintenance_margin_rate(symbol),
             _ => FALLBACK_MMR,
         });
+        let max_leverage = match exchange {
+            Exchange::Binance => Some(binance::max_leverage(symbol)),
+            _ => self.max_leverage,
+        };
         let has_history = !self.open_interest.is_empty();
         let mut source = assemble(
             exchange,
@@ -186,25 +216,46 @@ impl Collector {
             has_history.then_some(self.open_interest),
             self.current_open_interest,
             mmr,
-            self.window_end_ms,
+            self.span,
             self.resolution,
         )?;
         // Pages of funding may meet at a row both hold.
         source.funding = super::assemble::sort_dedupe(self.funding, |f| f.time_ms);
-        Ok(source)
+        source.max_leverage = max_leverage;
+        Ok(Collected {
+            coverage: Coverage::of(&source, self.span),
+            source,
+            dropped: self.dropped,
+            limits_assumed,
+        })
     }
 }
 
-fn take<T>(into: &mut Vec<T>, dropped: &mut usize, parsed: Parsed<T>) {
+fn unexpected(exchange: Exchange, purpose: Purpose) -> ExchangeError {
+    ExchangeError::malformed(
+        exchange,
+        format!("an answer of a kind it does not send ({purpose:?})"),
+    )
+}
+
+/// Adds a parsed answer's rows; returns their times.
+fn take<T>(
+    into: &mut Vec<T>,
+    dropped: &mut usize,
+    parsed: Parsed<T>,
+    time: impl Fn(&T) -> i64,
+) -> Vec<i64> {
     *dropped += parsed.dropped;
+    let times = parsed.rows.iter().map(time).collect();
     into.extend(parsed.rows);
+    times
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::exchanges::testutil::fixture;
-    use crate::exchanges::{find_instrument, parse_instruments, plan, HOUR_MS};
+    use crate::exchanges::{candle_span, find_instrument, parse_instruments, plan, HOUR_MS};
 
     /// The fixtures' candles end here (see `tests/fixtures/exchanges/gen.py`).
     const END: i64 = 1_767_225_600_000;
@@ -265,7 +316,8 @@ mod tests {
             .clone();
         let base = exchange.default_base_url();
         let requests = plan(&instrument, END, 24 * HOUR_MS, Resolution::M5, base);
-        let mut collector = Collector::new(instrument.clone(), END, Resolution::M5);
+        let span = candle_span(&instrument, END, 24 * HOUR_MS, Resolution::M5);
+        let mut collector = Collector::new(instrument.clone(), span, Resolution::M5);
         for request in &requests {
             if let Some(body) = answer(exchange, request.purpose) {
                 collector
@@ -273,7 +325,7 @@ mod tests {
                     .expect("fixture parses");
             }
         }
-        (instrument, collector.finish().expect("assembles"))
+        (instrument, collector.finish().expect("assembles").source)
     }
 
     #[test]
@@ -294,7 +346,8 @@ mod tests {
                 exchange.default_base_url(),
             );
             assert!(!requests.is_empty(), "{exchange}");
-            let mut collector = Collector::new(instrument, close_ms, Resolution::M5);
+            let mut collector =
+                Collector::new(instrument, (last.open_time_ms, close_ms), Resolution::M5);
             for request in &requests {
                 let body = answer(exchange, request.purpose).expect("a fixture");
                 collector.absorb(request.purpose, &body).expect("parses");
@@ -319,7 +372,7 @@ mod tests {
     #[test]
     fn open_interest_at_takes_the_last_point_not_after_the_close() {
         let instrument = crate::exchanges::default_instrument(Exchange::Binance, "BTC");
-        let mut collector = Collector::new(instrument, END, Resolution::M5);
+        let mut collector = Collector::new(instrument, (END - HOUR_MS, END), Resolution::M5);
         let point = |time_ms, base| OiPoint { time_ms, base };
         collector.open_interest = vec![
             point(END, 3.0),
@@ -334,7 +387,7 @@ mod tests {
     #[test]
     fn funding_history_reaches_the_source() {
         let instrument = crate::exchanges::default_instrument(Exchange::Binance, "BTC");
-        let mut collector = Collector::new(instrument, END, Resolution::M5);
+        let mut collector = Collector::new(instrument, (END - HOUR_MS, END), Resolution::M5);
         for (purpose, file) in [
             (Purpose::Candles, "binance/klines.json"),
             (
@@ -351,7 +404,7 @@ mod tests {
                 .absorb(Purpose::Funding, &history)
                 .expect("parses");
         }
-        let source = collector.finish().expect("assembles");
+        let source = collector.finish().expect("assembles").source;
         let rates: Vec<f64> = source.funding.iter().map(|f| f.rate).collect();
         assert_eq!(rates, [-0.0375, 0.0001]);
     }
@@ -359,7 +412,7 @@ mod tests {
     #[test]
     fn an_answer_of_the_wrong_kind_is_an_error_not_a_panic() {
         let instrument = crate::exchanges::default_instrument(Exchange::Hyperliquid, "BTC");
-        let mut collector = Collector::new(instrument, END, Resolution::M5);
+        let mut collector = Collector::new(instrument, (END - HOUR_MS, END), Resolution::M5);
         assert!(collector.absorb(Purpose::RiskTiers, "{}").is_err());
         assert!(collector.absorb(Purpose::Candles, "not json").is_err());
         assert!(collector.finish().is_err(), "no candles: a clear error");

@@ -6,10 +6,10 @@ use serde_json::Value;
 
 use super::{
     convert_rows, depth_from_rows, enc, flatten_parsed, json_fields, liquidated_side, ms_to_iso,
-    pages, positive, span, trim_base, validate_candle, validate_funding, validate_liquidation,
+    paged, positive, span, trim_base, validate_candle, validate_funding, validate_liquidation,
     validate_mmr, validate_oi, Depth, Exchange, ExchangeError, Fields, FundingPoint, Instrument,
-    LiquidationEvent, OiPoint, Parsed, Purpose, RawCandle, Request, Resolution, SizeUnit, Snapshot,
-    Unfit,
+    LiquidationEvent, OiPoint, Page, Parsed, Purpose, RawCandle, Request, Resolution, SizeUnit,
+    Snapshot, Unfit,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -34,25 +34,23 @@ pub fn plan(
     resolution: Resolution,
     base_url: &str,
 ) -> Vec<Request> {
-    let base = trim_base(base_url);
-    let t = enc(&instrument.symbol);
-    let (start, end) = span(window_end_ms, window_ms, resolution, None);
-    let res = resolution.spelling(EX);
-    let mut out: Vec<Request> = pages(start, end, resolution.ms(), CANDLES_MAX)
-        .into_iter()
-        .map(|(s, e)| {
-            Request::get(
-                format!(
-                    "{base}/candles/perpetualMarkets/{t}?resolution={res}&fromISO={}&toISO={}&limit={CANDLES_MAX}",
-                    enc(&ms_to_iso(s)),
-                    enc(&ms_to_iso(e - 1))
-                ),
-                Purpose::Candles,
-            )
-        })
-        .collect();
+    let candles = span(window_end_ms, window_ms, resolution, None);
+    let step = resolution.ms();
+    let mut out = paged(
+        instrument,
+        Purpose::Candles,
+        candles,
+        step,
+        CANDLES_MAX,
+        0,
+        base_url,
+    );
     out.push(Request::get(
-        format!("{base}/perpetualMarkets?ticker={t}"),
+        format!(
+            "{}/perpetualMarkets?ticker={}",
+            trim_base(base_url),
+            enc(&instrument.symbol)
+        ),
         Purpose::MarketSnapshot,
     ));
     out
@@ -61,18 +59,30 @@ pub fn plan(
 /// Funding rows per `historicalFunding` page (hourly: under 42 days).
 pub const FUNDING_PAGE: i64 = 1000;
 
-/// Funding history up to `end_ms` (`/historicalFunding/{ticker}`, hourly,
-/// the latest [`FUNDING_PAGE`] rows).
-pub fn funding_request(instrument: &Instrument, end_ms: i64, base_url: &str) -> Request {
-    Request::get(
-        format!(
-            "{}/historicalFunding/{}?effectiveBeforeOrAt={}&limit={FUNDING_PAGE}",
-            trim_base(base_url),
-            enc(&instrument.symbol),
-            enc(&ms_to_iso(end_ms))
-        ),
-        Purpose::Funding,
-    )
+/// One page of a series: candles (`fromISO`, `toISO`, newest first) or
+/// funding (`effectiveBeforeOrAt`: the latest [`FUNDING_PAGE`] rows up to
+/// the page's end).
+pub(crate) fn page_request(
+    instrument: &Instrument,
+    purpose: Purpose,
+    page: Page,
+    base_url: &str,
+) -> Option<Request> {
+    let base = trim_base(base_url);
+    let t = enc(&instrument.symbol);
+    let last = enc(&ms_to_iso(page.end_ms.saturating_sub(1)));
+    let url = match purpose {
+        Purpose::Candles => {
+            let res = Resolution::of_ms(page.step_ms)?.spelling(EX);
+            let first = enc(&ms_to_iso(page.start_ms));
+            format!("{base}/candles/perpetualMarkets/{t}?resolution={res}&fromISO={first}&toISO={last}&limit={CANDLES_MAX}")
+        }
+        Purpose::Funding => {
+            format!("{base}/historicalFunding/{t}?effectiveBeforeOrAt={last}&limit={FUNDING_PAGE}")
+        }
+        _ => return None,
+    };
+    Some(Request::get(url, purpose))
 }
 
 /// `perpetualMarkets`, abridged:
@@ -96,6 +106,7 @@ impl Market {
             "status",
             "oraclePrice",
             "nextFundingRate",
+            "initialMarginFraction",
             "maintenanceMarginFraction",
             "openInterest",
             "tickSize",
@@ -133,6 +144,8 @@ pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError
             kind: ContractKind::Linear,
             contract_size: 1.0,
             tick_size: positive(m.fields.num("tickSize")),
+            // The initial margin fraction is 1 / the highest leverage.
+            max_leverage: positive(m.fields.num("initialMarginFraction")).map(|f| 1.0 / f),
         }))
     });
     Ok(flatten_parsed(p))

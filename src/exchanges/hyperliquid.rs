@@ -7,10 +7,10 @@ use serde_json::Value;
 use crate::json_text::Json::{self, Int, Object, Text};
 
 use super::{
-    convert_rows, depth_from_rows, flatten_parsed, from_json, json_rows, pages, positive, span,
+    convert_rows, depth_from_rows, flatten_parsed, from_json, json_rows, paged, positive, span,
     trim_base, validate_candle, validate_funding, validate_mmr, Depth, Exchange, ExchangeError,
-    Fields, FundingPoint, Instrument, Method, Parsed, Purpose, RawCandle, Request, Resolution,
-    SizeUnit, Snapshot,
+    Fields, FundingPoint, Instrument, Method, Page, Parsed, Purpose, RawCandle, Request,
+    Resolution, SizeUnit, Snapshot,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -24,6 +24,7 @@ fn post(base_url: &str, body: Json, purpose: Purpose) -> Request {
         url: format!("{}/info", trim_base(base_url)),
         body: Some(body.text()),
         purpose,
+        page: None,
     }
 }
 
@@ -36,6 +37,12 @@ pub fn instruments_request(base_url: &str) -> Request {
     )
 }
 
+/// The oldest time a view asks for: `candleSnapshot` serves only the
+/// latest 5000 candles.
+pub(crate) fn oldest_ms(window_end_ms: i64, resolution: Resolution) -> Option<i64> {
+    Some(window_end_ms.saturating_sub(resolution.ms().saturating_mul(CANDLES_MAX)))
+}
+
 /// Requests for one window: candles (the latest 5000 only, which caps the
 /// warm-up) and `metaAndAssetCtxs` (current OI, maintenance margin).
 pub fn plan(
@@ -45,30 +52,19 @@ pub fn plan(
     resolution: Resolution,
     base_url: &str,
 ) -> Vec<Request> {
-    let step = resolution.ms();
-    let oldest = window_end_ms.saturating_sub(step.saturating_mul(CANDLES_MAX));
+    let oldest = oldest_ms(window_end_ms, resolution).unwrap_or(0);
     let (start, end) = span(window_end_ms, window_ms, resolution, Some(oldest));
-    let mut out: Vec<Request> = pages(start.max(oldest), end, step, CANDLES_MAX)
-        .into_iter()
-        .map(|(s, e)| {
-            post(
-                base_url,
-                Object(vec![
-                    ("type", Text("candleSnapshot")),
-                    (
-                        "req",
-                        Object(vec![
-                            ("coin", Text(&instrument.symbol)),
-                            ("interval", Text(resolution.spelling(EX))),
-                            ("startTime", Int(s)),
-                            ("endTime", Int(e - 1)),
-                        ]),
-                    ),
-                ]),
-                Purpose::Candles,
-            )
-        })
-        .collect();
+    let step = resolution.ms();
+    let candles = (start.max(oldest), end);
+    let mut out = paged(
+        instrument,
+        Purpose::Candles,
+        candles,
+        step,
+        CANDLES_MAX,
+        oldest,
+        base_url,
+    );
     out.push(post(
         base_url,
         Object(vec![("type", Text("metaAndAssetCtxs"))]),
@@ -80,23 +76,41 @@ pub fn plan(
 /// Funding rows per `fundingHistory` answer (hourly: under 21 days).
 pub const FUNDING_PAGE: i64 = 500;
 
-/// `{"type":"fundingHistory","coin":..,"startTime":..,"endTime":..}` (500 per answer).
-pub fn funding_request(
+/// One page of a series: `candleSnapshot` or `fundingHistory`, both from
+/// `startTime` to `endTime` (inclusive).
+pub(crate) fn page_request(
     instrument: &Instrument,
-    start_ms: i64,
-    end_ms: i64,
+    purpose: Purpose,
+    page: Page,
     base_url: &str,
-) -> Request {
-    post(
-        base_url,
-        Object(vec![
-            ("type", Text("fundingHistory")),
-            ("coin", Text(&instrument.symbol)),
-            ("startTime", Int(start_ms)),
-            ("endTime", Int(end_ms)),
+) -> Option<Request> {
+    let (s, last) = (page.start_ms, page.end_ms.saturating_sub(1));
+    let coin = Text(&instrument.symbol);
+    let body = match purpose {
+        Purpose::Candles => Object(vec![
+            ("type", Text("candleSnapshot")),
+            (
+                "req",
+                Object(vec![
+                    ("coin", coin),
+                    (
+                        "interval",
+                        Text(Resolution::of_ms(page.step_ms)?.spelling(EX)),
+                    ),
+                    ("startTime", Int(s)),
+                    ("endTime", Int(last)),
+                ]),
+            ),
         ]),
-        Purpose::Funding,
-    )
+        Purpose::Funding => Object(vec![
+            ("type", Text("fundingHistory")),
+            ("coin", coin),
+            ("startTime", Int(s)),
+            ("endTime", Int(last)),
+        ]),
+        _ => return None,
+    };
+    Some(post(base_url, body, purpose))
 }
 
 /// `meta` (also the first element of `metaAndAssetCtxs`):
@@ -171,6 +185,7 @@ pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError
             kind: ContractKind::Linear,
             contract_size: 1.0,
             tick_size: None,
+            max_leverage: positive(a.max_leverage),
         }))
     });
     Ok(flatten_parsed(p))
@@ -203,9 +218,24 @@ pub fn parse_meta_and_asset_ctxs(body: &str, coin: &str) -> Result<Snapshot, Exc
         time_ms: None,
         mark_price: positive(ctx.num("markPx")),
         funding_rate: super::finite(ctx.num("funding")),
-        open_interest: super::non_negative(ctx.num("openInterest")),
+        open_interest: super::non_negative(ctx.num("openInterest")).map(one_side),
         maintenance_margin_rate: asset.and_then(|a| mmr_of(a.max_leverage)),
     })
+}
+
+/// One side of Hyperliquid's `openInterest`, which counts longs and shorts
+/// together (the model, like every other exchange here, wants one side).
+/// Hyperliquid does not say so in its docs; the evidence: a test reported
+/// on 2025-07-16 (blockchain.news, citing @ai_9684xtpa, @dotyyds1234 and a
+/// reply of @BinanceFutures) found its OI at 308M where Binance's method
+/// gives 169M, "summing both long and short positions"; @Henrik_on_HL,
+/// 2025-07-23: "Hyperliquid currently inflates open interest by summing
+/// both longs and shorts"; and Hyperliquid's own stats backend
+/// (thunderhead-labs/hyperliquid-stats, `app.py`) publishes the field ×
+/// price as its OI unhalved. Aggregators (ccxt, DefiLlama) pass it through
+/// unchecked. Weak evidence, so the figure is named in the model panel.
+fn one_side(both_sides: f64) -> f64 {
+    both_sides / 2.0
 }
 
 /// `candleSnapshot` row (oldest first):

@@ -85,5 +85,6 @@ pub fn default_instrument(exchange: Exchange, coin: &str) -> Instrument {
         kind: ContractKind::Linear,
         contract_size,
         tick_size: None,
+        max_leverage: None,
     }
 }

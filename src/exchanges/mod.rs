@@ -35,7 +35,7 @@ mod plan;
 mod wire;
 
 pub(crate) use assemble::validate_mmr;
-pub use assemble::{assemble, oi_is_quoted_in_usd};
+pub use assemble::{assemble, oi_is_quoted_in_usd, Coverage};
 pub(crate) use depth::{depth_from_rows, positional_level, SizeUnit};
 pub use depth::{depth_request, parse_depth, Depth};
 pub use errors::{classify_body, classify_http, parse_retry_after, ExchangeError};
@@ -43,11 +43,11 @@ pub use instruments::{
     default_instrument, find_instrument, instruments_request, parse_instruments,
 };
 pub use plan::{
-    affordable_resolutions, auto_resolution, count_requests, count_requests_all,
+    affordable_resolutions, auto_resolution, candle_span, count_requests, count_requests_all,
     finest_resolution_within, funding_requests, open_interest_requests, plan, MAX_PAGES_PER_SERIES,
     VIEW_REQUEST_BUDGET,
 };
-pub(crate) use plan::{oi_period, paged, pages, span};
+pub(crate) use plan::{oi_period, paged, period_named, span};
 pub(crate) use wire::{
     array, convert_rows, flatten_parsed, from_json, json_fields, json_rows, liquidated_side,
     num_at, positional_mark, ts_at, validate_candle, validate_funding, validate_liquidation,
@@ -161,6 +161,11 @@ const HOUR_MS: i64 = 60 * MINUTE_MS;
 pub const DAY_MS: i64 = 24 * HOUR_MS;
 
 impl Resolution {
+    /// The resolution whose candles last `ms`.
+    pub fn of_ms(ms: i64) -> Option<Resolution> {
+        Resolution::ALL.into_iter().find(|r| r.ms() == ms)
+    }
+
     /// All resolutions, finest first.
     pub const ALL: [Resolution; 6] = [
         Resolution::M1,
@@ -269,6 +274,9 @@ pub struct Request {
     pub url: String,
     pub body: Option<String>,
     pub purpose: Purpose,
+    /// The rows a page of a series asks for; an answer that brings fewer is
+    /// followed up ([`follow_up`]). `None` for one-off answers.
+    pub page: Option<Page>,
 }
 
 impl Request {
@@ -278,7 +286,126 @@ impl Request {
             url,
             body: None,
             purpose,
+            page: None,
         }
+    }
+
+    /// This request as the page `page` of its series.
+    pub(crate) fn on_page(self, page: Page) -> Request {
+        Request {
+            page: Some(page),
+            ..self
+        }
+    }
+}
+
+/// The rows one page of a series asks for: one at every multiple of
+/// `step_ms` in `[start_ms, end_ms)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub step_ms: i64,
+}
+
+impl Page {
+    /// How many rows the page asks for.
+    pub fn rows(&self) -> usize {
+        let step = self.step_ms.max(1);
+        if self.end_ms <= self.start_ms {
+            return 0;
+        }
+        let first = self.start_ms.div_euclid(step) + i64::from(self.start_ms.rem_euclid(step) != 0);
+        let last = (self.end_ms - 1).div_euclid(step);
+        usize::try_from(last - first + 1).unwrap_or(0)
+    }
+
+    fn holds(&self, time_ms: i64) -> bool {
+        (self.start_ms..self.end_ms).contains(&time_ms)
+    }
+}
+
+/// What came back for one paged request: the times of its rows, and the
+/// exchange's own cursor to the rest where it gives one (Bybit).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Served {
+    pub times: Vec<i64>,
+    pub cursor: Option<String>,
+}
+
+/// The requests that ask again for what the answer to `request` left out.
+///
+/// Page sizes are not promises: an exchange may serve fewer rows than
+/// asked (a lower limit than documented, a limit changed without notice).
+/// An answer that covers only part of its page leaves the rest of the page
+/// on either side of what it brought; each such part is asked again, with
+/// the exchange's own cursor where it gives one. Nothing comes back for an
+/// answer that brought every row, or no row of its page at all (no
+/// progress: the exchange has nothing there). Every follow-up asks for a
+/// strictly smaller range, so following up always ends. Holes between the
+/// rows an answer brought are the exchange's own gaps: not asked again.
+pub fn follow_up(
+    instrument: &Instrument,
+    request: &Request,
+    served: &Served,
+    base_url: &str,
+) -> Vec<Request> {
+    let Some(page) = request.page else {
+        return Vec::new();
+    };
+    let mut inside: Vec<i64> = served
+        .times
+        .iter()
+        .copied()
+        .filter(|t| page.holds(*t))
+        .collect();
+    crate::sorting::sort_by_key(&mut inside, |t| crate::sorting::i64_key(*t));
+    inside.dedup();
+    let (Some(&first), Some(&last)) = (inside.first(), inside.last()) else {
+        return Vec::new();
+    };
+    if inside.len() >= page.rows() {
+        return Vec::new();
+    }
+    let older = Page {
+        end_ms: first,
+        ..page
+    };
+    let newer = Page {
+        start_ms: last.saturating_add(1),
+        ..page
+    };
+    let mut out = Vec::new();
+    if older.rows() > 0 {
+        let by_cursor = served
+            .cursor
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(|cursor| with_cursor(request, cursor).on_page(older));
+        out.extend(
+            by_cursor.or_else(|| plan::page_request(instrument, request.purpose, older, base_url)),
+        );
+    }
+    if newer.rows() > 0 {
+        out.extend(plan::page_request(
+            instrument,
+            request.purpose,
+            newer,
+            base_url,
+        ));
+    }
+    out
+}
+
+/// `request` with its `cursor` query parameter set to `cursor`.
+fn with_cursor(request: &Request, cursor: &str) -> Request {
+    let url = match request.url.split_once("&cursor=") {
+        Some((before, _)) => before,
+        None => &request.url,
+    };
+    Request {
+        url: format!("{url}&cursor={}", enc(cursor)),
+        ..request.clone()
     }
 }
 
@@ -306,6 +433,10 @@ pub struct Instrument {
     /// contracts: USD per contract (their size is quoted in USD).
     pub contract_size: f64,
     pub tick_size: Option<f64>,
+    /// The highest leverage its first tier allows, where the instrument
+    /// list says (Bybit, Hyperliquid, dYdX); OKX's comes with its tiers,
+    /// Binance's from a table ([`binance::max_leverage`]).
+    pub max_leverage: Option<f64>,
 }
 
 /// Rows parsed from one answer, plus how many rows were dropped as invalid.

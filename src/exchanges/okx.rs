@@ -5,10 +5,10 @@ use serde_json::Value;
 
 use super::{
     array, convert_rows, depth_from_rows, enc, flatten_parsed, json_fields, num_at, oi_period,
-    paged, positional_level, positional_mark, positive, span, trim_base, ts_at, validate_candle,
-    validate_funding, validate_liquidation, validate_mmr, validate_oi, Depth, Exchange,
-    ExchangeError, Fields, FundingPoint, Instrument, LiquidationEvent, MarkRow, OiPoint, Parsed,
-    Purpose, RawCandle, Request, Resolution, Side, SizeUnit, Unfit, DAY_MS,
+    paged, period_named, positional_level, positional_mark, positive, span, trim_base, ts_at,
+    validate_candle, validate_funding, validate_liquidation, validate_mmr, validate_oi, Depth,
+    Exchange, ExchangeError, Fields, FundingPoint, Instrument, LiquidationEvent, MarkRow, OiPoint,
+    Page, Parsed, Purpose, RawCandle, Request, Resolution, Side, SizeUnit, Unfit, DAY_MS,
 };
 use crate::engine::input::{Candle, ContractKind};
 
@@ -102,6 +102,8 @@ pub fn parse_instruments(body: &str) -> Result<Parsed<Instrument>, ExchangeError
             kind,
             contract_size: positive(r.num("ctVal"))?,
             tick_size: positive(r.num("tickSz")),
+            // Comes with the position tiers (`maxLever` of tier 1).
+            max_leverage: None,
         }))
     });
     Ok(flatten_parsed(p))
@@ -120,6 +122,15 @@ fn oi_period_for(resolution: Resolution, span_ms: i64) -> (i64, &'static str) {
         .unwrap_or(base)
 }
 
+/// The oldest time a view asks for: the rubik history keeps its latest
+/// 1440 points, which caps the warm-up (the candles' too, so both cover the
+/// same span).
+pub(crate) fn oldest_ms(window_end_ms: i64, window_ms: i64, resolution: Resolution) -> Option<i64> {
+    let (full_start, _) = span(window_end_ms, window_ms, resolution, None);
+    let (p_ms, _) = oi_period_for(resolution, window_end_ms.saturating_sub(full_start));
+    Some(window_end_ms.saturating_sub(p_ms.saturating_mul(OI_RETENTION_POINTS)))
+}
+
 /// Requests for one window: trade candles (300 per page), mark candles (100
 /// per page), rubik OI history (100 per page, latest 1440 points, which may
 /// coarsen the period or cap the warm-up) and tier 1 of the isolated
@@ -131,41 +142,40 @@ pub fn plan(
     resolution: Resolution,
     base_url: &str,
 ) -> Vec<Request> {
-    let base = trim_base(base_url);
-    let id = enc(&instrument.symbol);
     let (full_start, _) = span(window_end_ms, window_ms, resolution, None);
-    let (p_ms, period) = oi_period_for(resolution, window_end_ms.saturating_sub(full_start));
-    let oldest = window_end_ms.saturating_sub(p_ms.saturating_mul(OI_RETENTION_POINTS));
+    let (p_ms, _) = oi_period_for(resolution, window_end_ms.saturating_sub(full_start));
+    let oldest = oldest_ms(window_end_ms, window_ms, resolution).unwrap_or(0);
     let (start, end) = span(window_end_ms, window_ms, resolution, Some(oldest));
     let step = resolution.ms();
-    let bar = resolution.spelling(EX);
     let mut out = Vec::new();
-    for (path, purpose, max) in [
-        ("history-candles", Purpose::Candles, CANDLES_MAX),
-        (
-            "history-mark-price-candles",
-            Purpose::MarkCandles,
-            MARK_CANDLES_MAX,
-        ),
+    for (purpose, max) in [
+        (Purpose::Candles, CANDLES_MAX),
+        (Purpose::MarkCandles, MARK_CANDLES_MAX),
     ] {
-        // `after`: rows older than; `before`: rows newer than (exclusive).
-        out.extend(paged(start, end, step, max, purpose, |s, e| {
-            format!(
-                "{base}/api/v5/market/{path}?instId={id}&bar={bar}&after={e}&before={}&limit={max}",
-                s - 1
-            )
-        }));
+        out.extend(paged(
+            instrument,
+            purpose,
+            (start, end),
+            step,
+            max,
+            0,
+            base_url,
+        ));
     }
-    out.extend(paged(start.max(oldest), end.saturating_add(1), p_ms, OI_MAX, Purpose::OpenInterestHistory, |s, e| {
-        format!("{base}/api/v5/rubik/stat/contracts/open-interest-history?instId={id}&period={period}&begin={s}&end={}&limit={OI_MAX}", e - 1)
-    }));
+    // OI points stand at candle closes: up to and including `end`.
+    let oi_span = (start.max(oldest), end.saturating_add(1));
+    let purpose = Purpose::OpenInterestHistory;
+    out.extend(paged(
+        instrument, purpose, oi_span, p_ms, OI_MAX, oldest, base_url,
+    ));
     let family = instrument
         .symbol
         .strip_suffix("-SWAP")
         .unwrap_or(&instrument.symbol);
     out.push(Request::get(
         format!(
-            "{base}/api/v5/public/position-tiers?instType=SWAP&tdMode=isolated&instFamily={}&tier=1",
+            "{}/api/v5/public/position-tiers?instType=SWAP&tdMode=isolated&instFamily={}&tier=1",
+            trim_base(base_url),
             enc(family)
         ),
         Purpose::RiskTiers,
@@ -173,22 +183,44 @@ pub fn plan(
     out
 }
 
-/// Funding history (`/api/v5/public/funding-rate-history`, 400 per page).
-pub fn funding_request(
+/// Funding rows per `/api/v5/public/funding-rate-history` answer.
+pub const FUNDING_PAGE: i64 = 400;
+
+/// One page of a series: candles and mark candles (`after`: rows older
+/// than, `before`: rows newer than, both exclusive; newest first), rubik
+/// open-interest history (`begin`, `end`), funding (`after`, `before`).
+pub(crate) fn page_request(
     instrument: &Instrument,
-    start_ms: i64,
-    end_ms: i64,
+    purpose: Purpose,
+    page: Page,
     base_url: &str,
-) -> Request {
-    Request::get(
-        format!(
-            "{}/api/v5/public/funding-rate-history?instId={}&after={end_ms}&before={}&limit=400",
-            trim_base(base_url),
-            enc(&instrument.symbol),
-            start_ms.saturating_sub(1)
+) -> Option<Request> {
+    let base = trim_base(base_url);
+    let id = enc(&instrument.symbol);
+    let (s, e) = (page.start_ms, page.end_ms);
+    let url = match purpose {
+        Purpose::Candles | Purpose::MarkCandles => {
+            let (path, max) = match purpose {
+                Purpose::Candles => ("history-candles", CANDLES_MAX),
+                _ => ("history-mark-price-candles", MARK_CANDLES_MAX),
+            };
+            let bar = Resolution::of_ms(page.step_ms)?.spelling(EX);
+            format!(
+                "{base}/api/v5/market/{path}?instId={id}&bar={bar}&after={e}&before={}&limit={max}",
+                s - 1
+            )
+        }
+        Purpose::OpenInterestHistory => {
+            let period = period_named(OI_PERIODS, page.step_ms)?;
+            format!("{base}/api/v5/rubik/stat/contracts/open-interest-history?instId={id}&period={period}&begin={s}&end={}&limit={OI_MAX}", e - 1)
+        }
+        Purpose::Funding => format!(
+            "{base}/api/v5/public/funding-rate-history?instId={id}&after={e}&before={}&limit={FUNDING_PAGE}",
+            s - 1
         ),
-        Purpose::Funding,
-    )
+        _ => return None,
+    };
+    Some(Request::get(url, purpose))
 }
 
 /// Candle rows are positional strings, **newest first**:
@@ -262,16 +294,21 @@ pub fn parse_open_interest_history(
 ///  "minSz":"0","maxSz":"50","instFamily":""}
 /// ```
 ///
-/// Maintenance margin rate of the lowest tier in the answer.
-pub fn parse_position_tiers(body: &str) -> Result<f64, ExchangeError> {
+/// Tier 1 (the lowest tier in the answer): its maintenance margin rate and
+/// maximum leverage (`maxLever`, `None` where unreadable).
+pub fn parse_position_tiers(body: &str) -> Result<(f64, Option<f64>), ExchangeError> {
     let p = convert_rows(data(body, "position tiers")?, |r| {
-        let r = Fields::of(r, &["tier", "mmr"]).ok()?;
-        Some((positive(r.num("tier"))?, validate_mmr(r.num("mmr"))?))
+        let r = Fields::of(r, &["tier", "mmr", "maxLever"]).ok()?;
+        Some((
+            positive(r.num("tier"))?,
+            validate_mmr(r.num("mmr"))?,
+            positive(r.num("maxLever")),
+        ))
     });
     p.rows
         .into_iter()
         .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, m)| m)
+        .map(|(_, mmr, max_lever)| (mmr, max_lever))
         .ok_or_else(|| ExchangeError::malformed(EX, "position tiers: no valid tier"))
 }
 

@@ -2,8 +2,8 @@
 //! choosing the finest resolution within the request budget.
 
 use super::{
-    binance, bybit, default_instrument, dydx, hyperliquid, okx, Exchange, Instrument, Purpose,
-    Request, Resolution, HOUR_MS, MAX_TIME_MS,
+    binance, bybit, default_instrument, dydx, hyperliquid, okx, Exchange, Instrument, Page,
+    Purpose, Request, Resolution, HOUR_MS, MAX_TIME_MS,
 };
 
 /// Most pages a single series may be split into (guards absurd windows).
@@ -31,32 +31,88 @@ pub(crate) fn span(
     (start, end)
 }
 
-/// Split `[start, end)` into pages of at most `max_rows` steps of `step_ms`.
-pub(crate) fn pages(start: i64, end: i64, step_ms: i64, max_rows: i64) -> Vec<(i64, i64)> {
+/// Split `[start, end)` into pages of at most `max_rows` steps of `step_ms`,
+/// on a fixed grid: every page boundary is a multiple of the page width
+/// since the epoch, so views of the same link opened at different times ask
+/// the very same pages but the newest (shared caches: a proxy's, the
+/// browser's). The first page reaches back to its grid line, but not before
+/// `floor`, the oldest time the exchange serves for the series.
+pub(crate) fn pages(
+    start: i64,
+    end: i64,
+    step_ms: i64,
+    max_rows: i64,
+    floor: i64,
+) -> Vec<(i64, i64)> {
     let mut out = Vec::new();
     let width = step_ms.max(1).saturating_mul(max_rows.max(1));
-    let mut s = start;
+    let mut s = start
+        .div_euclid(width)
+        .saturating_mul(width)
+        .max(floor)
+        .min(start);
     while s < end && out.len() < MAX_PAGES_PER_SERIES {
-        let e = s.saturating_add(width).min(end);
+        let e = s
+            .div_euclid(width)
+            .saturating_add(1)
+            .saturating_mul(width)
+            .min(end);
         out.push((s, e));
         s = e;
     }
     out
 }
 
-/// One GET per page of `[start, end)`: `url(first_ms, end_ms)` of each page.
+/// One request per page of `[start, end)` (see [`pages`]), built by the
+/// exchange's [`page_request`] for `purpose`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn paged(
-    start: i64,
-    end: i64,
+    instrument: &Instrument,
+    purpose: Purpose,
+    (start, end): (i64, i64),
     step_ms: i64,
     max_rows: i64,
-    purpose: Purpose,
-    url: impl Fn(i64, i64) -> String,
+    floor: i64,
+    base_url: &str,
 ) -> Vec<Request> {
-    pages(start, end, step_ms, max_rows)
+    pages(start, end, step_ms, max_rows, floor)
         .into_iter()
-        .map(|(s, e)| Request::get(url(s, e), purpose))
+        .filter_map(|(start_ms, end_ms)| {
+            let page = Page {
+                start_ms,
+                end_ms,
+                step_ms,
+            };
+            page_request(instrument, purpose, page, base_url)
+        })
         .collect()
+}
+
+/// The request for one page of one series of `instrument` (candles, mark
+/// candles, open-interest history, funding), dispatched to its exchange;
+/// `None` for a purpose or step the exchange does not serve in pages.
+pub(crate) fn page_request(
+    instrument: &Instrument,
+    purpose: Purpose,
+    page: Page,
+    base_url: &str,
+) -> Option<Request> {
+    let request = match instrument.exchange {
+        Exchange::Binance => binance::page_request(instrument, purpose, page, base_url),
+        Exchange::Bybit => bybit::page_request(instrument, purpose, page, base_url),
+        Exchange::Okx => okx::page_request(instrument, purpose, page, base_url),
+        Exchange::Hyperliquid => hyperliquid::page_request(instrument, purpose, page, base_url),
+        Exchange::Dydx => dydx::page_request(instrument, purpose, page, base_url),
+    };
+    Some(request?.on_page(page))
+}
+
+/// The name `periods` gives to a period of `ms`.
+pub(crate) fn period_named(periods: &[(i64, &'static str)], ms: i64) -> Option<&'static str> {
+    periods
+        .iter()
+        .find(|(p, _)| *p == ms)
+        .map(|(_, name)| *name)
 }
 
 /// The coarsest period of `periods` (ascending, in ms) that is not coarser
@@ -107,22 +163,41 @@ pub fn funding_requests(
     end_ms: i64,
     base_url: &str,
 ) -> Vec<Request> {
-    let hourly_pages = |rows| pages(start_ms, end_ms, HOUR_MS, rows).into_iter();
-    match instrument.exchange {
-        Exchange::Binance => vec![binance::funding_request(
-            instrument, start_ms, end_ms, base_url,
-        )],
-        Exchange::Bybit => vec![bybit::funding_request(
-            instrument, start_ms, end_ms, base_url,
-        )],
-        Exchange::Okx => vec![okx::funding_request(instrument, start_ms, end_ms, base_url)],
-        Exchange::Hyperliquid => hourly_pages(hyperliquid::FUNDING_PAGE)
-            .map(|(s, e)| hyperliquid::funding_request(instrument, s, e - 1, base_url))
-            .collect(),
-        Exchange::Dydx => hourly_pages(dydx::FUNDING_PAGE)
-            .map(|(_, e)| dydx::funding_request(instrument, e - 1, base_url))
-            .collect(),
-    }
+    let (step, rows) = match instrument.exchange {
+        Exchange::Binance => (8 * HOUR_MS, binance::FUNDING_PAGE),
+        Exchange::Bybit => (8 * HOUR_MS, bybit::FUNDING_PAGE),
+        Exchange::Okx => (8 * HOUR_MS, okx::FUNDING_PAGE),
+        Exchange::Hyperliquid => (HOUR_MS, hyperliquid::FUNDING_PAGE),
+        Exchange::Dydx => (HOUR_MS, dydx::FUNDING_PAGE),
+    };
+    let span = (start_ms, end_ms);
+    paged(
+        instrument,
+        Purpose::Funding,
+        span,
+        step,
+        rows,
+        start_ms,
+        base_url,
+    )
+}
+
+/// The candles a view asks of `instrument`'s exchange: `[start, end)` on the
+/// resolution's grid, the warm-up capped by what the exchange serves (see
+/// each exchange's `plan`). Candles missing from it are gaps.
+pub fn candle_span(
+    instrument: &Instrument,
+    window_end_ms: i64,
+    window_ms: i64,
+    resolution: Resolution,
+) -> (i64, i64) {
+    let oldest = match instrument.exchange {
+        Exchange::Binance => binance::oldest_ms(window_end_ms),
+        Exchange::Okx => okx::oldest_ms(window_end_ms, window_ms, resolution),
+        Exchange::Hyperliquid => hyperliquid::oldest_ms(window_end_ms, resolution),
+        Exchange::Bybit | Exchange::Dydx => None,
+    };
+    span(window_end_ms, window_ms, resolution, oldest)
 }
 
 /// What live mode asks for when the candle opening at `open_ms` closes on a
@@ -207,7 +282,9 @@ pub fn finest_resolution_within(
 
 /// Most requests one view may cost over all exchanges (instrument lists,
 /// fetched once per session, not counted): decides the candle resolution.
-pub const VIEW_REQUEST_BUDGET: usize = 30;
+/// Pages on a fixed grid ([`pages`]) cost up to one more page per series
+/// than pages cut from the view's own start: 36 keeps a day at 5 minutes.
+pub const VIEW_REQUEST_BUDGET: usize = 36;
 
 /// The finest resolution a view of `coin` over `window_ms` can afford on
 /// `exchanges` within [`VIEW_REQUEST_BUDGET`] (4 h where none fits).

@@ -17,11 +17,12 @@ fn request_counts_btc_5m() {
         let c = counts(d, Resolution::M5);
         println!("BTC {d} d at 5m: {c:?} = {}", c.iter().sum::<usize>());
     }
-    // Binance, Bybit, OKX, Hyperliquid, dYdX (warm-up included).
-    assert_eq!(counts(1, Resolution::M5), vec![4, 6, 15, 2, 2]);
-    assert_eq!(counts(7, Resolution::M5), vec![15, 32, 70, 2, 6]);
-    assert_eq!(counts(30, Resolution::M5), vec![30, 124, 247, 2, 19]);
-    assert_eq!(counts(7, Resolution::H1), vec![3, 5, 11, 2, 2]);
+    // Binance, Bybit, OKX, Hyperliquid, dYdX (warm-up included; pages on
+    // the fixed grid, so a span may straddle one grid line more).
+    assert_eq!(counts(1, Resolution::M5), vec![6, 7, 18, 2, 2]);
+    assert_eq!(counts(7, Resolution::M5), vec![17, 32, 70, 3, 6]);
+    assert_eq!(counts(30, Resolution::M5), vec![32, 124, 248, 3, 19]);
+    assert_eq!(counts(7, Resolution::H1), vec![3, 6, 11, 2, 2]);
 }
 
 #[test]
@@ -43,10 +44,12 @@ fn funding_pages_cover_a_30_day_window_and_its_warm_up() {
         let inst = default_instrument(exchange, "BTC");
         let requests = funding_requests(&inst, start, end, exchange.default_base_url());
         let hourly = matches!(exchange, Exchange::Hyperliquid | Exchange::Dydx);
-        // 1440 hourly rows: 3 pages of 500, 2 of 1000; 180 eight-hourly: 1.
+        // 1440 hourly rows: 4 pages of 500, 2 of 1000; 180 eight-hourly:
+        // 1 page of Binance's 1000, 2 of OKX's 400 or Bybit's 200 (pages on
+        // the fixed grid straddle a line).
         let want = match exchange {
-            Exchange::Hyperliquid => 3,
-            Exchange::Dydx => 2,
+            Exchange::Hyperliquid => 4,
+            Exchange::Dydx | Exchange::Bybit | Exchange::Okx => 2,
             _ => 1,
         };
         assert_eq!(requests.len(), want, "{exchange}");
@@ -65,6 +68,132 @@ fn funding_pages_cover_a_30_day_window_and_its_warm_up() {
             );
         }
     }
+}
+
+/// The follow-ups of `request` when its answer brought rows at `times`.
+fn follow(request: &Request, times: &[i64], cursor: Option<&str>) -> Vec<Request> {
+    let inst = default_instrument(request_exchange(request), BTC);
+    let served = Served {
+        times: times.to_vec(),
+        cursor: cursor.map(str::to_string),
+    };
+    follow_up(&inst, request, &served, "https://x")
+}
+
+fn request_exchange(request: &Request) -> Exchange {
+    match request.url.as_str() {
+        u if u.contains("/fapi/") => Exchange::Binance,
+        u if u.contains("/api/v5/") => Exchange::Okx,
+        u if u.contains("/v5/") => Exchange::Bybit,
+        u if u.contains("/candles/perpetualMarkets/") => Exchange::Dydx,
+        _ => Exchange::Hyperliquid,
+    }
+}
+
+const M5: i64 = 300_000;
+const END: i64 = 1_767_225_600_000;
+
+/// The first candle page of `exchange`'s plan for a day at 5 minutes.
+fn first_candle_page(exchange: Exchange) -> Request {
+    let inst = default_instrument(exchange, BTC);
+    plan(&inst, END, DAY_MS, Resolution::M5, "https://x")
+        .into_iter()
+        .find(|r| r.purpose == Purpose::Candles)
+        .unwrap()
+}
+
+#[test]
+fn a_short_answer_is_followed_from_where_it_stopped() {
+    for exchange in Exchange::ALL {
+        let request = first_candle_page(exchange);
+        let page = request.page.unwrap();
+        let rows = page.rows() as i64;
+        let all: Vec<i64> = (0..rows).map(|k| page.start_ms + k * M5).collect();
+        // Everything: nothing to follow. Nothing: no progress, stop.
+        assert!(follow(&request, &all, None).is_empty(), "{exchange}");
+        assert!(follow(&request, &[], None).is_empty(), "{exchange}");
+        // The newest third (newest-first exchanges cut there): the older
+        // rest is asked, with the exchange's own cursor fields.
+        let newest = &all[all.len() * 2 / 3..];
+        let next = follow(&request, newest, None);
+        assert_eq!(next.len(), 1, "{exchange}");
+        let rest = next[0].page.unwrap();
+        assert_eq!((rest.start_ms, rest.end_ms), (page.start_ms, newest[0]));
+        let cursor = match exchange {
+            Exchange::Binance => format!("endTime={}", newest[0] - 1),
+            Exchange::Bybit => format!("end={}", newest[0] - 1),
+            Exchange::Okx => format!("after={}", newest[0]),
+            Exchange::Hyperliquid => format!("\"endTime\":{}", newest[0] - 1),
+            Exchange::Dydx => format!("toISO={}", enc(&ms_to_iso(newest[0] - 1))),
+        };
+        let text = format!(
+            "{}{}",
+            next[0].url,
+            next[0].body.clone().unwrap_or_default()
+        );
+        assert!(text.contains(&cursor), "{exchange}: {text}");
+        // The oldest third (oldest-first exchanges cut there): the newer rest.
+        let oldest = &all[..all.len() / 3];
+        let next = follow(&request, oldest, None);
+        let rest = next[0].page.unwrap();
+        assert_eq!(rest.start_ms, oldest[oldest.len() - 1] + 1, "{exchange}");
+        // Rows outside the page (an exchange that ignores the range) are
+        // no progress.
+        assert!(follow(&request, &[page.end_ms, page.end_ms + M5], None).is_empty());
+    }
+}
+
+#[test]
+fn following_up_always_ends() {
+    // An answer that always brings just its newest row: every follow-up
+    // asks a strictly smaller range, until none is left.
+    let mut queue = vec![first_candle_page(Exchange::Okx)];
+    let mut sent = 0;
+    while let Some(request) = queue.pop() {
+        sent += 1;
+        let page = request.page.unwrap();
+        let newest = (page.end_ms - 1).div_euclid(M5) * M5;
+        queue.extend(follow(&request, &[newest], None));
+        assert!(sent <= page.rows() + 600, "runs away");
+    }
+    assert_eq!(sent, first_candle_page(Exchange::Okx).page.unwrap().rows());
+}
+
+#[test]
+fn bybit_open_interest_is_followed_with_its_cursor() {
+    let inst = default_instrument(Exchange::Bybit, BTC);
+    let request = plan(&inst, END, DAY_MS, Resolution::M5, "https://x")
+        .into_iter()
+        .find(|r| r.purpose == Purpose::OpenInterestHistory)
+        .unwrap();
+    let page = request.page.unwrap();
+    let newest = [page.end_ms - M5, page.end_ms - 2 * M5];
+    let next = follow(&request, &newest, Some("abc+1=="));
+    assert!(
+        next[0].url.ends_with("&cursor=abc%2B1%3D%3D"),
+        "{}",
+        next[0].url
+    );
+    assert!(next[0].url.starts_with(&request.url));
+    // Followed again: one cursor, the new one.
+    let again = follow(&next[0], &[page.start_ms + M5 * 5], Some("def"));
+    assert!(again[0].url.ends_with("&cursor=def") && !again[0].url.contains("abc"));
+}
+
+#[test]
+fn pages_sit_on_a_fixed_grid() {
+    // Two views a minute apart ask the same pages but the newest.
+    let inst = default_instrument(Exchange::Binance, BTC);
+    let urls = |end: i64| -> Vec<String> {
+        plan(&inst, end, 7 * DAY_MS, Resolution::M1, "https://x")
+            .into_iter()
+            .map(|r| r.url)
+            .collect()
+    };
+    let (a, b) = (urls(END + 7 * 60_000), urls(END + 8 * 60_000));
+    let shared = a.iter().filter(|u| b.contains(u)).count();
+    // Per series (klines, mark, OI) only the newest page differs.
+    assert_eq!(shared, a.len() - 3, "{a:#?}");
 }
 
 #[test]
@@ -175,15 +304,27 @@ fn assemble_fills_gaps_dedupes_and_sorts() {
         Some(oi),
         None,
         0.004,
-        6 * 60_000,
+        (0, 6 * 60_000),
         Resolution::M1,
     )
     .unwrap();
     let times: Vec<i64> = s.candles.iter().map(|c| c.open_time_ms / 60_000).collect();
-    assert_eq!(times, [0, 1, 2, 3]); // t=7 is past the window end, t=2 filled
+    // t=7 is past the window end; t=2, 4 and 5 were not delivered: kept as
+    // placeholders flagged missing, so the series reaches the window's end.
+    assert_eq!(times, [0, 1, 2, 3, 4, 5]);
+    assert_eq!(s.missing, [false, false, true, false, true, true]);
     assert_eq!(s.candles[1].close, 111.0); // the later duplicate wins
     assert_eq!((s.candles[2].open, s.candles[2].base_volume), (111.0, 0.0));
-    assert_eq!(s.open_interest.unwrap(), [10.0, 10.0, 10.0, 12.0]);
+    assert_eq!(
+        s.open_interest.clone().unwrap(),
+        [10.0, 10.0, 10.0, 12.0, 12.0, 12.0]
+    );
+    let coverage = Coverage::of(&s, (0, 6 * 60_000));
+    assert_eq!((coverage.expected, coverage.delivered), (6, 3));
+    assert_eq!(
+        coverage.gaps,
+        [(2 * 60_000, 3 * 60_000), (4 * 60_000, 6 * 60_000)]
+    );
     let m = s.mark.unwrap();
     assert_eq!((m[1].high, m[0].high), (200.0, 101.0));
     assert!(assemble(
@@ -194,7 +335,7 @@ fn assemble_fills_gaps_dedupes_and_sorts() {
         None,
         None,
         0.004,
-        0,
+        (0, 0),
         Resolution::M1
     )
     .is_err());
@@ -206,7 +347,7 @@ fn assemble_fills_gaps_dedupes_and_sorts() {
         None,
         None,
         f64::NAN,
-        60_000,
+        (0, 60_000),
         Resolution::M1
     )
     .is_err());
@@ -239,7 +380,7 @@ fn bybit_inverse_oi_converted_to_base() {
         }]),
         Some(2e6),
         0.005,
-        60_000,
+        (0, 60_000),
         Resolution::M1,
     )
     .unwrap();

@@ -21,8 +21,9 @@ use crate::exchanges::{
 
 const EX: Exchange = Exchange::Dydx;
 pub const URL: &str = "wss://indexer.dydx.trade/v4/ws";
-/// Rows per REST trades page (the indexer's maximum).
-pub const TRADES_PAGE: usize = 100;
+/// Rows per REST trades page: the indexer's maximum, 1000 (its
+/// `limit` query parameter; the default is 100).
+pub const TRADES_PAGE: usize = 1000;
 
 /// `{"type":"subscribe","channel":"v4_trades","id":"BTC-USD"}` and
 /// `{"type":"subscribe","channel":"v4_candles","id":"BTC-USD/5MINS"}`.

@@ -16,6 +16,7 @@ pub(super) fn instrument(
         kind,
         contract_size: cs,
         tick_size: None,
+        max_leverage: None,
     }
 }
 

@@ -319,6 +319,8 @@ impl SimMarket {
                 current_open_interest,
                 maintenance_margin_rate: config.maintenance_margin_rate,
                 funding: Vec::new(),
+                max_leverage: None,
+                missing: Vec::new(),
             },
             positions,
             events,

@@ -376,8 +376,9 @@ fn App() -> impl IntoView {
                             go_live(&loaded.instrument, resolution, end - window_ms);
                         }
                         set_status(ExchangeStatus::Ready {
-                            candles: loaded.source.candles.len(),
+                            coverage: loaded.coverage.clone(),
                             dropped: loaded.dropped,
+                            limits_assumed: loaded.limits_assumed,
                         });
                         live_sources.update(|all| {
                             let at = all.partition_point(|(e, _)| *e < exchange);

@@ -1,13 +1,23 @@
 //! Per-exchange status chips: progress while loading, what went wrong.
 
-use crate::exchanges::Exchange;
+use crate::exchanges::{Coverage, Exchange};
 use leptos::prelude::*;
 
 /// Where one exchange's load stands.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExchangeStatus {
-    Loading { done: usize, total: usize },
-    Ready { candles: usize, dropped: usize },
+    Loading {
+        done: usize,
+        total: usize,
+    },
+    Ready {
+        /// Candles asked for, delivered, and the gaps.
+        coverage: Coverage,
+        /// Rows dropped as invalid.
+        dropped: usize,
+        /// The instrument's limits are assumed (not the exchange's own).
+        limits_assumed: bool,
+    },
     Failed(String),
 }
 
@@ -24,14 +34,35 @@ impl ExchangeStatus {
         match self {
             ExchangeStatus::Loading { done, total } => format!("loading {done}/{total}"),
             ExchangeStatus::Ready {
-                candles,
-                dropped: 0,
-            } => format!("{candles} candles"),
-            ExchangeStatus::Ready { candles, dropped } => {
-                format!("{candles} candles, {dropped} bad rows dropped")
+                coverage,
+                dropped,
+                limits_assumed,
+            } => {
+                let mut text = candles_text(coverage);
+                if *dropped > 0 {
+                    text.push_str(&format!(", {dropped} bad rows dropped"));
+                }
+                if *limits_assumed {
+                    text.push_str(", leverage limits assumed");
+                }
+                text
             }
             ExchangeStatus::Failed(message) => message.clone(),
         }
+    }
+}
+
+/// "576 candles", or "552 of 576 candles, 2 gaps": a hole never goes unseen.
+fn candles_text(coverage: &Coverage) -> String {
+    let Coverage {
+        expected,
+        delivered,
+        gaps,
+    } = coverage;
+    match gaps.len() {
+        0 => format!("{delivered} candles"),
+        1 => format!("{delivered} of {expected} candles, 1 gap"),
+        n => format!("{delivered} of {expected} candles, {n} gaps"),
     }
 }
 

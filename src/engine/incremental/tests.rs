@@ -29,6 +29,7 @@ fn first(source: &Source, n: usize) -> Source {
     if let Some(oi) = &mut s.open_interest {
         oi.truncate(n);
     }
+    s.missing.truncate(n);
     s
 }
 

@@ -214,7 +214,7 @@ fn fixture_window_assembles() {
         Some(oi.rows.clone()),
         Some(80_000.0),
         maintenance_margin_rate("BTCUSDT"),
-        end,
+        (0, end),
         Resolution::M5,
     )
     .unwrap();
@@ -238,13 +238,15 @@ fn plan_pages_and_counts() {
         Resolution::M5,
         BINANCE_BASE_URL_FOR_TEST,
     );
-    // 2 days of 5m = 576 candles: 1 kline + 1 mark page, 2 OI pages, no current OI.
-    assert_eq!(reqs.len(), 4);
+    // 2 days of 5m = 576 candles across a line of the 1500-candle page grid:
+    // 2 kline + 2 mark pages, 2 OI pages, no current OI.
+    assert_eq!(reqs.len(), 6);
+    let grid_line = end - end.rem_euclid(1500 * 300_000);
     assert_eq!(
-        reqs[0].url,
-        format!("https://proxy.example/fapi/v1/klines?symbol=BTCUSDT&interval=5m&startTime={}&endTime={}&limit=1500", end - 2 * DAY_MS, end - 1)
+        reqs[1].url,
+        format!("https://proxy.example/fapi/v1/klines?symbol=BTCUSDT&interval=5m&startTime={grid_line}&endTime={}&limit=1500", end - 1)
     );
-    assert!(reqs[2]
+    assert!(reqs[4]
         .url
         .contains("/futures/data/openInterestHist?symbol=BTCUSDT&period=5m"));
     // A 30-day window: OI only covers the last 30 days, so no warm-up.
@@ -255,9 +257,15 @@ fn plan_pages_and_counts() {
         Resolution::M5,
         BINANCE_BASE_URL_FOR_TEST,
     );
-    assert!(reqs[0]
-        .url
-        .contains(&format!("startTime={}", end - 30 * DAY_MS)));
+    let oi = reqs
+        .iter()
+        .find(|r| r.purpose == Purpose::OpenInterestHistory)
+        .unwrap();
+    assert!(oi.url.contains(&format!("startTime={}", end - 30 * DAY_MS)));
+    assert_eq!(
+        crate::exchanges::candle_span(&btc(), end, 30 * DAY_MS, Resolution::M5).0,
+        end - 30 * DAY_MS
+    );
 }
 
 const BINANCE_BASE_URL_FOR_TEST: &str = "https://proxy.example/";

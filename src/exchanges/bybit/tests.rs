@@ -14,6 +14,7 @@ fn inverse_btcusd() -> Instrument {
         kind: ContractKind::Inverse,
         contract_size: 1.0,
         tick_size: Some(0.5),
+        max_leverage: None,
     }
 }
 
@@ -167,7 +168,7 @@ fn fixture_window_assembles() {
         Some(oi.rows.clone()),
         None,
         0.005,
-        1_767_225_600_000,
+        (0, 1_767_225_600_000),
         Resolution::M5,
     )
     .unwrap();

@@ -103,7 +103,7 @@ fn fixture_window_oi_from_candles() {
         Some(oi.rows.clone()),
         Some(80.0),
         0.012,
-        1_767_225_600_000,
+        (0, 1_767_225_600_000),
         Resolution::M5,
     )
     .unwrap();
@@ -124,10 +124,12 @@ fn plan_uses_iso_times() {
         Resolution::M5,
         DYDX_BASE_URL_T,
     );
+    // 576 candles inside one cell of the 1000-candle page grid; the page
+    // reaches back to its grid line (1000 × 5 minutes since the epoch).
     assert_eq!(reqs.len(), 2);
     assert_eq!(
         reqs[0].url,
-        "https://indexer.dydx.trade/v4/candles/perpetualMarkets/BTC-USD?resolution=5MINS&fromISO=2025-12-30T00%3A00%3A00.000Z&toISO=2025-12-31T23%3A59%3A59.999Z&limit=1000"
+        "https://indexer.dydx.trade/v4/candles/perpetualMarkets/BTC-USD?resolution=5MINS&fromISO=2025-12-29T09%3A20%3A00.000Z&toISO=2025-12-31T23%3A59%3A59.999Z&limit=1000"
     );
 }
 

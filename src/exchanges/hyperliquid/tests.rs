@@ -24,10 +24,11 @@ fn sample_meta_and_asset_ctxs() {
     let s = parse_meta_and_asset_ctxs(&body, "ETH").unwrap();
     assert_eq!(s.mark_price, Some(6.0436));
     assert_eq!(s.funding_rate, Some(0.0000125));
-    assert_eq!(s.open_interest, Some(1882.55));
+    // `openInterest` counts both sides: one side is half of it.
+    assert_eq!(s.open_interest, Some(1882.55 / 2.0));
     assert_eq!(s.maintenance_margin_rate, Some(0.01)); // 1 / (2 · 50)
     let s = parse_meta_and_asset_ctxs(&body, "HPOS").unwrap();
-    assert_eq!(s.open_interest, Some(2912.05));
+    assert_eq!(s.open_interest, Some(2912.05 / 2.0));
     assert!((s.maintenance_margin_rate.unwrap() - 1.0 / 6.0).abs() < 1e-12);
     assert!(matches!(
         parse_meta_and_asset_ctxs(&body, "DOGE"),
@@ -96,7 +97,7 @@ fn fixture_window_volume_mode() {
         None,
         Some(2500.0),
         0.0125,
-        1_767_225_600_000,
+        (0, 1_767_225_600_000),
         Resolution::M5,
     )
     .unwrap();
@@ -116,13 +117,14 @@ fn plan_is_post_and_capped_at_5000_candles() {
         Resolution::M1,
         "https://api.hyperliquid.xyz/",
     );
-    assert_eq!(reqs.len(), 2);
+    // 5000 one-minute candles straddle a line of the 5000-candle page grid.
+    assert_eq!(reqs.len(), 3);
     assert_eq!(reqs[0].method, Method::Post);
     assert_eq!(reqs[0].url, "https://api.hyperliquid.xyz/info");
     let body: serde_json::Value = serde_json::from_str(reqs[0].body.as_deref().unwrap()).unwrap();
     assert_eq!(body["req"]["startTime"], end - 5000 * 60_000);
     assert_eq!(body["req"]["coin"], "BTC");
-    assert_eq!(reqs[1].purpose, Purpose::MarketSnapshot);
+    assert_eq!(reqs[2].purpose, Purpose::MarketSnapshot);
 }
 
 #[test]

@@ -59,7 +59,7 @@ fn sample_history_candles() {
 fn sample_position_tiers() {
     assert_eq!(
         parse_position_tiers(&sample("okx_position_tiers")).unwrap(),
-        0.03
+        (0.03, Some(10.0))
     );
 }
 
@@ -172,7 +172,7 @@ fn fixture_window_assembles() {
         Some(oi.rows),
         Some(800.0),
         0.004,
-        1_767_225_600_000,
+        (0, 1_767_225_600_000),
         Resolution::M5,
     )
     .unwrap();

@@ -22,11 +22,11 @@ fn subscriptions_and_history_url() {
     );
     assert_eq!(
         trades_url("https://indexer.dydx.trade/v4/", "BTC-USD", None),
-        "https://indexer.dydx.trade/v4/trades/perpetualMarket/BTC-USD?limit=100"
+        "https://indexer.dydx.trade/v4/trades/perpetualMarket/BTC-USD?limit=1000"
     );
     assert_eq!(
         trades_url("https://indexer.dydx.trade/v4", "BTC-USD", Some(1753420269800)),
-        "https://indexer.dydx.trade/v4/trades/perpetualMarket/BTC-USD?limit=100&createdBeforeOrAt=2025-07-25T05%3A11%3A09.800Z"
+        "https://indexer.dydx.trade/v4/trades/perpetualMarket/BTC-USD?limit=1000&createdBeforeOrAt=2025-07-25T05%3A11%3A09.800Z"
     );
 }
 
