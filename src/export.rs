@@ -6,7 +6,7 @@
 //! to the same value, no thousands separators); text fields are quoted per
 //! RFC 4180 where needed. Rows end in `\n`.
 
-use crate::engine::{Estimate, Params, Side};
+use crate::engine::{effective_tiers, Estimate, Params, Side, Source};
 use crate::time::civil_from_days;
 use std::fmt::Write as _;
 
@@ -55,31 +55,31 @@ pub fn heatmap_csv(estimate: &Estimate) -> String {
     out
 }
 
-/// One row per non-zero (bin, source, tier, side) of the liquidation map,
-/// ordered by bin, then source, tier and side (long first): the bin's edges,
-/// the exchange, the tier's leverage (`10x`; empty if `params` has no such
-/// tier), `long`/`short` and the alive notional, USD.
-pub fn map_csv(estimate: &Estimate, params: &Params) -> String {
+/// One row per non-zero (bin, source, leverage, side) of the liquidation
+/// map, ordered by bin, then source, leverage and side (long first): the
+/// bin's edges, the exchange, the leverage the source opens the tier at
+/// (`10x`: a tier above the instrument's maximum is folded into it, spec
+/// section 2; empty if `params` has no such tier), `long`/`short` and the
+/// alive notional, USD.
+pub fn map_csv(estimate: &Estimate, sources: &[Source], params: &Params) -> String {
     let mut out = String::new();
     out.push_str(MAP_HEADER);
     out.push('\n');
     let map = &estimate.map;
     let prices = &estimate.grid.prices;
+    let levels: Vec<Vec<(String, Vec<usize>)>> = (0..map.sources)
+        .map(|source| leverage_levels(sources.get(source), params, map.tiers))
+        .collect();
     for b in 0..map.bins {
-        for source in 0..map.sources {
+        for (source, levels) in levels.iter().enumerate() {
             let exchange = estimate
                 .sources
                 .get(source)
                 .map(|name| csv_field(name))
                 .unwrap_or_default();
-            for tier in 0..map.tiers {
-                let leverage = params
-                    .tiers
-                    .get(tier)
-                    .map(|t| format!("{}x", number(t.leverage)))
-                    .unwrap_or_default();
+            for (leverage, tiers) in levels {
                 for side in Side::BOTH {
-                    let usd = map.get(source, tier, side, b);
+                    let usd: f64 = tiers.iter().map(|t| map.get(source, *t, side, b)).sum();
                     if usd == 0.0 {
                         continue;
                     }
@@ -98,6 +98,35 @@ pub fn map_csv(estimate: &Estimate, params: &Params) -> String {
         }
     }
     out
+}
+
+/// The map's tiers of one source grouped by the leverage it opens them at,
+/// in the parameters' order: `("40x", [3, 4])` where 50x and 100x fold to
+/// 40x.
+fn leverage_levels(
+    source: Option<&Source>,
+    params: &Params,
+    tiers: usize,
+) -> Vec<(String, Vec<usize>)> {
+    let opened: Vec<f64> = match source {
+        Some(source) => effective_tiers(source, params)
+            .iter()
+            .map(|t| t.leverage)
+            .collect(),
+        None => params.tiers.iter().map(|t| t.leverage).collect(),
+    };
+    let mut levels: Vec<(String, Vec<usize>)> = Vec::new();
+    for tier in 0..tiers {
+        let label = opened
+            .get(tier)
+            .map(|l| format!("{}x", number(*l)))
+            .unwrap_or_default();
+        match levels.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, group)) => group.push(tier),
+            None => levels.push((label, vec![tier])),
+        }
+    }
+    levels
 }
 
 /// A number as CSV text: shortest representation that parses back to the
@@ -240,7 +269,7 @@ mod tests {
     #[test]
     fn map_rows_sum_to_side_totals() {
         let (est, params) = demo();
-        let csv = map_csv(&est, &params);
+        let csv = map_csv(&est, &[], &params);
         let mut lines = csv.lines();
         assert_eq!(lines.next(), Some(MAP_HEADER));
         let (mut long, mut short) = (0.0, 0.0);
@@ -265,10 +294,30 @@ mod tests {
     }
 
     #[test]
+    fn tiers_above_the_maximum_leverage_are_one_row_at_it() {
+        let (est, params) = demo();
+        let mut source = crate::sim::demo_market(1, 1_767_225_600_000, 3_600_000 * 12).source;
+        source.max_leverage = Some(20.0);
+        let csv = map_csv(&est, &[source], &params);
+        let levels: std::collections::BTreeSet<String> =
+            csv.lines().skip(1).map(|r| fields(r)[3].clone()).collect();
+        // 5x and 10x, then 25x, 50x and 100x all opened at 20x.
+        assert!(levels.contains("20x"), "{levels:?}");
+        assert!(levels.iter().all(|l| ["5x", "10x", "20x"].contains(&l.as_str())));
+        let total = |csv: &str| -> f64 {
+            csv.lines()
+                .skip(1)
+                .map(|r| fields(r)[5].parse::<f64>().unwrap())
+                .sum()
+        };
+        assert!(close(total(&csv), total(&map_csv(&est, &[], &params))));
+    }
+
+    #[test]
     fn names_with_commas_are_quoted() {
         let (mut est, params) = demo();
         est.sources[0] = "Foo, \"Bar\"".into();
-        let csv = map_csv(&est, &params);
+        let csv = map_csv(&est, &[], &params);
         assert!(csv.contains(",\"Foo, \"\"Bar\"\"\","));
         let row = fields(csv.lines().nth(1).unwrap());
         assert_eq!(row.len(), 6);
@@ -292,7 +341,7 @@ mod tests {
         est.heatmap = [Grid::zeros(columns, bins), Grid::zeros(columns, bins)];
         est.map = LiqMap::zeros(est.map.bins, est.map.sources, est.map.tiers);
         assert_eq!(heatmap_csv(&est), format!("{HEATMAP_HEADER}\n"));
-        assert_eq!(map_csv(&est, &params), format!("{MAP_HEADER}\n"));
+        assert_eq!(map_csv(&est, &[], &params), format!("{MAP_HEADER}\n"));
     }
 
     #[test]
@@ -305,6 +354,7 @@ mod tests {
         let _ = heatmap_csv(&est);
         let csv = map_csv(
             &est,
+            &[],
             &Params {
                 tiers: vec![],
                 ..Params::default()

@@ -91,6 +91,13 @@ impl Source {
         self.missing.get(k).copied().unwrap_or(false)
     }
 
+    /// Whether the exchange delivered a candle opening in `[start_ms, end_ms)`.
+    pub fn delivered_in(&self, start_ms: i64, end_ms: i64) -> bool {
+        let first = self.candles.partition_point(|c| c.open_time_ms < start_ms);
+        let end = self.candles.partition_point(|c| c.open_time_ms < end_ms);
+        (first..end).any(|k| !self.is_missing(k))
+    }
+
     /// How many candles are placeholders.
     pub fn missing_count(&self) -> usize {
         self.missing.iter().filter(|m| **m).count()

@@ -38,7 +38,7 @@ pub fn ExportBar(
             <button
                 data-testid="export-map-csv"
                 title="price band, exchange, leverage, side and USD"
-                on:click=csv(whole, |d| map_csv(&d.estimate, &d.params), "liqmap-map.csv")
+                on:click=csv(whole, |d| map_csv(&d.estimate, &d.sources, &d.params), "liqmap-map.csv")
             >
                 "Map CSV"
             </button>

@@ -2,7 +2,7 @@
 
 use super::canvas::{blit_rgba, prepare, window_resizes, Prepared};
 use super::ViewData;
-use crate::engine::cell_breakdown;
+use crate::engine::{cell_breakdown, effective_tiers};
 use crate::render::chart::{
     draw_heatmap_overlay, fill_background, heatmap_plot_rect, Bubble, HeatmapOverlay,
     HEATMAP_AXIS_BOTTOM, HEATMAP_AXIS_RIGHT,
@@ -300,6 +300,13 @@ fn describe(data: &ViewData, x: f64, y: f64, plot_w: f64, plot_h: f64) -> Option
     if long + short > 0.0 {
         lines.extend(split_lines(data, column, bin));
     }
+    let end = start + time.column_ms;
+    for source in data.sources.iter().filter(|s| !s.delivered_in(start, end)) {
+        lines.push(format!(
+            "{}: no candle here (the exchange did not deliver it)",
+            source.exchange
+        ));
+    }
     Some(Hover { x, y, lines })
 }
 
@@ -322,15 +329,21 @@ fn split_lines(data: &ViewData, column: usize, bin: usize) -> Vec<String> {
             }
         }
     }
-    let by_tier: Vec<String> = data
-        .params
-        .tiers
-        .iter()
-        .enumerate()
-        .filter_map(|(t, tier)| {
-            let usd: f64 = split.usd.iter().filter_map(|s| s.get(t)).map(both).sum();
-            (usd > 0.0).then(|| format!("{}x {}", tier.leverage, usd_label(usd)))
-        })
+    // By the leverage each source opens a tier at (folded to its maximum).
+    let mut by_leverage: Vec<(f64, f64)> = Vec::new();
+    for (source, tiers) in data.sources.iter().zip(&split.usd) {
+        for (tier, usd) in effective_tiers(source, &data.params).iter().zip(tiers) {
+            match by_leverage.iter_mut().find(|(l, _)| *l == tier.leverage) {
+                Some(entry) => entry.1 += both(usd),
+                None => by_leverage.push((tier.leverage, both(usd))),
+            }
+        }
+    }
+    crate::sorting::sort_by_key(&mut by_leverage, |(l, _)| crate::sorting::f64_key(*l));
+    let by_tier: Vec<String> = by_leverage
+        .into_iter()
+        .filter(|(_, usd)| *usd > 0.0)
+        .map(|(leverage, usd)| format!("{leverage}x {}", usd_label(usd)))
         .collect();
     if !by_tier.is_empty() {
         lines.push(by_tier.join(" · "));

@@ -445,14 +445,6 @@ fn App() -> impl IntoView {
     });
     let bubbles = Signal::derive(move || feed.bubbles());
     let data_end = Signal::derive(move || inputs.with(|i| i.as_ref().map(|i| i.end_ms)));
-    let loaded_sources = Signal::derive(move || {
-        inputs.with(|i| {
-            i.iter()
-                .flat_map(|i| i.sources.iter())
-                .map(|s| (s.exchange.clone(), s.maintenance_margin_rate))
-                .collect::<Vec<_>>()
-        })
-    });
     let all_failed = Memo::new(move |_| {
         statuses.with(|all| {
             !all.is_empty()
@@ -546,6 +538,6 @@ fn App() -> impl IntoView {
             <a href="#model" data-testid="model-link">"How is this computed?"</a>
             <span>" · The model is open: every parameter adjustable."</span>
         </footer>
-        <ModelPanel view=view_data sources=loaded_sources />
+        <ModelPanel view=view_data />
     }
 }

@@ -2,14 +2,56 @@
 //! parameters in force and how accurate it measured. Text only.
 
 use super::ViewData;
-use crate::engine::{LongShare, Mode};
+use crate::engine::{effective_tiers, LongShare, Mode, Params, Source};
 use leptos::prelude::*;
 
+/// One source's line under "Parameters in force": its maintenance rate and
+/// maximum leverage, the tiers as it opens them, and its missing candles.
+fn source_line(source: &Source, params: &Params) -> String {
+    let mut text = format!(
+        "{}: maintenance margin rate {:.2} %",
+        source.exchange,
+        source.maintenance_margin_rate * 100.0
+    );
+    if let Some(max) = source.max_leverage {
+        text.push_str(&format!(", at most {max}x"));
+    }
+    let tiers = effective_tiers(source, params);
+    let opened: Vec<String> = tiers
+        .iter()
+        .filter(|t| !t.dropped)
+        .map(|t| match t.leverage < t.asked {
+            true => format!("{}x → {}x {:.0} %", t.asked, t.leverage, t.weight * 100.0),
+            false => format!("{}x {:.0} %", t.leverage, t.weight * 100.0),
+        })
+        .collect();
+    text.push_str(&format!("; tiers opened: {}", opened.join(", ")));
+    let dropped: Vec<String> = tiers
+        .iter()
+        .filter(|t| t.dropped)
+        .map(|t| format!("{}x", t.leverage))
+        .collect();
+    if !dropped.is_empty() {
+        text.push_str(&format!(
+            "; dropped: {} (liquidated as it opens: maintenance ≥ 1/leverage)",
+            dropped.join(", ")
+        ));
+    }
+    let missing = source.missing_count();
+    if missing > 0 {
+        let runs = source.missing.windows(2).filter(|w| !w[0] && w[1]).count()
+            + usize::from(source.missing.first() == Some(&true));
+        let gaps = if runs == 1 { "gap" } else { "gaps" };
+        text.push_str(&format!(
+            "; {missing} of {} candles missing ({runs} {gaps}: no positions opened or liquidated there)",
+            source.candles.len()
+        ));
+    }
+    text
+}
+
 #[component]
-pub fn ModelPanel(
-    view: Memo<Option<ViewData>>,
-    sources: Signal<Vec<(String, f64)>>,
-) -> impl IntoView {
+pub fn ModelPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
     // The parameters the shown view was computed with.
     let params = move || {
         view.with(|v| v.as_ref().map(|v| v.params.clone()))
@@ -66,11 +108,15 @@ pub fn ModelPanel(
                     "typical price " <code>"(high + low + close) / 3"</code>
                     " is new notional. Where an exchange has no open-interest history (Hyperliquid), "
                     "a share of the traded volume is used instead, scaled so that what is still open "
-                    "matches today's open interest."
+                    "matches today's open interest (one side: Hyperliquid counts longs and shorts "
+                    "together, so half of its figure). A candle the exchange did not deliver stays "
+                    "missing: nothing opens or is liquidated there."
                 </li>
                 <li>
                     "Split by leverage (" {tiers} ") and by side: the long share is the "
-                    "taker-buy share of the candle's volume where the exchange gives it, else 50 %."
+                    "taker-buy share of the candle's volume where the exchange gives it, else 50 %. "
+                    "A tier above what the instrument allows opens at its maximum leverage; a tier "
+                    "that would be liquidated as it opens is left out (listed below)."
                 </li>
                 <li>
                     "Liquidation price of each group (isolated margin, maintenance rate m): long "
@@ -117,13 +163,14 @@ pub fn ModelPanel(
                 <li>{share_and_mode}</li>
                 <li>{grid_text}</li>
                 {move || {
-                    sources
-                        .get()
-                        .into_iter()
-                        .map(|(name, mmr)| {
-                            view! { <li>{format!("{name}: maintenance margin rate {:.2} %", mmr * 100.0)}</li> }
-                        })
-                        .collect_view()
+                    view.with(|v| {
+                        v.iter()
+                            .flat_map(|v| v.sources.iter().map(|s| source_line(s, &v.params)))
+                            .collect::<Vec<_>>()
+                    })
+                    .into_iter()
+                    .map(|line| view! { <li data-testid="model-source">{line}</li> })
+                    .collect_view()
                 }}
             </ul>
             <h3>"How good is it?"</h3>
