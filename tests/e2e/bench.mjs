@@ -2,7 +2,8 @@
 // `KIND name key=value` lines (first paint, engine in wasm, wasm memory).
 // BENCH_DIST=<dir> times another build.
 import { startServer, launchBrowser, openPage, distDir } from './harness.mjs';
-import { END, FIXTURES } from './fixtures.mjs';
+import { END, FIXTURES, HOST } from './fixtures.mjs';
+import { emulatedExchanges } from './emulator.mjs';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -25,7 +26,32 @@ async function firstPaint(query, routes) {
   return median(times);
 }
 
+/** Requests a 7-day BTC view of the five exchanges sends (instrument lists,
+ * asked once a session, not counted, as in `NET 7d`), from the emulated
+ * exchanges serving at most `cap` of each page. */
+async function viewRequests(cap) {
+  const emulator = emulatedExchanges({ cap });
+  const page = await openPage(browser, server.url, { routes: emulator.routes });
+  const lists = /exchangeInfo|instruments-info|public\/instruments|"type":"meta"|v4\/perpetualMarkets$/;
+  let count = 0;
+  page.on('request', (request) => {
+    const url = request.url();
+    const exchange = Object.values(HOST).some((host) => url.includes(host));
+    if (exchange && !lists.test(url + (request.postData() ?? ''))) count += 1;
+  });
+  await page.clock.setFixedTime(END);
+  await page.goto(server.url + '?sym=BTC&window=7d');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid^="status-"]')]
+    .every((chip) => ['ready', 'failed', 'off'].includes(chip.dataset.state)), null, { timeout: 60_000 });
+  await page.closeAll();
+  return count;
+}
+
 try {
+  // What following short pages costs: every page capped at a third.
+  console.log(`NET 7d_emulated requests=${await viewRequests(1)}`);
+  console.log(`NET 7d_capped requests=${await viewRequests(1 / 3)}`);
+
   // Five exchanges answered from fixtures on loopback, 1-day BTC view.
   console.log(`BENCH first_heatmap ms=${(await firstPaint('?sym=BTC&window=1d', FIXTURES)).toFixed(0)}`);
   console.log(`BENCH first_heatmap_demo ms=${(await firstPaint('?demo=1', {})).toFixed(0)}`);
