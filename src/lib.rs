@@ -3,7 +3,7 @@
 //! The crate is split so that everything that computes is plain Rust,
 //! built and tested natively, and only a thin layer needs a browser:
 //!
-//! - [`engine`]: the liquidation model of `liquidation-model.md` (pure).
+//! - [`engine`]: the liquidation model of `docs/model.md` (pure).
 //! - [`analysis`]: what the map implies: reach probabilities, cascades (pure).
 //! - [`exchanges`]: one module per exchange: requests and answer parsing (pure).
 //! - [`live`]: WebSocket subscriptions, heartbeats and message parsing for

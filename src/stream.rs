@@ -1,14 +1,20 @@
 //! Live streams: one reconnecting WebSocket per [`live::Connection`], with
-//! the heartbeat the exchange requires and the subscription sent again after
-//! every reconnect. Browser-only glue; what the frames mean is `live`'s job.
+//! the heartbeat the exchange requires, the subscription sent again after
+//! every reconnect, and a socket silent for longer than the connection's
+//! `silence_limit_ms` given up and opened again. Browser-only glue; what the
+//! frames mean is `live`'s job.
 
 use crate::live::{backoff_ms, Connection};
 use gloo_timers::callback::{Interval, Timeout};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{MessageEvent, WebSocket};
+
+/// How often a socket's silence is checked: a fraction of the shortest
+/// limit (40 s).
+const WATCHDOG_TICK_MS: u32 = 5_000;
 
 /// Where a stream stands, for its status line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +44,8 @@ struct Inner {
     handlers: Rc<Handlers>,
     socket: Option<WebSocket>,
     heartbeat: Option<Interval>,
+    /// Gives the socket up once it has been silent too long.
+    watchdog: Option<Interval>,
     retry: Option<Timeout>,
     failures: u32,
     opened_before: bool,
@@ -52,6 +60,7 @@ pub fn open(connection: Connection, handlers: Handlers) -> Stream {
         handlers: Rc::new(handlers),
         socket: None,
         heartbeat: None,
+        watchdog: None,
         retry: None,
         failures: 0,
         opened_before: false,
@@ -62,9 +71,10 @@ pub fn open(connection: Connection, handlers: Handlers) -> Stream {
 }
 
 fn connect(inner: &Rc<RefCell<Inner>>) {
-    let (url, handlers) = {
+    let (url, handlers, silence_limit_ms) = {
         let i = inner.borrow();
-        (i.connection.url.clone(), i.handlers.clone())
+        let limit = i.connection.silence_limit_ms;
+        (i.connection.url.clone(), i.handlers.clone(), limit)
     };
     (handlers.on_state)(StreamState::Connecting);
     let Ok(socket) = WebSocket::new(&url) else {
@@ -74,7 +84,11 @@ fn connect(inner: &Rc<RefCell<Inner>>) {
     let weak = Rc::downgrade(inner);
     let on_open = callback(&weak, opened);
     let on_close = callback(&weak, dropped);
+    // Wall-clock time, so that a laptop waking from sleep counts the sleep.
+    let heard_ms = Rc::new(Cell::new(js_sys::Date::now()));
+    let heard = heard_ms.clone();
     let on_message = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+        heard.set(js_sys::Date::now());
         let text = event
             .dyn_ref::<MessageEvent>()
             .and_then(|m| m.data().as_string());
@@ -85,8 +99,17 @@ fn connect(inner: &Rc<RefCell<Inner>>) {
     socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
     socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    let watchdog = Interval::new(WATCHDOG_TICK_MS, move || {
+        let silent_ms = js_sys::Date::now() - heard_ms.get();
+        if silent_ms > f64::from(silence_limit_ms) {
+            if let Some(inner) = weak.upgrade() {
+                given_up(&inner);
+            }
+        }
+    });
     let mut i = inner.borrow_mut();
     i.socket = Some(socket);
+    i.watchdog = Some(watchdog);
     // The previous socket's callbacks are not running now: safe to drop.
     i.callbacks = vec![on_open, on_close, on_message];
 }
@@ -133,9 +156,28 @@ fn dropped(inner: &Rc<RefCell<Inner>>) {
     {
         let mut i = inner.borrow_mut();
         i.heartbeat = None;
+        i.watchdog = None;
         i.socket = None;
     }
     schedule_retry(inner);
+}
+
+/// The socket said nothing for too long: closed without waiting for its
+/// close event (a dead connection may never send one), then reopened.
+fn given_up(inner: &Rc<RefCell<Inner>>) {
+    let socket = inner.borrow_mut().socket.take();
+    if let Some(socket) = socket {
+        close_quietly(&socket);
+    }
+    dropped(inner);
+}
+
+/// Closes `socket` without letting it call back.
+fn close_quietly(socket: &WebSocket) {
+    socket.set_onopen(None);
+    socket.set_onclose(None);
+    socket.set_onmessage(None);
+    socket.close().ok();
 }
 
 fn schedule_retry(inner: &Rc<RefCell<Inner>>) {
@@ -162,12 +204,10 @@ impl Drop for Stream {
     fn drop(&mut self) {
         let mut i = self.0.borrow_mut();
         i.heartbeat = None;
+        i.watchdog = None;
         i.retry = None;
         if let Some(socket) = i.socket.take() {
-            socket.set_onopen(None);
-            socket.set_onclose(None);
-            socket.set_onmessage(None);
-            socket.close().ok();
+            close_quietly(&socket);
         }
     }
 }

@@ -24,10 +24,11 @@
 
 use crate::analysis::HORIZONS_MS;
 use crate::engine::{LongShare, Mode, Params, Tier};
-use crate::exchanges::{Exchange, Resolution};
+use crate::exchanges::{Exchange, Resolution, QUERY_ESCAPED};
 use crate::render::chart::StackBy;
 use crate::render::{Palette, Scale, Theme};
 use crate::time::{civil_minute, days_from_civil};
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet};
 
 /// The windows a view can show (at most 30 days).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -633,44 +634,27 @@ fn percent(weight: f64) -> f64 {
 }
 
 /// Percent-decoding of a query component (`+` is a space). `None` when an
-/// escape is broken or the bytes are not UTF-8.
+/// escape is broken (not `%` and two hex digits) or the bytes are not UTF-8.
 fn decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3)?;
-                let hex = std::str::from_utf8(hex).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
+    // The crate passes a broken escape through as text; a link is strict.
+    let escapes_whole = text.split('%').skip(1).all(|after| {
+        after
+            .as_bytes()
+            .get(..2)
+            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    let spaced = text.replace('+', " ");
+    escapes_whole
+        .then(|| percent_decode_str(&spaced).decode_utf8().ok())
+        .flatten()
+        .map(|decoded| decoded.into_owned())
 }
 
-/// Percent-encodes what a query value must not carry raw; the `,` and `:`
-/// of lists stay readable.
+/// What a query value escapes here: the `,` and `:` of lists stay readable.
+const LINK_ESCAPED: &AsciiSet = &QUERY_ESCAPED.remove(b',').remove(b':');
+
 fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~,:".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(text, LINK_ESCAPED).to_string()
 }
 
 #[cfg(test)]
@@ -761,6 +745,7 @@ mod tests {
             ("theme=javascript:alert(1)", "theme"),
             ("sym=%E0%A4%A", "sym"),
             ("sym=%FF", "sym"),
+            ("sym=%+A", "sym"),
             ("<img src=x onerror=alert(1)>=1", "<imgsrc"),
             ("sym=BTC&sym=ETH", "sym"),
             ("at=9999999999999999999999", "at"),
@@ -777,6 +762,21 @@ mod tests {
         let (state, ignored) = ViewState::parse(&long);
         assert_eq!(state.coin, "BTC");
         assert_eq!(ignored[0].why, "too long");
+    }
+
+    #[test]
+    fn only_two_hex_digits_make_an_escape() {
+        // `%+A` once read as the byte 0x0A (a signed hex number): a newline.
+        for broken in ["%+A", "%-A", "%A", "%", "%G0", "%%41", "a%2"] {
+            assert_eq!(decode(broken), None, "{broken}");
+        }
+        let (state, ignored) = ViewState::parse("sym=BT%+AC");
+        assert_eq!(state.coin, "BTC");
+        assert_eq!(
+            ignored,
+            vec![Ignored::new("sym", "broken percent-encoding")]
+        );
+        assert_eq!(decode("a+b%2B%0a%E2%82%AC").as_deref(), Some("a b+\n€"));
     }
 
     #[test]
@@ -905,6 +905,11 @@ mod tests {
             let (back, ignored) = ViewState::parse(&state.to_query());
             prop_assert!(ignored.is_empty(), "{:?}", ignored);
             prop_assert_eq!(back, state);
+        }
+
+        #[test]
+        fn any_text_decodes_as_it_was_encoded(text in ".{0,100}") {
+            prop_assert_eq!(decode(&encode(&text)), Some(text));
         }
 
         #[test]

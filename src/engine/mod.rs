@@ -1,4 +1,4 @@
-//! The liquidation estimation engine: `liquidation-model.md` in code.
+//! The liquidation estimation engine: `docs/model.md` (the spec) in code.
 //!
 //! **In**: one [`Source`] per exchange instrument (candles, mark high/low,
 //! open interest in base units, maintenance margin rate), the model

@@ -73,77 +73,57 @@ fn wait_phrase(retry_after_s: Option<u64>) -> String {
     }
 }
 
-impl fmt::Display for ExchangeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ExchangeError {
+    /// What happened, as the rest of a sentence whose subject is the
+    /// exchange: for a place that names the exchange already (its status
+    /// chip). `Display` puts the name in front.
+    pub fn what_happened(&self) -> String {
         match self {
-            ExchangeError::RateLimited {
-                exchange,
-                retry_after_s,
-            } => write!(
-                f,
-                "{exchange} is limiting requests from your connection (too many requests); \
+            ExchangeError::RateLimited { retry_after_s, .. } => format!(
+                "is limiting requests from your connection (too many requests); \
                  {} before reloading.",
                 wait_phrase(*retry_after_s)
             ),
-            ExchangeError::IpBanned {
-                exchange,
-                retry_after_s,
-            } => write!(
-                f,
-                "{exchange} has temporarily banned your IP address after too many requests \
+            ExchangeError::IpBanned { retry_after_s, .. } => format!(
+                "has temporarily banned your IP address after too many requests \
                  (HTTP 418); {} before trying again.",
                 wait_phrase(*retry_after_s)
             ),
-            ExchangeError::RegionRestricted { exchange, status } => {
-                if *status == 451 {
-                    write!(
-                        f,
-                        "{exchange} refused the request (HTTP 451): its data is not served \
-                         in your region."
-                    )
-                } else {
-                    write!(
-                        f,
-                        "{exchange} refused the request (HTTP {status}): your IP address may \
-                         be rate-limited, blocked by its firewall or in a restricted region."
-                    )
-                }
+            ExchangeError::RegionRestricted { status: 451, .. } => {
+                "refused the request (HTTP 451): its data is not served in your region.".into()
             }
-            ExchangeError::ExchangeError {
-                exchange,
-                code,
-                message,
-            } => {
-                if message.is_empty() {
-                    write!(f, "{exchange} answered with error {code}.")
-                } else {
-                    write!(f, "{exchange} answered with error {code}: {message}")
-                }
+            ExchangeError::RegionRestricted { status, .. } => format!(
+                "refused the request (HTTP {status}): your IP address may be rate-limited, \
+                 blocked by its firewall or in a restricted region."
+            ),
+            ExchangeError::ExchangeError { code, message, .. } if message.is_empty() => {
+                format!("answered with error {code}.")
             }
-            ExchangeError::UnknownCoin { exchange, coin } => match coin {
-                Some(c) => write!(
-                    f,
-                    "{c} has no USD-margined perpetual on {exchange}; that exchange is left out."
-                ),
-                None => write!(
-                    f,
-                    "{exchange} does not list this market; that exchange is left out."
-                ),
-            },
-            ExchangeError::Timeout { exchange } => write!(
-                f,
-                "{exchange} did not answer in time; it may be busy, try again shortly."
-            ),
-            ExchangeError::Blocked { exchange } => write!(
-                f,
-                "Could not reach {exchange}: blocked by the browser (CORS), rate-limited \
-                 or restricted in your region."
-            ),
-            ExchangeError::Malformed { exchange, what } => write!(
-                f,
-                "{exchange} sent an answer this app could not read ({what})."
-            ),
+            ExchangeError::ExchangeError { code, message, .. } => {
+                format!("answered with error {code}: {message}")
+            }
+            ExchangeError::UnknownCoin { coin: Some(c), .. } => {
+                format!("has no USD-margined perpetual for {c}; that exchange is left out.")
+            }
+            ExchangeError::UnknownCoin { coin: None, .. } => {
+                "does not list this market; that exchange is left out.".into()
+            }
+            ExchangeError::Timeout { .. } => {
+                "did not answer in time; it may be busy, try again shortly.".into()
+            }
+            ExchangeError::Blocked { .. } => "could not be reached: blocked by the browser \
+                 (CORS), rate-limited or restricted in your region."
+                .into(),
+            ExchangeError::Malformed { what, .. } => {
+                format!("sent an answer this app could not read ({what}).")
+            }
         }
+    }
+}
+
+impl fmt::Display for ExchangeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.exchange(), self.what_happened())
     }
 }
 

@@ -58,6 +58,7 @@ pub use wire::{
     MAX_TIME_MS,
 };
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::fmt;
 
 use crate::engine::input::{ContractKind, HighLow};
@@ -508,15 +509,15 @@ pub(crate) mod testutil;
 #[cfg(test)]
 mod tests;
 
+/// Every byte but RFC 3986's unreserved characters (letters, digits,
+/// `-_.~`): what a query value must escape.
+pub(crate) const QUERY_ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// Percent-encode a query value (unreserved characters pass through).
 pub(crate) fn enc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(s, QUERY_ESCAPED).to_string()
 }

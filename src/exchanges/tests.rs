@@ -248,7 +248,9 @@ fn retry_after_and_messages() {
     };
     assert!(e
         .to_string()
-        .contains("PEPE has no USD-margined perpetual on dYdX"));
+        .starts_with("dYdX has no USD-margined perpetual for PEPE"));
+    // The status chip names the exchange itself: the reason alone.
+    assert!(e.what_happened().starts_with("has no USD-margined"));
     assert_eq!(
         classify_http(Exchange::Bybit, 502, None, ""),
         Err(ExchangeError::ExchangeError {

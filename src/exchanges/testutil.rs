@@ -4,10 +4,11 @@
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-/// A documented example answer from `shared/exchange-samples/NAME.json`.
+/// A documented example answer from `tests/fixtures/samples/NAME.json`
+/// (provenance in the README there).
 pub fn sample(name: &str) -> String {
     let path = format!(
-        "{}/../shared/exchange-samples/{name}.json",
+        "{}/tests/fixtures/samples/{name}.json",
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))

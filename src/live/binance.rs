@@ -36,11 +36,8 @@ pub fn subscribe(symbol: &str, resolution: Resolution) -> String {
 }
 
 pub fn connection(instrument: &Instrument, resolution: Resolution) -> Connection {
-    Connection {
-        url: URL.to_string(),
-        subscribe: vec![subscribe(&instrument.symbol, resolution)],
-        heartbeat: None,
-    }
+    let subscribe = vec![subscribe(&instrument.symbol, resolution)];
+    Connection::new(URL, subscribe, None, resolution)
 }
 
 /// `<symbol>@kline_<interval>` message:

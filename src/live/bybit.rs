@@ -39,11 +39,8 @@ pub fn connection(instrument: &Instrument, resolution: Resolution) -> Connection
         ContractKind::Linear => LINEAR_URL,
         ContractKind::Inverse => INVERSE_URL,
     };
-    Connection {
-        url: url.to_string(),
-        subscribe: vec![subscribe(&instrument.symbol, resolution)],
-        heartbeat: Some(HEARTBEAT),
-    }
+    let subscribe = vec![subscribe(&instrument.symbol, resolution)];
+    Connection::new(url, subscribe, Some(HEARTBEAT), resolution)
 }
 
 /// `kline.5.BTCUSDT` message:

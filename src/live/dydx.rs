@@ -44,11 +44,8 @@ pub fn subscribe(market: &str, resolution: Resolution) -> Vec<String> {
 }
 
 pub fn connection(instrument: &Instrument, resolution: Resolution) -> Connection {
-    Connection {
-        url: URL.to_string(),
-        subscribe: subscribe(&instrument.symbol, resolution),
-        heartbeat: None,
-    }
+    let subscribe = subscribe(&instrument.symbol, resolution);
+    Connection::new(URL, subscribe, None, resolution)
 }
 
 /// `GET {base}/trades/perpetualMarket/{market}?limit=100`, newest first;

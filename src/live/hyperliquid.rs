@@ -36,11 +36,8 @@ pub fn subscribe(coin: &str, resolution: Resolution) -> String {
 }
 
 pub fn connection(instrument: &Instrument, resolution: Resolution) -> Connection {
-    Connection {
-        url: URL.to_string(),
-        subscribe: vec![subscribe(&instrument.symbol, resolution)],
-        heartbeat: Some(HEARTBEAT),
-    }
+    let subscribe = vec![subscribe(&instrument.symbol, resolution)];
+    Connection::new(URL, subscribe, Some(HEARTBEAT), resolution)
 }
 
 /// Every frame is `{"channel": ..., "data": ...}`:

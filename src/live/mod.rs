@@ -8,7 +8,8 @@
 //!    liquidations into an [`EventRing`] (bubbles, hit lift), candles through
 //!    a [`CandleCloser`] into [`crate::engine::LiveEstimate::push`]; an
 //!    `Err` is counted, never fatal;
-//! 3. on close or silence, waits [`backoff_ms`] and reconnects.
+//! 3. on close, or when the socket stays silent longer than
+//!    [`Connection::silence_limit_ms`], waits [`backoff_ms`] and reconnects.
 //!
 //! Side conventions: [`LiqEvent::side`] is the side of the *position* that
 //! was liquidated, whatever the exchange's order side says (Binance
@@ -166,6 +167,45 @@ pub struct Connection {
     /// `None` where the server pings at the protocol level (the browser
     /// answers those by itself).
     pub heartbeat: Option<Heartbeat>,
+    /// How long the socket may go without a frame before it is taken for
+    /// dead, closed and opened again: a connection can die without a close
+    /// event (a laptop that slept, a network that changed).
+    pub silence_limit_ms: u32,
+}
+
+impl Connection {
+    /// A connection streaming candles of `resolution` (among others). Its
+    /// silence limit:
+    /// - with a client heartbeat, twice its interval: Bybit, OKX and
+    ///   Hyperliquid answer every ping with a pong, so a working socket is
+    ///   never silent for a whole interval;
+    /// - without (Binance and dYdX ping at the protocol level, which a page
+    ///   never sees), only market data comes: twice the candle interval, at
+    ///   least two minutes. Binance's kline stream pushes every 250 ms while
+    ///   the candle changes and dYdX's candles move with every trade, so a
+    ///   live market is hardly ever that quiet, and where one is, reopening
+    ///   costs one reload per two candles.
+    pub fn new(
+        url: &str,
+        subscribe: Vec<String>,
+        heartbeat: Option<Heartbeat>,
+        resolution: Resolution,
+    ) -> Connection {
+        const QUIET_FLOOR_MS: i64 = 2 * 60_000;
+        let silence_limit_ms = match heartbeat {
+            Some(beat) => beat.every_ms.saturating_mul(2),
+            None => {
+                let quiet = resolution.ms().saturating_mul(2).max(QUIET_FLOOR_MS);
+                u32::try_from(quiet).unwrap_or(u32::MAX)
+            }
+        };
+        Connection {
+            url: url.to_string(),
+            subscribe,
+            heartbeat,
+            silence_limit_ms,
+        }
+    }
 }
 
 /// The connections live mode needs for `instrument`: liquidations where the

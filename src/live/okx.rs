@@ -50,10 +50,8 @@ fn subscribe(arg: Vec<(&str, Json)>) -> String {
 
 /// Two connections: liquidations (public) and candles (business).
 pub fn connections(instrument: &Instrument, resolution: Resolution) -> Vec<Connection> {
-    let connection = |url: &str, subscribe: String| Connection {
-        url: url.to_string(),
-        subscribe: vec![subscribe],
-        heartbeat: Some(HEARTBEAT),
+    let connection = |url: &str, subscribe: String| {
+        Connection::new(url, vec![subscribe], Some(HEARTBEAT), resolution)
     };
     vec![
         connection(PUBLIC_URL, subscribe_liquidations()),

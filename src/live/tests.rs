@@ -183,6 +183,33 @@ fn connections_per_exchange() {
 }
 
 #[test]
+fn a_socket_is_given_up_after_two_heartbeats_or_two_quiet_candles() {
+    let linear = ContractKind::Linear;
+    let limit = |exchange, symbol, resolution| {
+        let c = connections(&instrument(exchange, symbol, linear, 1.0), resolution);
+        c.iter().map(|c| c.silence_limit_ms).collect::<Vec<_>>()
+    };
+    assert_eq!(limit(Exchange::Bybit, "BTCUSDT", Resolution::M5), [40_000]);
+    assert_eq!(
+        limit(Exchange::Okx, "BTC-USDT-SWAP", Resolution::H1),
+        [50_000; 2]
+    );
+    assert_eq!(
+        limit(Exchange::Hyperliquid, "BTC", Resolution::M5),
+        [100_000]
+    );
+    assert_eq!(
+        limit(Exchange::Binance, "BTCUSDT", Resolution::M5),
+        [600_000]
+    );
+    assert_eq!(limit(Exchange::Dydx, "BTC-USD", Resolution::M1), [120_000]);
+    assert_eq!(
+        limit(Exchange::Dydx, "BTC-USD", Resolution::D1),
+        [172_800_000]
+    );
+}
+
+#[test]
 fn an_event_counts_for_hit_lift() {
     let e = LiqEvent {
         exchange: Exchange::Bybit,

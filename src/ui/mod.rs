@@ -385,7 +385,8 @@ fn App() -> impl IntoView {
                             all.insert(at, (exchange, loaded.source));
                         });
                     }
-                    Err(error) => set_status(ExchangeStatus::Failed(error.to_string())),
+                    // The chip shows the exchange's name before it.
+                    Err(error) => set_status(ExchangeStatus::Failed(error.what_happened())),
                 }
             });
         }

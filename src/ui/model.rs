@@ -179,7 +179,7 @@ pub fn ModelPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
                 "one with a cosine similarity of 0.96–0.98 when the model is given the true leverage "
                 "mix, and 0.77–0.89 with the defaults above (real traders' leverage is not public). "
                 "Treat levels as likely zones, not exact prices. The full model is open: "
-                "liquidation-model.md in the source."
+                "docs/model.md in the source."
             </p>
         </section>
     }

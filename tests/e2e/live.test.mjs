@@ -1,8 +1,9 @@
 // Live mode: the exchanges' WebSockets mocked with messages in their
 // documented shapes: bubbles where liquidations happen, feed and totals,
-// malformed messages counted and skipped, reconnect and resubscribe, a
-// closed candle moving the view on (with the open interest asked for it,
-// or without it when the exchange does not answer), pause and resume.
+// malformed messages counted and skipped, reconnect and resubscribe (after
+// a close or a silence), a closed candle moving the view on (with the open
+// interest asked for it, or without it when the exchange does not answer),
+// pause and resume.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -108,6 +109,31 @@ test('a dropped connection reconnects and subscribes again', async () => {
   assertClean(assert, page);
   await page.closeAll();
 });
+
+// A socket can die without a close event (a laptop that slept): one silent
+// for longer than its limit is given up and opened again. The mocks never
+// answer, so only the page's clock decides; it jumps instead of waiting.
+for (const [exchange, host, limitMs] of [
+  ['bybit', 'stream.bybit.com', 2 * 20_000], // twice its 20 s heartbeat
+  ['binance', 'fstream.binance.com', 2 * 5 * MINUTE], // no client heartbeat: two 5 min candles
+]) {
+  test(`a silent ${exchange} socket is opened again after ${limitMs / 1000} s`, async () => {
+    const page = await openPage(env.browser, env.server.url, { routes: FIXTURES });
+    await page.clock.install({ time: END });
+    await page.goto(`${env.server.url}?sym=BTC&window=1d&ex=${exchange}&res=5m`);
+    await waitForHeatmap(page);
+    const first = await socketOf(page, host);
+    await page.clock.fastForward(limitMs - 5_000);
+    await page.waitForTimeout(1_000); // longer than a reconnect's first delay
+    assert.equal(page.sockets.filter((s) => s.url.includes(host)).length, 1, 'kept while within its limit');
+    await page.clock.fastForward(10_000);
+    const again = await socketOf(page, host, 2);
+    assert.equal(again.sent[0], first.sent[0], 'subscribed again');
+    await waitForHeatmap(page);
+    assertClean(assert, page);
+    await page.closeAll();
+  });
+}
 
 test('a closed candle moves the view on; pause holds updates until resumed', async () => {
   const page = await openLive();
