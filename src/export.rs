@@ -303,7 +303,9 @@ mod tests {
             csv.lines().skip(1).map(|r| fields(r)[3].clone()).collect();
         // 5x and 10x, then 25x, 50x and 100x all opened at 20x.
         assert!(levels.contains("20x"), "{levels:?}");
-        assert!(levels.iter().all(|l| ["5x", "10x", "20x"].contains(&l.as_str())));
+        assert!(levels
+            .iter()
+            .all(|l| ["5x", "10x", "20x"].contains(&l.as_str())));
         let total = |csv: &str| -> f64 {
             csv.lines()
                 .skip(1)
