@@ -65,9 +65,9 @@ function page(options, { from, to, step, limit, newestFirst, series }) {
     times.push(t);
   }
   if (newestFirst) times.reverse();
-  // Beyond the documents: a page limit lower than asked (a third of it).
-  const served = Math.min(limit, Math.ceil(Math.min(limit, times.length) * options.cap));
-  return times.slice(0, served);
+  // Beyond the documents: a page limit lower than the one asked for (e.g.
+  // a third of it), whatever the range.
+  return times.slice(0, Math.ceil(limit * options.cap));
 }
 
 const query = (request) => new URL(request.url()).searchParams;
@@ -91,7 +91,7 @@ export function emulatedExchanges({ cap = 1, drop = [], overrides = {} } = {}) {
     return route.fulfill(json(times.map((t) => {
       const c = candle(t, step);
       return mark
-        ? [t, f(c.open), f(c.high * 0.9999), f(c.low * 1.0001), f(c.close), '0', t + step - 1, '0', 60, '0', '0', '0']
+        ? [t, f(c.open), f(c.high - (c.high - c.low) * 0.01), f(c.low + (c.high - c.low) * 0.01), f(c.close), '0', t + step - 1, '0', 60, '0', '0', '0']
         : [t, f(c.open), f(c.high), f(c.low), f(c.close), f(c.volume, 8), t + step - 1, f(c.volume * c.close, 8), 1000, f(c.takerBuy, 8), f(c.takerBuy * c.close, 8), '0'];
     })));
   };
@@ -103,7 +103,7 @@ export function emulatedExchanges({ cap = 1, drop = [], overrides = {} } = {}) {
     const list = times.map((t) => {
       const c = candle(t, step);
       return mark
-        ? [String(t), f(c.open), f(c.high * 0.9999), f(c.low * 1.0001), f(c.close)]
+        ? [String(t), f(c.open), f(c.high - (c.high - c.low) * 0.01), f(c.low + (c.high - c.low) * 0.01), f(c.close)]
         : [String(t), f(c.open), f(c.high), f(c.low), f(c.close), f(c.volume, 8), f(c.volume * c.close, 8)];
     });
     return route.fulfill(json({ retCode: 0, retMsg: 'OK', result: { symbol: q.get('symbol'), category: 'linear', list }, retExtInfo: {}, time: END }));
@@ -118,7 +118,7 @@ export function emulatedExchanges({ cap = 1, drop = [], overrides = {} } = {}) {
       const c = candle(t, step);
       const contracts = Math.round(c.volume * 100); // BTC-USDT-SWAP: ctVal 0.01
       return mark
-        ? [String(t), f(c.open), f(c.high * 0.9999), f(c.low * 1.0001), f(c.close), '1']
+        ? [String(t), f(c.open), f(c.high - (c.high - c.low) * 0.01), f(c.low + (c.high - c.low) * 0.01), f(c.close), '1']
         : [String(t), f(c.open), f(c.high), f(c.low), f(c.close), String(contracts), f(contracts / 100, 8), f((contracts / 100) * c.close, 8), '1'];
     });
     return route.fulfill(json({ code: '0', msg: '', data }));

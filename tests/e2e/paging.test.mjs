@@ -74,18 +74,15 @@ test('a range an exchange does not have is a gap, named, and the others are whol
   await page.getByTestId('model').evaluate((el) => el.scrollIntoView());
   const model = await page.getByTestId('model').innerText();
   assert.match(model, /OKX: .*24 of \d+ candles missing \(1 gap/);
-  // The tooltip over a column inside the gap says so.
-  const box = await page.getByTestId('heatmap').boundingBox();
-  const plot = await page.evaluate(() => {
-    const el = document.querySelector('[data-testid="heatmap"]');
-    return { width: el.clientWidth, height: el.clientHeight };
-  });
-  // The window is the last day: the gap's middle is 9 of 24 hours from the
-  // end. Find the plot's x range by hovering until the tooltip names times.
+  // The tooltip over a column inside the gap says so: sweep the plot from
+  // its right edge (now) leftwards until a column without OKX candles.
+  const canvas = page.getByTestId('heatmap');
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
   let seen = '';
-  for (let x = box.x + box.width - 60; x > box.x + 40 && !/no candle/.test(seen); x -= 4) {
-    await page.mouse.move(x, box.y + plot.height / 2);
-    seen = await page.getByTestId('heatmap-tooltip').innerText({ timeout: 500 }).catch(() => '');
+  for (let x = box.x + box.width - 10; x > box.x && !/no candle/.test(seen); x -= 6) {
+    await page.mouse.move(x, box.y + box.height / 2);
+    seen = await page.getByTestId('heatmap-tooltip').innerText({ timeout: 200 }).catch(() => '');
   }
   assert.match(seen, /OKX: no candle here/, seen);
   await screenshot(page, 'paging-okx-gap');
