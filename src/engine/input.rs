@@ -98,6 +98,22 @@ impl Source {
         (first..end).any(|k| !self.is_missing(k))
     }
 
+    /// Drops the candles opening before `start_ms`, with their mark, open
+    /// interest and missing flags: a live window that moves on keeps the
+    /// warm-up a fresh load of it would have.
+    pub fn drop_before(&mut self, start_ms: i64) {
+        let n = self.candles.partition_point(|c| c.open_time_ms < start_ms);
+        let cut = |len: usize| n.min(len);
+        self.candles.drain(..n);
+        if let Some(mark) = &mut self.mark {
+            mark.drain(..cut(mark.len()));
+        }
+        if let Some(oi) = &mut self.open_interest {
+            oi.drain(..cut(oi.len()));
+        }
+        self.missing.drain(..cut(self.missing.len()));
+    }
+
     /// How many candles are placeholders.
     pub fn missing_count(&self) -> usize {
         self.missing.iter().filter(|m| **m).count()

@@ -493,3 +493,22 @@ fn funding_drift_moves_the_map_by_the_formula() {
         estimate(&unfunded, &params(false), &spec)
     );
 }
+
+#[test]
+fn dropping_the_oldest_candles_keeps_the_series_aligned() {
+    let (mut sources, _, _) = random_case(5);
+    let mut source = sources.remove(0);
+    source.missing = (0..source.candles.len()).map(|k| k % 3 == 0).collect();
+    let before = source.clone();
+    let n = before.candles.len().min(4);
+    let start = before.candles.get(n).map_or(i64::MAX, |c| c.open_time_ms);
+    source.drop_before(start);
+    assert_eq!(source.candles, before.candles[n..]);
+    assert_eq!(source.missing, before.missing[n..]);
+    if let (Some(oi), Some(was)) = (&source.open_interest, &before.open_interest) {
+        assert_eq!(oi[..], was[n..]);
+    }
+    if let (Some(mark), Some(was)) = (&source.mark, &before.mark) {
+        assert_eq!(mark[..], was[n..]);
+    }
+}

@@ -65,7 +65,7 @@ pub fn wasm_memory_bytes() -> f64 {
 pub fn demo_heatmap_csv(now_ms: f64, window_ms: f64) -> String {
     let workspace = leptos::prelude::StoredValue::new(Workspace::default());
     let defaults = crate::url_state::ViewState::default();
-    super::Inputs::demo(defaults.seed, window_ms as i64, now_ms as i64)
+    super::view_data::Inputs::demo(defaults.seed, window_ms as i64, now_ms as i64)
         .and_then(|inputs| {
             inputs.view(
                 workspace,
