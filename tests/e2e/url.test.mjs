@@ -161,6 +161,10 @@ test('a copied link, live or pinned, opens the same view; a pinned one gives the
   await page.getByTestId('theme').selectOption('light');
   await page.getByTestId('view-map').check();
   await page.getByTestId('use-okx').uncheck();
+  // Unchecking OKX loads the view again: zoom what it shows once loaded.
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid^="status-"]')]
+    .every((chip) => ['ready', 'failed', 'off'].includes(chip.dataset.state)));
+  await waitForHeatmap(page);
   await page.locator('[data-testid="heatmap"]').focus();
   await page.keyboard.press('+');
   await page.waitForFunction(() => location.search.includes('tmin='), null, { timeout: 5000 });
