@@ -68,7 +68,11 @@ async function handle(request, config, ctx) {
   const now = Date.now();
   const { key, ttl } = cachePolicy(route, now);
   const edge = edgeCache(url.origin);
-  const kept = memory.get(key, now) ?? (await edge.get(key));
+  let kept = memory.get(key, now);
+  if (!kept) {
+    kept = await edge.get(key);
+    if (kept) memory.put(key, kept, kept.storedMs + kept.ttl * 1000);
+  }
   if (kept) return answer(kept, cors, 'hit', now);
   const waitMs = backoff.remainingMs(route.exchange, now) || (await edge.backoffMs(route.exchange, now));
   if (waitMs > 0) return rateLimited(route.exchange, waitMs, cors);
