@@ -6,11 +6,12 @@
 // One visitor's requests are captured from the page itself: the release
 // build (dist/) in headless Chromium, its exchange requests recorded and
 // answered from fixtures, with the page's clock at the fixtures' time plus
-// 10 minutes (so the newest candles are 10 minutes old, as on most visits;
-// in the first minutes after a candle closes its pages are "open" and are
-// asked again every few seconds). One capture per 10 s of the minute:
-// visitors replay the capture of their arrival time, in the app's order
-// (per exchange: the instrument list, then 3 requests at a time).
+// 10 minutes (the newest candle closed 10 minutes ago, as on most visits;
+// in the first minutes after a close the newest pages are "open" and are
+// asked again every few seconds), and the worker's clock set to the same
+// time. One capture per 10 s of the minute: visitors replay the capture of
+// their arrival time, in the app's order (per exchange: the instrument
+// list, then 3 requests at a time).
 //
 // Prints `PROXY viral_1000 upstream_requests=<n> p95_ms=<n> errors=<n>`
 // (p95 of the time each visitor waits for all its answers; errors:
@@ -99,9 +100,9 @@ async function visit(proxy, requests) {
   return (await Promise.all(perExchange)).every(Boolean);
 }
 
-async function viral(captures) {
+async function viral(captures, firstVisitMs) {
   const exchanges = await startFixtureExchanges({ latencyMs: 50 });
-  const proxy = await startWorker({ upstream: exchanges.url, origins: [ORIGIN] });
+  const proxy = await startWorker({ upstream: exchanges.url, origins: [ORIGIN], nowMs: firstVisitMs });
   try {
     const start = performance.now();
     const waits = [];
@@ -153,10 +154,9 @@ async function rateLimited(visitorRequests) {
 
 const server = await startServer();
 const browser = await launchBrowser();
-let captures;
+const firstVisit = END + 10 * 60_000;
+const captures = [];
 try {
-  const firstVisit = END + 10 * 60_000;
-  captures = [];
   for (let at = 0; at < MINUTE_MS; at += CAPTURE_EVERY_MS) {
     captures.push(await captureVisitor(browser, server, firstVisit + at));
   }
@@ -167,7 +167,7 @@ try {
 const oneVisitor = captures[0].length;
 const distinct = new Set(captures.map((c) => JSON.stringify(c))).size;
 console.log(`PROXY viral_1000_one_visitor requests=${oneVisitor} distinct_lists=${distinct}`);
-const run = await viral(captures);
+const run = await viral(captures, firstVisit);
 console.log(`PROXY viral_1000 upstream_requests=${run.upstream} p95_ms=${run.p95.toFixed(0)} errors=${run.errors}`);
 const limited = await rateLimited(captures[0]);
 console.log(`PROXY backoff_429 upstream_during_retry_after=${limited.duringWait} asked_again_after_ms=${limited.againAfter}`);

@@ -17,13 +17,14 @@ export const TTL = {
   live: 1,
 };
 
-/** How long after a row's period ends the exchange may still change or add
- * it: candles are final at once (a minute of margin), open-interest and
- * funding rows are published with a delay of minutes. */
+/** How long the exchange may still change or add a row after its time:
+ * a candle is final when its period ends (a minute of margin); an
+ * open-interest point or a funding payment, timed at an instant, may be
+ * published minutes later. */
 export const SETTLE_MS = {
   candles: 60 * SECOND,
-  history: 10 * 60 * SECOND,
-  funding: 10 * 60 * SECOND,
+  history: 5 * 60 * SECOND,
+  funding: 5 * 60 * SECOND,
   trades: 60 * SECOND,
 };
 
@@ -48,10 +49,13 @@ function ttlSeconds(route, nowMs) {
     case 'candles':
     case 'history': {
       if (!route.stepMs || !route.end) return TTL.live;
-      const newestOpen = floorTo(route.end.ms, route.stepMs);
-      if (newestOpen + route.stepMs + SETTLE_MS[route.kind] <= nowMs) return TTL.closed;
+      // The newest row a page may hold: a candle opening at `newest` ends a
+      // step later; an open-interest point is its instant.
+      const newest = floorTo(route.end.ms, route.stepMs);
+      const final = route.kind === 'candles' ? newest + route.stepMs : newest;
+      if (final + SETTLE_MS[route.kind] <= nowMs) return TTL.closed;
       // One or two rows at the live edge: what live mode asks each close.
-      const rows = route.start ? (newestOpen - route.start.ms) / route.stepMs + 1 : Infinity;
+      const rows = route.start ? (newest - route.start.ms) / route.stepMs + 1 : Infinity;
       return rows <= 2 ? TTL.live : TTL.open;
     }
     case 'funding':

@@ -36,13 +36,16 @@ export default {
 };
 
 /** wrangler.toml's vars: ALLOWED_ORIGINS (comma-separated), EXCHANGES
- * (comma-separated, default all five), UPSTREAM_<EXCHANGE> (tests). */
+ * (comma-separated, default all five); for tests, UPSTREAM_<EXCHANGE> and
+ * CLOCK_OFFSET_MS (the proxy's clock moved, so that requests recorded at
+ * the fixtures' time are judged as if sent now). */
 function readConfig(env) {
   const list = (text) => (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const exchanges = list(env.EXCHANGES ?? EXCHANGES.join(','));
   return {
     origins: new Set(list(env.ALLOWED_ORIGINS).filter((o) => o !== '*')),
     exchanges: new Set(exchanges),
+    now: () => Date.now() + (Number(env.CLOCK_OFFSET_MS) || 0),
     upstream: (exchange) => (env[`UPSTREAM_${exchange.toUpperCase()}`] || DEFAULT_UPSTREAMS[exchange]).replace(/\/+$/, ''),
   };
 }
@@ -65,7 +68,7 @@ async function handle(request, config, ctx) {
   const { route } = checked;
   if (!config.exchanges.has(route.exchange)) return forbidden(`${route.exchange} is not served by this proxy`, cors);
 
-  const now = Date.now();
+  const now = config.now();
   const { key, ttl } = cachePolicy(route, now);
   const edge = edgeCache(url.origin);
   let kept = memory.get(key, now);
@@ -80,16 +83,16 @@ async function handle(request, config, ctx) {
   let joined = true;
   if (!inFlight.has(key)) {
     joined = false;
-    const pending = askUpstream(route, config.upstream(route.exchange), ttl, key, edge, ctx)
+    const pending = askUpstream(route, config, ttl, key, edge, ctx)
       .finally(() => inFlight.delete(key));
     inFlight.set(key, pending);
   }
-  return answer(await inFlight.get(key), cors, joined ? 'joined' : 'miss', Date.now());
+  return answer(await inFlight.get(key), cors, joined ? 'joined' : 'miss', config.now());
 }
 
 /** Sends `route` upstream once; keeps a keepable answer under `key`. */
-async function askUpstream(route, base, ttl, key, edge, ctx) {
-  const upstream = `${base}${route.path}${route.query ? `?${route.query}` : ''}`;
+async function askUpstream(route, config, ttl, key, edge, ctx) {
+  const upstream = `${config.upstream(route.exchange)}${route.path}${route.query ? `?${route.query}` : ''}`;
   const init = {
     method: route.method,
     headers: { accept: 'application/json', 'user-agent': 'liqmap-proxy' },
@@ -109,10 +112,10 @@ async function askUpstream(route, base, ttl, key, edge, ctx) {
   }
   const body = await readCapped(response.body, MAX_ANSWER_BYTES);
   if (!body) return jsonAnswer(502, { error: 'exchange answer too large', exchange: route.exchange });
-  const now = Date.now();
+  const now = config.now();
   const retryAfter = response.headers.get('retry-after');
   const waitMs = backoff.observe(route.exchange, response.status, retryAfter, now);
-  if (waitMs > 0) ctx.waitUntil(edge.putBackoff(route.exchange, now + waitMs));
+  if (waitMs > 0) ctx.waitUntil(edge.putBackoff(route.exchange, now + waitMs, waitMs));
   const stored = {
     status: response.status,
     contentType: response.headers.get('content-type') ?? 'application/json',
@@ -163,9 +166,8 @@ function edgeCache(origin) {
       if (until > nowMs) backoff.block(exchange, until);
       return Math.max(0, until - nowMs);
     },
-    async putBackoff(exchange, untilMs) {
-      const seconds = Math.ceil((untilMs - Date.now()) / 1000);
-      const headers = { 'cache-control': `public, max-age=${Math.max(1, seconds)}` };
+    async putBackoff(exchange, untilMs, waitMs) {
+      const headers = { 'cache-control': `public, max-age=${Math.max(1, Math.ceil(waitMs / 1000))}` };
       await cache?.put(address(`/backoff/${exchange}`), new Response(String(untilMs), { headers })).catch(() => {});
     },
   };

@@ -67,11 +67,13 @@ async function compatibilityDate() {
 
 /**
  * The worker in workerd, serving `origins` and `exchanges`, every exchange
- * sent to the fixture exchanges at `upstream`. `port` 0 picks a free one.
+ * sent to the fixture exchanges at `upstream`. `port` 0 picks a free one;
+ * `nowMs` sets the worker's clock to that time now (it then runs on).
  * Returns `{ url, fetch(path, init), dispose }`.
  */
-export async function startWorker({ upstream, origins, exchanges = EXCHANGES, port = 0 }) {
+export async function startWorker({ upstream, origins, exchanges = EXCHANGES, port = 0, nowMs }) {
   const bindings = { ALLOWED_ORIGINS: origins.join(','), EXCHANGES: exchanges.join(',') };
+  if (nowMs !== undefined) bindings.CLOCK_OFFSET_MS = String(nowMs - Date.now());
   for (const exchange of EXCHANGES) bindings[`UPSTREAM_${exchange.toUpperCase()}`] = `${upstream}/${exchange}`;
   const mf = new Miniflare({
     modules: true,

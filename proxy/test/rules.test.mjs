@@ -94,10 +94,11 @@ test('closed pages are kept long, the open page briefly, the live edge for a sec
   assert.equal(at(T - 1, T + 10_000), TTL.open, 'closed a moment ago: may still settle');
   assert.equal(at(T + 30 * 60_000, T + 30 * 60_000), TTL.open, 'the page holds the open candle');
   assert.equal(at(T + HOUR - 1, T + 30 * 60_000, T - HOUR), TTL.live, 'the newest two candles');
-  // Open interest is published with a delay: kept short for longer.
-  const oi = (now) => cachePolicy(route('GET', `/binance/futures/data/openInterestHist?symbol=BTCUSDT&period=1h&startTime=${T - 48 * HOUR}&endTime=${T - 1}&limit=500`), now).ttl;
+  // An open-interest point is timed at an instant, but may be published
+  // minutes later: the page up to T (included) is final 5 minutes after T.
+  const oi = (now) => cachePolicy(route('GET', `/binance/futures/data/openInterestHist?symbol=BTCUSDT&period=1h&startTime=${T - 48 * HOUR}&endTime=${T}&limit=500`), now).ttl;
   assert.equal(oi(T + 2 * 60_000), TTL.open);
-  assert.equal(oi(T + 11 * 60_000), TTL.closed);
+  assert.equal(oi(T + 6 * 60_000), TTL.closed);
   // Hyperliquid's candles by their body.
   assert.equal(cachePolicy(route('POST', '/hyperliquid/info', hyperliquidCandles(T - 48 * HOUR, T - 1)), T + HOUR).ttl, TTL.closed);
 });

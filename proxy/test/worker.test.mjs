@@ -166,6 +166,20 @@ test('closed pages are asked once; books again after a second', async () => {
   assert.equal(books.length, 2);
 });
 
+test('whether a page is closed is judged by the worker\'s clock', async () => {
+  const page = `/bybit/v5/market/open-interest?category=linear&symbol=BTCUSDT&intervalTime=1h&startTime=${T - 20 * HOUR}&endTime=${T}&limit=200`;
+  const maxAge = async (nowMs) => {
+    const proxy = await startWorker({ upstream: exchanges.url, origins: [ORIGIN], nowMs });
+    try {
+      return (await proxy.fetch(page, { headers: { origin: ORIGIN } })).headers.get('cache-control');
+    } finally {
+      await proxy.dispose();
+    }
+  };
+  assert.match(await maxAge(T + 60_000), /^public, max-age=[45]$/, 'the point at T may not be published yet');
+  assert.match(await maxAge(T + HOUR), /max-age=60\d{4}/);
+});
+
 test('identical requests in flight make one upstream request; so do open pages ending in the same candle', async () => {
   const now = Date.now();
   const candle = now - (now % HOUR);
