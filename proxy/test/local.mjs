@@ -78,13 +78,20 @@ export async function startWorker({ upstream, origins, exchanges = EXCHANGES, po
   const mf = new Miniflare({
     modules: true,
     scriptPath: join(proxyDir, 'src', 'worker.js'),
+    modulesRoot: proxyDir,
     modulesRules: [{ type: 'ESModule', include: ['**/*.js'] }],
     compatibilityDate: await compatibilityDate(),
     bindings,
     host: '127.0.0.1',
     port,
   });
-  const url = (await mf.ready).href.replace(/\/$/, '');
+  let url;
+  try {
+    url = (await mf.ready).href.replace(/\/$/, '');
+  } catch (error) {
+    await mf.dispose(); // else workerd lives on and the test never ends
+    throw error;
+  }
   return {
     url,
     fetch: (path, init) => fetch(url + path, init),
