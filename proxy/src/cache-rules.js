@@ -13,6 +13,9 @@ const SECOND = 1000;
 export const TTL = {
   closed: 7 * 24 * 3600,
   reference: 300,
+  /** Current values read once per page load: open interest and mark
+   * prices now (market snapshots), the newest trades. */
+  current: 10,
   open: 5,
   live: 1,
 };
@@ -43,7 +46,7 @@ function ttlSeconds(route, nowMs) {
     case 'reference':
       return TTL.reference;
     case 'snapshot':
-      return TTL.open;
+      return TTL.current;
     case 'book':
       return TTL.live;
     case 'candles':
@@ -61,7 +64,7 @@ function ttlSeconds(route, nowMs) {
     case 'funding':
     case 'trades':
       if (route.end && route.end.ms + SETTLE_MS[route.kind] <= nowMs) return TTL.closed;
-      return TTL.open;
+      return route.kind === 'trades' ? TTL.current : TTL.open;
     default:
       return 0;
   }

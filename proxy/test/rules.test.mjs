@@ -107,14 +107,14 @@ test('references, snapshots, books and funding', () => {
   const ttl = (method, path, body, now = T) => cachePolicy(route(method, path, body), now).ttl;
   assert.equal(ttl('GET', '/okx/api/v5/public/instruments?instType=SWAP'), TTL.reference);
   assert.equal(ttl('GET', '/bybit/v5/market/risk-limit?category=linear&symbol=BTCUSDT'), TTL.reference);
-  assert.equal(ttl('POST', '/hyperliquid/info', '{"type":"metaAndAssetCtxs"}'), TTL.open);
+  assert.equal(ttl('POST', '/hyperliquid/info', '{"type":"metaAndAssetCtxs"}'), TTL.current);
   assert.equal(ttl('GET', '/okx/api/v5/market/books?instId=BTC-USDT-SWAP&sz=400'), TTL.live);
   assert.equal(ttl('POST', '/hyperliquid/info', '{"type":"l2Book","coin":"BTC"}'), TTL.live);
   const funding = `/okx/api/v5/public/funding-rate-history?instId=BTC-USDT-SWAP&after=${T}&before=${T - 96 * HOUR - 1}&limit=400`;
   assert.equal(ttl('GET', funding, null, T + HOUR), TTL.closed);
   assert.equal(ttl('GET', funding, null, T + 1000), TTL.open);
   const trades = '/dydx/trades/perpetualMarket/BTC-USD?limit=100';
-  assert.equal(ttl('GET', trades), TTL.open, 'the newest trades');
+  assert.equal(ttl('GET', trades), TTL.current, 'the newest trades');
   assert.equal(ttl('GET', `${trades}&createdBeforeOrAt=2025-12-31T00%3A00%3A00.000Z`), TTL.closed);
 });
 
