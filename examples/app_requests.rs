@@ -2,14 +2,15 @@
 //! (`{"exchange","method","url","body"}`), from the same functions the page
 //! calls: the CORS proxy's tests (proxy/test/) check that its allowlist
 //! lets each one through. Views of BTC over every window and resolution,
-//! funding history, order books, live mode's open-interest requests and
+//! funding history, order books, live mode's open-interest requests,
+//! follow-ups of short pages (`follow_up`: either end, Bybit's cursor) and
 //! dYdX's past liquidations.
 //!
 //! `cargo run --release --example app_requests [now_ms]`
 
 use liqmap::exchanges::{
-    default_instrument, depth_request, funding_requests, instruments_request,
-    open_interest_requests, plan, Exchange, Method, Request, Resolution,
+    default_instrument, depth_request, follow_up, funding_requests, instruments_request,
+    open_interest_requests, plan, Exchange, Method, Purpose, Request, Resolution, Served,
 };
 use liqmap::live::dydx;
 use liqmap::url_state::Window;
@@ -37,8 +38,25 @@ fn main() {
             let newest_open = end - resolution.ms();
             requests.extend(open_interest_requests(&coin, newest_open, resolution, base));
         }
-        for request in requests {
-            print(exchange, &request);
+        // A page that brought one row in its middle is followed on both
+        // sides; Bybit's open interest with its cursor.
+        let follow_ups: Vec<Request> = requests
+            .iter()
+            .filter_map(|r| Some((r, r.page?)))
+            .flat_map(|(request, page)| {
+                let middle = page.start_ms + (page.end_ms - page.start_ms) / 2;
+                let middle = middle - middle.rem_euclid(page.step_ms.max(1));
+                let bybit_oi =
+                    exchange == Exchange::Bybit && request.purpose == Purpose::OpenInterestHistory;
+                let served = Served {
+                    times: vec![middle],
+                    cursor: bybit_oi.then(|| "id=12345&ts:1767225600000".to_string()),
+                };
+                follow_up(&coin, request, &served, base)
+            })
+            .collect();
+        for request in requests.iter().chain(&follow_ups) {
+            print(exchange, request);
         }
         if exchange == Exchange::Dydx {
             for before in [None, Some(now - 60_000)] {

@@ -31,6 +31,9 @@ const matches = (re) => (v) => typeof v === 'string' && re.test(v);
 const SYMBOL = matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,39}$/);
 const MS = matches(/^\d{1,14}$/);
 const COUNT = matches(/^\d{1,4}$/);
+// Bybit's `nextPageCursor`, handed back as it came (the app follows a short
+// open-interest page with it): an opaque token of visible characters.
+const CURSOR = matches(/^[\x21-\x7e]{1,256}$/);
 const ISO = matches(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z$/);
 const oneOf = (...values) => (v) => values.includes(v);
 const ADDRESS = matches(/^0x[0-9a-fA-F]{40}$/);
@@ -89,7 +92,8 @@ const ROUTES = {
     })),
     {
       path: '/v5/market/open-interest', kind: 'history', step: ['intervalTime', GRID.bybitOi], start: ['startTime', inclusiveMs], end: ['endTime', inclusiveMs],
-      params: { category: oneOf('linear', 'inverse'), symbol: SYMBOL, intervalTime: period(GRID.bybitOi), startTime: MS, endTime: MS, limit: COUNT },
+      params: { category: oneOf('linear', 'inverse'), symbol: SYMBOL, intervalTime: period(GRID.bybitOi), startTime: MS, endTime: MS, limit: COUNT, cursor: CURSOR },
+      optional: ['cursor'],
     },
     { path: '/v5/market/risk-limit', kind: 'reference', params: { category: oneOf('linear', 'inverse'), symbol: SYMBOL } },
     {
