@@ -1,7 +1,7 @@
 //! The fast implementation (spec section 7), exact to rounding.
 //!
 //! Per source and side:
-//! 1. each cohort's death by a first-passage query: a binary search on the
+//! 1. each cohort's death by a first-passage query: a galloping search on the
 //!    chain of running minima of the lows (longs) or maxima of the highs
 //!    (shorts) from its candle; candles are visited latest first so the
 //!    chain grows backwards in amortised O(1). Tiers go from the closest
@@ -895,7 +895,22 @@ impl FirstPassage {
             Side::Short => -q,
         };
         let searched = &self.chain_values[..within.within.min(self.chain_values.len())];
-        let reached = searched.partition_point(|&x| x <= q);
+        // Galloping from the end (the candles right after the cohort's):
+        // most liquidation prices are reached soon, if at all.
+        let mut end = searched.len();
+        let mut step = 1;
+        let start = loop {
+            if step >= end {
+                break 0;
+            }
+            let probe = end - step;
+            if searched[probe] <= q {
+                break probe + 1;
+            }
+            end = probe;
+            step *= 2;
+        };
+        let reached = start + searched[start..end].partition_point(|&x| x <= q);
         let candle = match reached {
             0 => self.len,
             n => self.chain[n - 1],
