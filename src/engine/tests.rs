@@ -512,3 +512,30 @@ fn dropping_the_oldest_candles_keeps_the_series_aligned() {
         assert_eq!(mark[..], was[n..]);
     }
 }
+
+#[test]
+fn recycled_memory_and_skipped_predictions_change_nothing_else() {
+    let mut workspace = Workspace::default();
+    let mut previous: Option<Estimate> = None;
+    for seed in 0..200 {
+        // Grids of every size in turn: recycled memory is too small, too
+        // large or just right.
+        let (sources, params, spec) = random_case(seed);
+        let fresh = estimate(&sources, &params, &spec);
+        if let Some(previous) = previous.take() {
+            workspace.recycle(previous);
+        }
+        let recycled = estimate_in(&mut workspace, &sources, &params, &spec);
+        assert_eq!(recycled, fresh, "seed {seed}");
+        workspace.recycle(recycled);
+        let without = estimate_without_predicted_in(&mut workspace, &sources, &params, &spec);
+        for (grid, full) in without.predicted.iter().zip(&fresh.predicted) {
+            assert_eq!((grid.columns, grid.bins), (full.columns, full.bins));
+            assert!(grid.values.is_empty());
+        }
+        let mut with_predicted = without.clone();
+        with_predicted.predicted = fresh.predicted.clone();
+        assert_eq!(with_predicted, fresh, "seed {seed}");
+        previous = Some(without);
+    }
+}
