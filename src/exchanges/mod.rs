@@ -62,6 +62,8 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::fmt;
 
 use crate::engine::input::{ContractKind, HighLow};
+/// The side of a liquidated position: the engine's own.
+pub use crate::engine::Side;
 
 // ---------------------------------------------------------------------------
 // Exchanges, base URLs, resolutions
@@ -483,13 +485,6 @@ pub struct Snapshot {
     pub open_interest: Option<f64>,
     /// Tier-1 maintenance margin rate where the answer carries it.
     pub maintenance_margin_rate: Option<f64>,
-}
-
-/// Which side's positions were liquidated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Side {
-    Long,
-    Short,
 }
 
 /// One actual liquidation (from a WebSocket message or a trades page).
