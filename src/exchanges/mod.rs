@@ -54,7 +54,7 @@ pub(crate) use wire::{
     validate_oi, Fields, RawCandle, Unfit,
 };
 pub use wire::{
-    finite, iso_to_ms, ms_to_iso, non_negative, positive, value_f64, value_i64, value_ms, Num, Ts,
+    finite, iso_to_ms, ms_to_iso, non_negative, positive, value_f64, value_i64, value_ms,
     MAX_TIME_MS,
 };
 

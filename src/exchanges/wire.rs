@@ -2,7 +2,6 @@
 //! in any representation, row helpers shared by the adapters and the
 //! validation of each normalised row.
 
-use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::{
@@ -14,28 +13,6 @@ use crate::time::{civil_from_days, days_from_civil};
 
 /// Latest timestamp accepted (year 3000), in ms.
 pub const MAX_TIME_MS: i64 = 32_503_680_000_000;
-
-/// A number given as a JSON number or a string; `None` if absent or unreadable.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Num(pub Option<f64>);
-
-impl<'de> Deserialize<'de> for Num {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        Ok(Num(value_f64(&v)))
-    }
-}
-
-/// A timestamp in ms given as a number, a numeric string or ISO-8601.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Ts(pub Option<i64>);
-
-impl<'de> Deserialize<'de> for Ts {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        Ok(Ts(value_ms(&v)))
-    }
-}
 
 /// Lenient number: a JSON number or a string holding a decimal one (`NaN`
 /// and `inf` are not numbers; validation drops what is out of range).
