@@ -14,7 +14,7 @@
 //! - [`sim`]: the seeded synthetic market: demo data and ground truth (pure).
 //! - [`render`]: grid → RGBA pixels, palettes, scales (pure).
 //! - [`sorting`]: the one sort every module uses (smaller wasm).
-//! - [`time`]: UTC calendar arithmetic (pure).
+//! - [`time`]: UTC times written and read as ISO-8601 text (pure).
 //! - [`url_state`]: the view's settings in the query string (pure).
 //! - `net` (wasm only): fetching, retries, cache around `exchanges`.
 //! - `stream` (wasm only): reconnecting WebSockets around `live`.

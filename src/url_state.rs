@@ -27,7 +27,7 @@ use crate::engine::{LongShare, Mode, Params, Tier};
 use crate::exchanges::{Exchange, Resolution, QUERY_ESCAPED};
 use crate::render::chart::StackBy;
 use crate::render::{Palette, Scale, Theme};
-use crate::time::{civil_minute, days_from_civil};
+use crate::time::{parse_utc, utc_text, Precision};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet};
 
 /// The windows a view can show (at most 30 days).
@@ -572,7 +572,7 @@ fn parse_time(value: &str) -> Result<i64, &'static str> {
     let ms = if value.bytes().all(|b| b.is_ascii_digit()) && !value.is_empty() {
         value.parse::<i64>().map_err(|_| "not a time")?
     } else {
-        parse_iso(value).ok_or("not a UTC time like 2026-01-01T00:00Z")?
+        parse_utc(value).ok_or("not a UTC time like 2026-01-01T00:00Z")?
     };
     let (earliest, latest) = TIME_RANGE_MS;
     if (earliest..=latest).contains(&ms) {
@@ -582,37 +582,12 @@ fn parse_time(value: &str) -> Result<i64, &'static str> {
     }
 }
 
-fn parse_iso(value: &str) -> Option<i64> {
-    let body = value.strip_suffix('Z')?;
-    let (date, clock) = body.split_once('T')?;
-    let mut date_parts = date.split('-');
-    let mut field = |max: i64| -> Option<i64> {
-        let n: i64 = date_parts.next()?.parse().ok()?;
-        (0..=max).contains(&n).then_some(n)
-    };
-    let (year, month, day) = (field(9999)?, field(12)?, field(31)?);
-    let mut clock_parts = clock.split(':');
-    let mut part = |max: i64| -> Option<i64> {
-        match clock_parts.next() {
-            None => Some(0),
-            Some(p) => p.parse().ok().filter(|n| (0..=max).contains(n)),
-        }
-    };
-    let (hour, minute, second) = (part(23)?, part(59)?, part(59)?);
-    if month == 0 || day == 0 {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000)
-}
-
 /// `2026-01-01T00:00Z`, or ms when the time is not on a whole minute.
-pub fn time_text(ms: i64) -> String {
+fn time_text(ms: i64) -> String {
     if ms.rem_euclid(60_000) != 0 {
         return ms.to_string();
     }
-    let (year, month, day, hour, minute) = civil_minute(ms);
-    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}Z")
+    utc_text(ms, Precision::Minute)
 }
 
 /// The shortest text that reads back as the same `f64`.

@@ -53,10 +53,7 @@ pub(crate) use wire::{
     num_at, positional_mark, ts_at, validate_candle, validate_funding, validate_liquidation,
     validate_oi, Fields, RawCandle, Unfit,
 };
-pub use wire::{
-    finite, iso_to_ms, ms_to_iso, non_negative, positive, value_f64, value_i64, value_ms,
-    MAX_TIME_MS,
-};
+pub use wire::{finite, non_negative, positive, value_f64, value_i64, value_ms, MAX_TIME_MS};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::fmt;

@@ -5,7 +5,7 @@ pub mod chart;
 pub mod zoom;
 
 use crate::engine::{Candle, Grid, TimeAxis};
-use crate::time::civil_minute;
+pub use crate::time::utc_label;
 use colorous::Gradient;
 
 /// How cell values map to colour intensity.
@@ -178,12 +178,6 @@ pub fn column_closes(candles: &[Candle], time: &TimeAxis) -> Vec<Option<f64>> {
     closes
 }
 
-/// `MM-DD HH:MM` in UTC for an axis label.
-pub fn utc_label(ms: i64) -> String {
-    let (_, month, day, hour, minute) = civil_minute(ms);
-    format!("{month:02}-{day:02} {hour:02}:{minute:02}")
-}
-
 /// A price for an axis: thousands separated, decimals only where small.
 pub fn price_label(price: f64) -> String {
     if !price.is_finite() {
@@ -246,9 +240,6 @@ mod tests {
 
     #[test]
     fn labels() {
-        assert_eq!(utc_label(0), "01-01 00:00");
-        // 2024-02-29 13:05 UTC.
-        assert_eq!(utc_label(1_709_211_900_000), "02-29 13:05");
         assert_eq!(price_label(67_000.4), "67,000");
         assert_eq!(price_label(1_234_567.0), "1,234,567");
         assert_eq!(price_label(12.345), "12.35");
