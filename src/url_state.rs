@@ -1,6 +1,7 @@
 //! The view's settings in the query string: the public contract of shared
 //! links. Pure: parsing never fails; what cannot be used is left at its
 //! default (or clamped) and reported, so the page can say what it ignored.
+//! Links are outside data: nothing here may panic (the lints below).
 //!
 //! | key | value | default |
 //! |---|---|---|
@@ -21,6 +22,16 @@
 //! | `horizon` | reach horizon `1h` `4h` `24h` | `4h` |
 //! | `shock` | cascade shock in percent, −20 to 20 | −3 |
 //! | `at` | pinned end time (UTC); without it the view follows now | live |
+
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 use crate::analysis::HORIZONS_MS;
 use crate::engine::{LongShare, Mode, Params, Tier};
