@@ -1,5 +1,7 @@
 //! The model's user-adjustable parameters (spec section 2).
 
+use crate::choice::Choice;
+
 /// One leverage tier and the share of new notional opened at it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Tier {
@@ -25,6 +27,22 @@ pub enum Mode {
     OpenInterest,
     /// A share `α` of quote volume, no closing, expiry after `memory_ms`.
     Volume,
+}
+
+impl Choice for Mode {
+    const ALL: &'static [Self] = &[Mode::OpenInterest, Mode::Volume];
+    fn id(self) -> &'static str {
+        match self {
+            Mode::OpenInterest => "oi",
+            Mode::Volume => "volume",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Mode::OpenInterest => "Rises of open interest",
+            Mode::Volume => "Traded volume",
+        }
+    }
 }
 
 /// Everything the model lets a user adjust.

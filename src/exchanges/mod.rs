@@ -58,6 +58,7 @@ pub use wire::{finite, non_negative, positive, value_f64, value_i64, value_ms, M
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::fmt;
 
+use crate::choice::Choice;
 use crate::engine::input::{ContractKind, HighLow};
 /// The side of a liquidated position: the engine's own.
 pub use crate::engine::Side;
@@ -153,6 +154,13 @@ pub enum Resolution {
     H1,
     H4,
     D1,
+}
+
+impl Choice for Resolution {
+    const ALL: &'static [Self] = &Resolution::ALL;
+    fn id(self) -> &'static str {
+        self.label()
+    }
 }
 
 const MINUTE_MS: i64 = 60_000;

@@ -4,6 +4,7 @@
 pub mod chart;
 pub mod zoom;
 
+use crate::choice::Choice;
 use crate::engine::{Candle, Grid, TimeAxis};
 pub use crate::time::utc_label;
 use colorous::Gradient;
@@ -16,21 +17,18 @@ pub enum Scale {
     Log,
 }
 
-impl Scale {
-    pub const ALL: [Scale; 3] = [Scale::Linear, Scale::Sqrt, Scale::Log];
-
-    pub fn id(self) -> &'static str {
+impl Choice for Scale {
+    const ALL: &'static [Self] = &[Scale::Linear, Scale::Sqrt, Scale::Log];
+    fn id(self) -> &'static str {
         match self {
             Scale::Linear => "linear",
             Scale::Sqrt => "sqrt",
             Scale::Log => "log",
         }
     }
+}
 
-    pub fn from_id(id: &str) -> Option<Scale> {
-        Scale::ALL.into_iter().find(|s| s.id() == id)
-    }
-
+impl Scale {
     /// Maps `value / max` in `[0, 1]` to an intensity in `[0, 1]`.
     pub fn apply(self, fraction: f64) -> f64 {
         match self {
@@ -51,27 +49,23 @@ pub enum Palette {
     Viridis,
 }
 
-impl Palette {
-    pub const ALL: [Palette; 2] = [Palette::Inferno, Palette::Viridis];
-
-    pub fn id(self) -> &'static str {
+impl Choice for Palette {
+    const ALL: &'static [Self] = &[Palette::Inferno, Palette::Viridis];
+    fn id(self) -> &'static str {
         match self {
             Palette::Inferno => "inferno",
             Palette::Viridis => "viridis",
         }
     }
-
-    pub fn label(self) -> &'static str {
+    fn label(self) -> &'static str {
         match self {
             Palette::Inferno => "Inferno (perceptual)",
             Palette::Viridis => "Purple → yellow",
         }
     }
+}
 
-    pub fn from_id(id: &str) -> Option<Palette> {
-        Palette::ALL.into_iter().find(|p| p.id() == id)
-    }
-
+impl Palette {
     fn gradient(self) -> Gradient {
         match self {
             Palette::Inferno => colorous::INFERNO,
@@ -97,18 +91,13 @@ pub enum Theme {
     Light,
 }
 
-impl Theme {
-    pub const ALL: [Theme; 2] = [Theme::Dark, Theme::Light];
-
-    pub fn id(self) -> &'static str {
+impl Choice for Theme {
+    const ALL: &'static [Self] = &[Theme::Dark, Theme::Light];
+    fn id(self) -> &'static str {
         match self {
             Theme::Dark => "dark",
             Theme::Light => "light",
         }
-    }
-
-    pub fn from_id(id: &str) -> Option<Theme> {
-        Theme::ALL.into_iter().find(|t| t.id() == id)
     }
 }
 
@@ -262,8 +251,6 @@ mod tests {
         assert_eq!(pixels[3], 255, "the large cell shows");
         assert_eq!(pixels[7], 0, "the faint cell is hidden");
         assert_ne!(Palette::Inferno.colour(0.5), Palette::Viridis.colour(0.5));
-        assert_eq!(Scale::from_id("log"), Some(Scale::Log));
-        assert_eq!(Palette::from_id("nope"), None);
     }
 
     #[test]

@@ -11,12 +11,14 @@ mod live;
 mod model;
 mod panic;
 mod radios;
+mod select;
 mod settings;
 mod share;
 mod status;
 mod test_hooks;
 mod view_settings;
 
+use crate::choice::Choice;
 use crate::engine::{
     append_candle, default_grid, estimate_in, Estimate, LiveCandle, Params, PriceBins, Source,
     Workspace,
