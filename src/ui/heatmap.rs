@@ -1,6 +1,6 @@
 //! The heatmap panel: estimate → pixels → canvas, with price and time axes.
 
-use super::canvas::{blit_rgba, prepare, window_resizes, Prepared};
+use super::canvas::{blit_rgba, prepare, repaint, Prepared};
 use super::ViewData;
 use crate::engine::{cell_breakdown, effective_tiers};
 use crate::render::chart::{
@@ -26,24 +26,13 @@ pub fn Heatmap(
     bubbles: Signal<Vec<Bubble>>,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
-    let resized = window_resizes();
-
-    Effect::new(move |_| {
-        resized.track();
+    repaint(canvas, move |element| {
         let (look, theme) = (look.get(), theme.get());
         let bubbles = bubbles.get();
-        let Some(element) = canvas.get() else {
-            return;
-        };
         // Read in place: the view is megabytes.
         view.with(|data| {
-            let Some(data) = data else {
-                return;
-            };
-            if draw(&element, data, (look, theme), &bubbles).is_none() {
-                return;
-            }
-            element.set_attribute("data-painted", "true").ok();
+            let data = data.as_ref()?;
+            draw(element, data, (look, theme), &bubbles)?;
             // What is shown, for tests and scripts: time and price range.
             let grid = &data.estimate.grid;
             let shown = format!(
@@ -57,7 +46,8 @@ pub fn Heatmap(
             if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
                 performance.mark("liqmap:heatmap-painted").ok();
             }
-        });
+            Some(())
+        })
     });
 
     // Hover: the cell under the pointer, described in words.
