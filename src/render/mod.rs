@@ -2,6 +2,7 @@
 //! glue in `ui` only copies the buffer.
 
 pub mod chart;
+pub mod tooltip;
 pub mod zoom;
 
 use crate::choice::Choice;
