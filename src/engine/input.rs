@@ -1,10 +1,8 @@
 //! What goes into the engine: one [`Source`] per exchange and instrument,
 //! already normalised (USD notional, base units, candles on one time grid).
 
-use serde::{Deserialize, Serialize};
-
 /// How a contract is margined; decides the liquidation price formula.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContractKind {
     /// USDT/USDC margined: PnL and margin in USD.
     Linear,
@@ -13,7 +11,7 @@ pub enum ContractKind {
 }
 
 /// One trade candle. Prices in USD, volumes in base units.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Candle {
     /// Open time, milliseconds since the Unix epoch (UTC).
     pub open_time_ms: i64,
@@ -37,7 +35,7 @@ impl Candle {
 }
 
 /// High and low of the mark price over one candle (exchanges liquidate on it).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct HighLow {
     pub high: f64,
     pub low: f64,
@@ -45,14 +43,14 @@ pub struct HighLow {
 
 /// One funding payment: at `time_ms`, longs pay shorts `rate` × their
 /// notional (shorts pay longs when it is negative). E.g. `0.0001` = 0.01 %.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FundingRate {
     pub time_ms: i64,
     pub rate: f64,
 }
 
 /// One exchange instrument's series, aligned on one candle grid.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Source {
     /// Exchange name shown to the user, e.g. `"Binance"`.
     pub exchange: String,
@@ -72,16 +70,13 @@ pub struct Source {
     pub maintenance_margin_rate: f64,
     /// Funding payments, in any order (only [`super::Params::funding_drift`]
     /// reads them); empty where unknown.
-    #[serde(default)]
     pub funding: Vec<FundingRate>,
     /// The highest leverage the instrument allows at its first tier; tiers
     /// above it are opened at it (spec section 2). `None`: no limit known.
-    #[serde(default)]
     pub max_leverage: Option<f64>,
     /// `missing[k]`: candle `k` is a placeholder for one the exchange did
     /// not deliver (spec section 1, "Gaps"): it opens and liquidates
     /// nothing. Empty (or shorter than `candles`) where nothing is missing.
-    #[serde(default)]
     pub missing: Vec<bool>,
 }
 

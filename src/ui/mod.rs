@@ -11,6 +11,7 @@ mod live;
 mod model;
 mod panic;
 mod radios;
+mod select;
 mod session;
 mod settings;
 mod share;
@@ -19,6 +20,7 @@ mod test_hooks;
 mod view_data;
 mod view_settings;
 
+use crate::choice::Choice;
 use crate::render::utc_label;
 use crate::url_state::{Panel, ViewState};
 use cascade::CascadePanel;
