@@ -8,6 +8,7 @@
 //!
 //! `cargo run --release --example app_requests [now_ms]`
 
+use liqmap::choice::Choice;
 use liqmap::exchanges::{
     default_instrument, depth_request, follow_up, funding_requests, instruments_request,
     open_interest_requests, plan, Exchange, Method, Purpose, Request, Resolution, Served,
