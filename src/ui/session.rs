@@ -107,11 +107,14 @@ impl Session {
                 _ => auto_resolution(&chosen, &coin, window_ms),
             }
         });
+        // Of the model's parameters only funding drift changes what is
+        // fetched: a tier weight recomputes, it does not load again.
+        let funding_drift = Memo::new(move |_| params.with(|p| p.funding_drift));
         let session = *self;
         Effect::new(move |_| {
             let (coin, window_ms, demo) = (coin.get(), window.get().ms(), demo.get());
             let (chosen, resolution, pinned) = (exchanges.get(), resolution_used.get(), at.get());
-            let funding = params.with(|p| p.funding_drift);
+            let funding = funding_drift.get();
             session.refresh.track();
             if demo {
                 session.clear();
