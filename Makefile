@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 WASM := --target wasm32-unknown-unknown
 
-.PHONY: serve test bench tools lint unit build e2e
+.PHONY: serve test bench tools lint unit build build-e2e e2e
 
 tools:
 	@.ci/install-tools
@@ -19,20 +19,26 @@ serve: tools
 lint:
 	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
-	cargo clippy --bin liqmap $(WASM) -- -D warnings
+	cargo clippy --bin liqmap $(WASM) --all-features -- -D warnings
 
 unit:
 	cargo test --release
 
+# What visitors download.
 build:
 	trunk build --release
+
+# The same page with the hooks the browser tests and bench scripts call
+# (feature test-hooks), where the harness serves it from.
+build-e2e:
+	trunk build --release --features test-hooks --dist target/e2e-dist
 
 e2e:
 	cd tests/e2e && node --test --test-concurrency=1 ./*.test.mjs
 
-test: tools lint unit build e2e
+test: tools lint unit build build-e2e e2e
 
-bench: tools build
+bench: tools build build-e2e
 	@node tests/bench/size.mjs
 	@cargo bench --bench engine >/dev/null 2>&1
 	@node tests/bench/criterion.mjs

@@ -15,6 +15,7 @@ mod select;
 mod settings;
 mod share;
 mod status;
+#[cfg(feature = "test-hooks")]
 mod test_hooks;
 mod view_settings;
 
