@@ -639,7 +639,6 @@ fn parse_long(value: &str) -> Result<Noted<LongShare>, Why> {
 
 /// `value` within `(low, high)`, with a note naming the range when it was
 /// outside.
-#[inline(never)]
 fn clamped<T: PartialOrd + Display>(value: T, (low, high): (T, T)) -> Noted<T> {
     if value < low || value > high {
         let note = format!("clamped to {low}–{high}").replace('-', "−");
