@@ -19,7 +19,8 @@ serve: tools
 lint:
 	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
-	cargo clippy --bin liqmap $(WASM) --all-features -- -D warnings
+	cargo clippy --bin liqmap $(WASM) -- -D warnings
+	cargo clippy --bin liqmap $(WASM) --features test-hooks -- -D warnings
 
 unit:
 	cargo test --release
