@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 WASM := --target wasm32-unknown-unknown
 
-.PHONY: serve test bench tools lint unit build build-proxied e2e proxy-test
+.PHONY: serve test bench tools lint unit build build-e2e build-proxied e2e proxy-test
 
 tools:
 	@.ci/install-tools
@@ -20,12 +20,19 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --bin liqmap $(WASM) -- -D warnings
+	cargo clippy --bin liqmap $(WASM) --features test-hooks -- -D warnings
 
 unit:
 	cargo test --release
 
+# What visitors download.
 build:
 	trunk build --release
+
+# The same page with the hooks the browser tests and bench scripts call
+# (feature test-hooks), where the harness serves it from.
+build-e2e:
+	trunk build --release --features test-hooks --dist target/e2e-dist
 
 # The page built against the CORS proxy on loopback for Bybit and OKX, for
 # the browser test tests/e2e/proxy.test.mjs (which starts the worker on
@@ -46,9 +53,9 @@ e2e:
 proxy-test:
 	cd proxy && node --test --test-concurrency=1 test/*.test.mjs
 
-test: tools lint unit build build-proxied e2e proxy-test
+test: tools lint unit build build-e2e build-proxied e2e proxy-test
 
-bench: tools build
+bench: tools build build-e2e
 	@node tests/bench/size.mjs
 	@cargo bench --bench engine >/dev/null 2>&1
 	@node tests/bench/criterion.mjs

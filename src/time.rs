@@ -47,49 +47,64 @@ pub fn utc_label(ms: i64) -> String {
 /// of 60 (leap) is the next minute's first, digits of a fraction beyond
 /// milliseconds are dropped. `None` for anything else.
 pub fn parse_utc(text: &str) -> Option<i64> {
-    let (year, rest) = leading_number(text.trim(), 4..=4, 9999)?;
-    let (month, rest) = leading_number(rest.strip_prefix('-')?, 1..=2, 12)?;
-    let (day, rest) = leading_number(rest.strip_prefix('-')?, 1..=2, 31)?;
-    let (hour, mut rest) = leading_number(rest.strip_prefix(['T', 't', ' '])?, 1..=2, 23)?;
+    let mut rest = text.trim().as_bytes();
+    let rest = &mut rest;
+    let year = number(rest, 4, 4)?;
+    let month = after(rest, b"-").then(|| number(rest, 1, 2)).flatten()?;
+    let day = after(rest, b"-").then(|| number(rest, 1, 2)).flatten()?;
+    let hour = after(rest, b"Tt ").then(|| number(rest, 1, 2)).flatten()?;
     let (mut minute, mut second, mut milli) = (0, 0, 0);
-    if let Some(after) = rest.strip_prefix(':') {
-        (minute, rest) = leading_number(after, 1..=2, 59)?;
-        if let Some(after) = rest.strip_prefix(':') {
-            (second, rest) = leading_number(after, 1..=2, 60)?;
-            if let Some(after) = rest.strip_prefix('.') {
-                let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-                let (fraction, after) = after.split_at_checked(digits)?;
-                if fraction.is_empty() {
-                    return None;
-                }
-                milli = (fraction.bytes().chain([b'0'; 2]))
-                    .take(3)
-                    .fold(0, |ms, digit| ms * 10 + i64::from(digit - b'0'));
-                rest = after;
+    if after(rest, b":") {
+        minute = number(rest, 1, 2)?;
+        if after(rest, b":") {
+            second = number(rest, 1, 2)?;
+            if after(rest, b".") {
+                // Milliseconds: the first three digits; more are dropped.
+                let before = rest.len();
+                let first = number(rest, 1, 3)?;
+                milli = first * 10_i64.pow(3 - (before - rest.len()) as u32);
+                while after(rest, b"0123456789") {}
             }
         }
     }
-    if month == 0 || day == 0 || !matches!(rest, "Z" | "z" | "+00:00" | "") {
+    let zone = matches!(*rest, b"Z" | b"z" | b"+00:00" | b"");
+    let in_range = (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && hour <= 23
+        && minute <= 59
+        && second <= 60;
+    if !(zone && in_range) {
         return None;
     }
     let days = days_from_civil(year, month, day);
     Some(days * DAY_MS + hour * HOUR_MS + minute * MINUTE_MS + second * 1000 + milli)
 }
 
-/// The number written by the ASCII digits `text` starts with (as many as
-/// `digits` allows, at most `max`), and the text after them.
-fn leading_number(
-    text: &str,
-    digits: std::ops::RangeInclusive<usize>,
-    max: i64,
-) -> Option<(i64, &str)> {
-    let count = (text.bytes())
-        .take(*digits.end())
-        .take_while(u8::is_ascii_digit)
+/// Steps over the next byte of `rest` if it is one of `bytes`.
+fn after(rest: &mut &[u8], bytes: &[u8]) -> bool {
+    match rest.split_first() {
+        Some((first, tail)) if bytes.contains(first) => {
+            *rest = tail;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The number written by the `min` to `max` ASCII digits `rest` starts
+/// with (as many as there are, up to `max`), stepped over.
+fn number(rest: &mut &[u8], min: usize, max: usize) -> Option<i64> {
+    let count = rest
+        .iter()
+        .take(max)
+        .take_while(|b| b.is_ascii_digit())
         .count();
-    let (number, rest) = text.split_at_checked(count)?;
-    let number: i64 = number.parse().ok()?;
-    (digits.contains(&count) && number <= max).then_some((number, rest))
+    let (digits, tail) = rest.split_at_checked(count)?;
+    if count < min {
+        return None;
+    }
+    *rest = tail;
+    Some(digits.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
 }
 
 /// Days since 1970-01-01 → (year, month 1–12, day 1–31).
@@ -159,6 +174,11 @@ mod tests {
             ("2025-07-25T09:47:00.000Z", 1_753_436_820_000),
             ("2024-02-29T23:59:59.5Z", 1_709_251_199_500),
             ("2024-02-29T23:59:59.12345Z", 1_709_251_199_123),
+            ("2024-02-29T23:59:59.05Z", 1_709_251_199_050),
+            (
+                "2024-02-29T23:59:59.1234567890123456789012345Z",
+                1_709_251_199_123,
+            ),
             ("2025-07-25 09:47:00", 1_753_436_820_000),
             ("2025-07-25t09:47:00z", 1_753_436_820_000),
             (" 2025-07-25T09:47:00+00:00 ", 1_753_436_820_000),

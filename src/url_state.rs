@@ -351,9 +351,14 @@ const SETTINGS: &[Setting] = &[
     Setting::new(
         "demo",
         |r, v| {
-            let flags = [("1", true), ("true", true), ("", true)];
-            let flags = flags.into_iter().chain([("0", false), ("false", false)]);
-            set(&mut r.state.demo, one_of(v, flags))
+            let flags = [
+                ("1", true),
+                ("true", true),
+                ("", true),
+                ("0", false),
+                ("false", false),
+            ];
+            set(&mut r.state.demo, one_of(v, &flags))
         },
         |s| Some(flag(s.demo)),
     ),
@@ -372,15 +377,17 @@ const SETTINGS: &[Setting] = &[
     Setting::new(
         "funding",
         |r, v| {
-            let flags = [("1", true), ("0", false)].into_iter();
-            set(&mut r.state.params.funding_drift, one_of(v, flags))
+            set(
+                &mut r.state.params.funding_drift,
+                one_of(v, &[("1", true), ("0", false)]),
+            )
         },
         |s| Some(flag(s.params.funding_drift)),
     ),
     // How far ahead reach probabilities look.
     Setting::new(
         "horizon",
-        |r, v| set(&mut r.state.horizon_ms, one_of(v, HORIZONS.into_iter())),
+        |r, v| set(&mut r.state.horizon_ms, one_of(v, &HORIZONS)),
         |s| {
             let named = HORIZONS.iter().find(|(_, ms)| *ms == s.horizon_ms);
             named.map(|(name, _)| (*name).into())
@@ -528,26 +535,27 @@ impl Ignored {
 }
 
 /// The value among named choices; the error lists the names.
-fn one_of<T>(
-    value: &str,
-    choices: impl Iterator<Item = (&'static str, T)> + Clone,
-) -> Result<T, Why> {
-    let mut all = choices.clone();
-    match all.find(|(name, _)| *name == value) {
-        Some((_, choice)) => Ok(choice),
-        None => {
-            let names: Vec<&str> = choices
-                .map(|(name, _)| name)
-                .filter(|n| !n.is_empty())
-                .collect();
-            Err(format!("not one of {}", names.join(", ")).into())
-        }
-    }
+fn one_of<T: Copy>(value: &str, choices: &[(&'static str, T)]) -> Result<T, Why> {
+    let found = choices.iter().find(|(name, _)| *name == value);
+    found.map(|&(_, choice)| choice).ok_or_else(|| {
+        let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+        not_one_of(&names)
+    })
 }
 
 /// A [`Choice`] by its name in links.
 fn named<T: Choice>(value: &str) -> Result<T, Why> {
-    one_of(value, T::ALL.iter().map(|&choice| (choice.id(), choice)))
+    T::from_id(value).ok_or_else(|| {
+        let names: Vec<&str> = T::ALL.iter().map(|c| c.id()).collect();
+        not_one_of(&names)
+    })
+}
+
+/// Why a value is not used: not one of `names` (listed, the empty one left
+/// out).
+fn not_one_of(names: &[&str]) -> Why {
+    let names: Vec<&str> = names.iter().copied().filter(|n| !n.is_empty()).collect();
+    format!("not one of {}", names.join(", ")).into()
 }
 
 /// A coin symbol as typed (upper-cased), if it can be one: ASCII letters and
@@ -579,12 +587,16 @@ fn exchange_ids(exchanges: &[Exchange]) -> String {
     ids.join(",")
 }
 
+/// `auto` (`None`) or a candle length.
 fn parse_resolution(value: &str) -> Result<Option<Resolution>, Why> {
-    let auto = [("auto", None)].into_iter();
-    one_of(
-        value,
-        auto.chain(Resolution::ALL.map(|r| (r.id(), Some(r)))),
-    )
+    if value == "auto" {
+        return Ok(None);
+    }
+    Resolution::from_id(value).map(Some).ok_or_else(|| {
+        let mut names = vec!["auto"];
+        names.extend(Resolution::ALL.map(|r| r.id()));
+        not_one_of(&names)
+    })
 }
 
 /// `5:10,10:25,…`: leverage and weight in percent per tier.

@@ -73,7 +73,7 @@ pub fn ControlBar(
             <label>
                 "Window "
                 <Select
-                    selected=window
+                    selected=move || window.get()
                     on_pick=move |w| {
                         zoom.set(Zoom::default());
                         window.set(w);
@@ -129,7 +129,7 @@ pub fn ControlBar(
             <label title="Colour scheme of the heatmap">
                 "Palette "
                 <Select
-                    selected=Signal::derive(move || look.get().palette)
+                    selected=move || look.get().palette
                     on_pick=move |p| look.update(|l| l.palette = p)
                     testid="palette"
                 />
@@ -137,7 +137,7 @@ pub fn ControlBar(
             <label title="How USD maps to colour: sqrt and log bring out smaller levels">
                 "Scale "
                 <Select
-                    selected=Signal::derive(move || look.get().scale)
+                    selected=move || look.get().scale
                     on_pick=move |scale| look.update(|l| l.scale = scale)
                     testid="scale"
                 />
@@ -160,7 +160,7 @@ pub fn ControlBar(
             </label>
             <label title="Dark or light page">
                 "Theme "
-                <Select selected=theme on_pick=move |t| theme.set(t) testid="theme" />
+                <Select selected=move || theme.get() on_pick=move |t| theme.set(t) testid="theme" />
             </label>
         </nav>
     }

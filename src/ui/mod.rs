@@ -16,6 +16,7 @@ mod session;
 mod settings;
 mod share;
 mod status;
+#[cfg(feature = "test-hooks")]
 mod test_hooks;
 mod view_data;
 mod view_settings;

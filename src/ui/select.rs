@@ -5,17 +5,19 @@ use crate::choice::Choice;
 use leptos::prelude::*;
 
 /// A `<select>` of every value of `T`: its labels shown, its link names as
-/// the options' values (so tests and links use the same names). Picking
-/// one calls `on_pick` with it.
+/// the options' values (so tests and links use the same names). `selected`
+/// reads the value shown (from signals: it is tracked); picking one calls
+/// `on_pick` with it.
 #[component]
-pub fn Select<T, F>(
-    #[prop(into)] selected: Signal<T>,
+pub fn Select<T, S, F>(
+    selected: S,
     on_pick: F,
     testid: &'static str,
     #[prop(optional)] aria_label: Option<&'static str>,
 ) -> impl IntoView
 where
     T: Choice + Send + Sync,
+    S: Fn() -> T + Copy + Send + Sync + 'static,
     F: Fn(T) + 'static,
 {
     view! {
@@ -32,7 +34,7 @@ where
                 .iter()
                 .map(|&choice| {
                     view! {
-                        <option value=choice.id() prop:selected=move || selected.get() == choice>
+                        <option value=choice.id() prop:selected=move || selected() == choice>
                             {choice.label()}
                         </option>
                     }

@@ -148,7 +148,7 @@ pub fn ModelSettings(params: RwSignal<Params>) -> impl IntoView {
                 <fieldset>
                     <legend>"New positions from"</legend>
                     <Select
-                        selected=Signal::derive(move || params.with(|p| p.mode))
+                        selected=move || params.with(|p| p.mode)
                         on_pick=move |mode| params.update(|p| p.mode = mode)
                         testid="mode"
                         aria_label="Where new positions are inferred from"

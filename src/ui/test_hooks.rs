@@ -1,5 +1,7 @@
 //! Functions the browser tests and the timing script call through
-//! `window.wasmBindings` (Trunk exposes the wasm exports there).
+//! `window.wasmBindings` (src/boot.js exposes the wasm exports there). Only
+//! in builds with the `test-hooks` feature (`make build-e2e`): the page
+//! visitors download has none of them.
 
 use crate::engine::{estimate_in, Workspace};
 use crate::sim::workload::{workload, Scale};

@@ -1,6 +1,6 @@
 // Browser timing: loads the release build in headless Chromium and prints
 // `KIND name key=value` lines (first paint, engine in wasm, wasm memory).
-// BENCH_DIST=<dir> times another build.
+// BENCH_DIST=<dir> times another build (built with `--features test-hooks`).
 import { startServer, launchBrowser, openPage, distDir } from './harness.mjs';
 import { END, FIXTURES, HOST } from './fixtures.mjs';
 import { emulatedExchanges } from './emulator.mjs';
