@@ -14,6 +14,8 @@
 //! - [`json_text`]: JSON written without serde's float printer (pure).
 //! - [`sim`]: the seeded synthetic market: demo data and ground truth (pure).
 //! - [`render`]: grid → RGBA pixels, palettes, scales (pure).
+//! - [`store`]: what the browser database keeps, evicts and trusts (pure).
+//! - [`alerts`]: alert rules and when they fire, with hysteresis (pure).
 //! - [`sorting`]: the one sort every module uses (smaller wasm).
 //! - [`time`]: UTC times written and read as ISO-8601 text (pure).
 //! - [`url_state`]: the view's settings in the query string (pure).
@@ -22,6 +24,7 @@
 //! - `ui` (wasm only): the Leptos components and canvas glue.
 
 pub mod accuracy;
+pub mod alerts;
 pub mod analysis;
 pub mod choice;
 pub mod decimal;
@@ -33,6 +36,7 @@ pub mod live;
 pub mod render;
 pub mod sim;
 pub mod sorting;
+pub mod store;
 pub mod time;
 pub mod url_state;
 

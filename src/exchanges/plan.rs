@@ -36,7 +36,10 @@ pub(crate) fn span(
 /// since the epoch, so views of the same link opened at different times ask
 /// the very same pages but the newest (shared caches: a proxy's, the
 /// browser's). The first page reaches back to its grid line, but not before
-/// `floor`, the oldest time the exchange serves for the series.
+/// `floor`, the oldest time the exchange serves for the series, taken up to
+/// a whole day: a floor that moves with the clock (Hyperliquid's last 5000
+/// candles) then moves the first page's request once a day, not at every
+/// load, and the browser database can keep it.
 pub(crate) fn pages(
     start: i64,
     end: i64,
@@ -44,8 +47,13 @@ pub(crate) fn pages(
     max_rows: i64,
     floor: i64,
 ) -> Vec<(i64, i64)> {
+    const DAY_MS: i64 = 24 * HOUR_MS;
     let mut out = Vec::new();
     let width = step_ms.max(1).saturating_mul(max_rows.max(1));
+    let floor = floor
+        .div_euclid(DAY_MS)
+        .saturating_add(i64::from(floor.rem_euclid(DAY_MS) != 0))
+        .saturating_mul(DAY_MS);
     let mut s = start
         .div_euclid(width)
         .saturating_mul(width)

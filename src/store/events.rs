@@ -1,0 +1,60 @@
+//! Live liquidations kept across reloads: the last [`KEEP_MS`] of them, one
+//! text line each. The line is also the record's key: it starts with the
+//! time (13 digits), so keys sort by time and older events go with one key
+//! range, and an event seen twice (a replay, two tabs) is kept once.
+//! Prices and sizes are written as their bits: exact, and no float printer
+//! or parser in the page.
+
+use crate::exchanges::{Exchange, Side};
+use crate::live::LiqEvent;
+
+/// How long live events are kept.
+pub const KEEP_MS: i64 = 30 * 24 * 3600 * 1000;
+/// An event stamped further ahead than this is refused (a clock gone wrong).
+const FUTURE_SLACK_MS: i64 = 24 * 3600 * 1000;
+
+/// The line `event` is kept as.
+pub fn encode(event: &LiqEvent) -> String {
+    let side = match event.side {
+        Side::Long => 'L',
+        Side::Short => 'S',
+    };
+    format!(
+        "{:013}|{}|{side}|{}|{}",
+        event.time_ms.max(0),
+        event.exchange.id(),
+        event.price.to_bits(),
+        event.usd.to_bits()
+    )
+}
+
+/// The key below which every event is older than [`KEEP_MS`] at `now_ms`.
+pub fn expiry_key(now_ms: i64) -> String {
+    format!("{:013}", now_ms.saturating_sub(KEEP_MS).max(0))
+}
+
+/// The event a kept line holds, if it is one that could have been received
+/// by `now_ms`: a known exchange and side, a time within the kept period,
+/// a positive finite price and size. Anything else is dropped.
+pub fn decode(line: &str, now_ms: i64) -> Option<LiqEvent> {
+    let mut fields = line.split('|');
+    let time_ms: i64 = fields.next()?.parse().ok()?;
+    let exchange = Exchange::from_id(fields.next()?)?;
+    let side = match fields.next()? {
+        "L" => Side::Long,
+        "S" => Side::Short,
+        _ => return None,
+    };
+    let price = f64::from_bits(fields.next()?.parse().ok()?);
+    let usd = f64::from_bits(fields.next()?.parse().ok()?);
+    let recent = time_ms >= now_ms.saturating_sub(KEEP_MS)
+        && time_ms <= now_ms.saturating_add(FUTURE_SLACK_MS);
+    let sane = |x: f64| x.is_finite() && x > 0.0;
+    (fields.next().is_none() && recent && sane(price) && sane(usd)).then_some(LiqEvent {
+        exchange,
+        time_ms,
+        price,
+        usd,
+        side,
+    })
+}
