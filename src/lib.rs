@@ -19,6 +19,7 @@
 //! - [`sorting`]: the one sort every module uses (smaller wasm).
 //! - [`time`]: UTC times written and read as ISO-8601 text (pure).
 //! - [`url_state`]: the view's settings in the query string (pure).
+//! - `kept` (wasm only): the browser database (IndexedDB) around `store`.
 //! - `net` (wasm only): fetching, retries, cache around `exchanges`.
 //! - `stream` (wasm only): reconnecting WebSockets around `live`.
 //! - `ui` (wasm only): the Leptos components and canvas glue.
@@ -40,6 +41,8 @@ pub mod store;
 pub mod time;
 pub mod url_state;
 
+#[cfg(target_arch = "wasm32")]
+pub mod kept;
 #[cfg(target_arch = "wasm32")]
 pub mod net;
 #[cfg(target_arch = "wasm32")]

@@ -11,6 +11,7 @@ use crate::exchanges::{
     Depth, Exchange, ExchangeError, Instrument, Method, Purpose, Request, Resolution,
 };
 use crate::live::{dydx, LiqEvent, LiveMessage};
+use crate::store;
 use futures::future::{self, Either};
 use futures::stream::{FuturesUnordered, StreamExt};
 use gloo_net::http::{Request as HttpRequest, Response};
@@ -18,6 +19,7 @@ use gloo_timers::callback::Timeout;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
+use wasm_bindgen_futures::spawn_local;
 
 /// One request may take this long before it counts as a hang.
 pub const TIMEOUT_MS: u32 = 15_000;
@@ -121,10 +123,15 @@ pub async fn load_exchange(
         ));
     }
     // Planned pages go out together (a few at a time); an answer shorter
-    // than its page queues the rest of the page behind them.
+    // than its page queues the rest of the page behind them. Settled pages
+    // are read from the browser database first (`store`): a reload asks
+    // only for the newer ones.
     let mut budget = FOLLOW_UPS_PER_REQUEST * waiting.len();
     let mut in_flight = FuturesUnordered::new();
     let (mut done, mut total) = (1, waiting.len() + 1);
+    let now_ms = js_sys::Date::now() as i64;
+    // Kept answers the parser refused: asked of the exchange instead.
+    let mut distrusted: Vec<String> = Vec::new();
     progress(done, total);
     loop {
         while in_flight.len() < CONCURRENCY {
@@ -134,23 +141,56 @@ pub async fn load_exchange(
             if !still_wanted() {
                 return Err(ExchangeError::Timeout { exchange }); // cancelled; never shown
             }
+            let key = store::key(&request);
+            let kept = store::storable(&request, now_ms) && !distrusted.contains(&key);
             in_flight.push(async move {
-                let answer = send(exchange, &request).await;
-                (request, answer)
+                let stored = match kept {
+                    true => crate::kept::read_answer(&key).await,
+                    false => None,
+                };
+                let answer = match stored {
+                    Some(body) => Ok(Kept::Read(body.into())),
+                    None => send(exchange, &request).await.map(Kept::Fetched),
+                };
+                (request, key, answer)
             });
         }
-        let Some((request, answer)) = in_flight.next().await else {
+        let Some((request, key, answer)) = in_flight.next().await else {
             break;
         };
         done += 1;
         progress(done, total);
-        let served = answer.and_then(|body| collector.absorb(request.purpose, &body));
+        let served = answer.map_err(|error| (error, false)).and_then(|body| {
+            if let Kept::Read(text) = &body {
+                if !whole_and_clean(&loaded_instrument, span, resolution, &request, text) {
+                    let refused = ExchangeError::malformed(exchange, "a damaged stored answer");
+                    return Err((refused, true));
+                }
+            }
+            let served = collector.absorb(request.purpose, body.text());
+            if let (Kept::Fetched(body), Ok(served)) = (&body, &served) {
+                if store::storable(&request, now_ms) && store::complete(&request, served) {
+                    let (key, body) = (key.clone(), body.clone());
+                    spawn_local(async move { crate::kept::keep_answer(&key, &body).await });
+                }
+            }
+            served.map_err(|error| (error, matches!(body, Kept::Read(_))))
+        });
         let served = match (served, request.purpose) {
             (Ok(served), _) => served,
+            // Never trust a kept answer more than a fetched one: one the
+            // parser refuses is deleted and asked again.
+            (Err((_, true)), _) => {
+                distrusted.push(key.clone());
+                spawn_local(async move { crate::kept::forget_answer(&key).await });
+                total += 1;
+                waiting.push_front(request);
+                continue;
+            }
             // Funding is an extra: without it the drift has nothing to
             // move by, the view still shows.
             (Err(_), Purpose::Funding) => continue,
-            (Err(error), _) => return Err(error),
+            (Err((error, _)), _) => return Err(error),
         };
         let more = follow_up(&loaded_instrument, &request, &served, base);
         let more: Vec<Request> = more.into_iter().take(budget).collect();
@@ -158,6 +198,7 @@ pub async fn load_exchange(
         total += more.len();
         waiting.extend(more);
     }
+    spawn_local(crate::kept::trim());
     let collected = collector.finish()?;
     Ok(Loaded {
         source: collected.source,
@@ -167,6 +208,35 @@ pub async fn load_exchange(
         coins,
         instrument: loaded_instrument,
     })
+}
+
+/// Whether a kept answer is as good as a fetched one that would be kept:
+/// it parses, drops no row and fills its page (`store::complete`). Checked
+/// on a scratch collector, so a damaged answer leaves nothing behind.
+fn whole_and_clean(
+    instrument: &Instrument,
+    span: (i64, i64),
+    resolution: Resolution,
+    request: &Request,
+    body: &str,
+) -> bool {
+    let mut scratch = Collector::new(instrument.clone(), span, resolution);
+    let served = scratch.absorb(request.purpose, body);
+    served.is_ok_and(|served| scratch.dropped == 0 && store::complete(request, &served))
+}
+
+/// An answer read back from the browser database, or fetched now.
+enum Kept {
+    Read(Rc<str>),
+    Fetched(Rc<str>),
+}
+
+impl Kept {
+    fn text(&self) -> &str {
+        match self {
+            Kept::Read(body) | Kept::Fetched(body) => body,
+        }
+    }
 }
 
 /// One exchange's order book now, for the cascade simulator.

@@ -13,19 +13,23 @@ pub const KEEP_MS: i64 = 30 * 24 * 3600 * 1000;
 /// An event stamped further ahead than this is refused (a clock gone wrong).
 const FUTURE_SLACK_MS: i64 = 24 * 3600 * 1000;
 
-/// The line `event` is kept as.
-pub fn encode(event: &LiqEvent) -> String {
+/// The line `event` on the instrument `symbol` is kept as; `None` for a
+/// symbol that could not be read back (it holds the separator).
+pub fn encode(symbol: &str, event: &LiqEvent) -> Option<String> {
+    if symbol.is_empty() || symbol.contains('|') {
+        return None;
+    }
     let side = match event.side {
         Side::Long => 'L',
         Side::Short => 'S',
     };
-    format!(
-        "{:013}|{}|{side}|{}|{}",
+    Some(format!(
+        "{:013}|{}|{symbol}|{side}|{}|{}",
         event.time_ms.max(0),
         event.exchange.id(),
         event.price.to_bits(),
         event.usd.to_bits()
-    )
+    ))
 }
 
 /// The key below which every event is older than [`KEEP_MS`] at `now_ms`.
@@ -33,13 +37,15 @@ pub fn expiry_key(now_ms: i64) -> String {
     format!("{:013}", now_ms.saturating_sub(KEEP_MS).max(0))
 }
 
-/// The event a kept line holds, if it is one that could have been received
-/// by `now_ms`: a known exchange and side, a time within the kept period,
-/// a positive finite price and size. Anything else is dropped.
-pub fn decode(line: &str, now_ms: i64) -> Option<LiqEvent> {
+/// The instrument and event a kept line holds, if it is one that could
+/// have been received by `now_ms`: a known exchange and side, a time within
+/// the kept period, a positive finite price and size. Anything else is
+/// dropped.
+pub fn decode(line: &str, now_ms: i64) -> Option<(String, LiqEvent)> {
     let mut fields = line.split('|');
     let time_ms: i64 = fields.next()?.parse().ok()?;
     let exchange = Exchange::from_id(fields.next()?)?;
+    let symbol = fields.next().filter(|s| !s.is_empty())?.to_string();
     let side = match fields.next()? {
         "L" => Side::Long,
         "S" => Side::Short,
@@ -50,11 +56,12 @@ pub fn decode(line: &str, now_ms: i64) -> Option<LiqEvent> {
     let recent = time_ms >= now_ms.saturating_sub(KEEP_MS)
         && time_ms <= now_ms.saturating_add(FUTURE_SLACK_MS);
     let sane = |x: f64| x.is_finite() && x > 0.0;
-    (fields.next().is_none() && recent && sane(price) && sane(usd)).then_some(LiqEvent {
+    let event = LiqEvent {
         exchange,
         time_ms,
         price,
         usd,
         side,
-    })
+    };
+    (fields.next().is_none() && recent && sane(price) && sane(usd)).then_some((symbol, event))
 }

@@ -164,20 +164,22 @@ fn event(time_ms: i64) -> LiqEvent {
 #[test]
 fn kept_events_read_back_exactly_and_sort_by_time() {
     let now = 1_760_000_000_000;
+    let line = |e: &LiqEvent| encode("BTC-USDT-SWAP", e).unwrap_or_default();
     let e = event(now - HOUR);
-    assert_eq!(decode(&encode(&e), now), Some(e));
-    assert!(encode(&event(now - 2 * HOUR)) < encode(&e));
+    assert_eq!(decode(&line(&e), now), Some(("BTC-USDT-SWAP".into(), e)));
+    assert!(line(&event(now - 2 * HOUR)) < line(&e));
     // Older than the kept period: below the expiry key, and refused.
     let stale = event(now - KEEP_MS - 1);
-    assert!(encode(&stale) < expiry_key(now));
-    assert!(encode(&e) > expiry_key(now));
-    assert_eq!(decode(&encode(&stale), now), None);
+    assert!(line(&stale) < expiry_key(now));
+    assert!(line(&e) > expiry_key(now));
+    assert_eq!(decode(&line(&stale), now), None);
+    assert_eq!(encode("A|B", &e), None, "a symbol that would not read back");
 }
 
 #[test]
 fn damaged_event_lines_are_refused() {
     let now = 1_760_000_000_000;
-    let good = encode(&event(now));
+    let good = encode("BTCUSDT", &event(now)).unwrap_or_default();
     let nan = good.replace(
         &(64_123.45f64).to_bits().to_string(),
         &f64::NAN.to_bits().to_string(),
@@ -187,6 +189,7 @@ fn damaged_event_lines_are_refused() {
         "garbage",
         &good.replace("okx", "ftx"),
         &good.replace("|S|", "|X|"),
+        &good.replace("BTCUSDT", ""),
         &format!("{good}|extra"),
         &nan,
     ] {

@@ -194,6 +194,22 @@ fn lift_of(view: &ViewData, density: &Grid, events: &[&LiqEvent]) -> LiftInterva
     hit_lift_interval(density, grid, &scored)
 }
 
+/// Over which period the lift is measured: events kept from earlier
+/// visits count too, so the record grows with use.
+fn period_text(events: &EventRing<LiqEvent>) -> String {
+    let first = events.iter().map(|e| e.time_ms).min();
+    let last = events.iter().map(|e| e.time_ms).max();
+    match (first, last) {
+        (Some(first), Some(last)) => format!(
+            "over {} events from {} to {} UTC (kept in this browser for 30 days)",
+            events.iter().len(),
+            utc_label(first),
+            utc_label(last)
+        ),
+        _ => String::new(),
+    }
+}
+
 fn lift_text(lift: LiftInterval) -> String {
     match lift {
         LiftInterval::NotEnoughEvents { events } => {
@@ -324,6 +340,7 @@ pub fn LivePanel(feed: LiveFeed, view: Memo<Option<ViewData>>) -> impl IntoView 
                         .map(|(name, lift)| view! { <span class="lift">{format!("{name}: {}", lift_text(lift))}</span> })
                         .collect_view()
                 }}
+                <span class="hint" data-testid="accuracy-period">{move || events.with(period_text)}</span>
             </p>
             <table class="live-totals" data-testid="live-totals">
                 <thead>

@@ -1,5 +1,6 @@
 //! The page: Leptos components around the pure core. Browser-only.
 
+mod alerts;
 mod canvas;
 mod cascade;
 mod clusters;
@@ -16,6 +17,7 @@ mod session;
 mod settings;
 mod share;
 mod status;
+mod storage;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
 mod view_data;
@@ -24,6 +26,7 @@ mod view_settings;
 use crate::choice::Choice;
 use crate::render::utc_label;
 use crate::url_state::{Panel, ViewState};
+use alerts::AlertsPanel;
 use cascade::CascadePanel;
 use clusters::ClustersTable;
 use controls::{ControlBar, COMMON_COINS};
@@ -37,6 +40,7 @@ use session::Session;
 use settings::ModelSettings;
 use share::{IgnoredNotice, ShareLink};
 use status::{ExchangeStatus, StatusBar};
+use storage::StoragePanel;
 pub use view_data::ViewData;
 use view_data::Views;
 use view_settings::{location_query, sync_with_address, ViewSettings};
@@ -196,6 +200,8 @@ fn App() -> impl IntoView {
             <Show when=move || !demo.get() && at.get().is_none()>
                 <LivePanel feed=feed view=view_data />
             </Show>
+            <AlertsPanel view=view_data />
+            <StoragePanel />
         </main>
         <footer class="bottom">
             <a href="#model" data-testid="model-link">"How is this computed?"</a>

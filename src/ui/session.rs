@@ -236,6 +236,9 @@ impl Session {
             let handlers = Handlers {
                 on_text: Box::new(move |text| match parse(&reader, text) {
                     Ok(messages) => {
+                        // Kept and watched as they come, hidden tab or not.
+                        crate::kept::keep_live(&reader.symbol, &messages);
+                        super::alerts::observe(&messages);
                         feed.receive(exchange, messages, &move |e, m| session.on_candle(e, m))
                     }
                     Err(_) => feed.count_malformed(),
@@ -248,11 +251,17 @@ impl Session {
         }
         let instrument = instrument.clone();
         spawn_local(async move {
-            if let Ok(events) = load_liquidation_history(&instrument, since_ms).await {
-                if session.is_current(token) {
-                    let messages = events.into_iter().map(LiveMessage::Liquidation).collect();
-                    feed.receive(exchange, messages, &move |e, m| session.on_candle(e, m));
-                }
+            // What earlier visits saw live, then what the exchange still serves.
+            let kept = crate::kept::read_events(exchange, &instrument.symbol, since_ms).await;
+            let mut events = load_liquidation_history(&instrument, since_ms)
+                .await
+                .unwrap_or_default();
+            events.retain(|e| !kept.contains(e));
+            events.extend(kept);
+            crate::sorting::sort_by_key(&mut events, |e| crate::sorting::i64_key(e.time_ms));
+            if session.is_current(token) {
+                let messages = events.into_iter().map(LiveMessage::Liquidation).collect();
+                feed.receive(exchange, messages, &move |e, m| session.on_candle(e, m));
             }
         });
     }

@@ -30,7 +30,7 @@ async function firstPaint(query, routes) {
  * emulated exchanges serving at most `cap` of each page. Counted as `NET 7d`
  * counts the plan: not the instrument lists (asked once a session) nor live
  * mode's past liquidations (dYdX trades). */
-async function viewRequests(cap) {
+async function viewRequests(cap, { reload = false } = {}) {
   const emulator = emulatedExchanges({ cap });
   const page = await openPage(browser, server.url, { routes: emulator.routes });
   const lists = /exchangeInfo|instruments-info|public\/instruments|"type":"meta"|v4\/perpetualMarkets$|\/trades\//;
@@ -40,18 +40,36 @@ async function viewRequests(cap) {
     const exchange = Object.values(HOST).some((host) => url.includes(host));
     if (exchange && !lists.test(url + (request.postData() ?? ''))) count += 1;
   });
+  const ready = () => page.waitForFunction(() => [...document.querySelectorAll('[data-testid^="status-"]')]
+    .every((chip) => ['ready', 'failed', 'off'].includes(chip.dataset.state)), null, { timeout: 60_000 });
   await page.clock.setFixedTime(END);
   await page.goto(server.url + '?sym=BTC&window=7d');
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid^="status-"]')]
-    .every((chip) => ['ready', 'failed', 'off'].includes(chip.dataset.state)), null, { timeout: 60_000 });
+  await ready();
+  let ms = 0;
+  if (reload) {
+    // The same link reopened a minute later (same candle), the browser
+    // database written by the first visit.
+    await new Promise((r) => setTimeout(r, 2000));
+    count = 0;
+    await page.clock.setFixedTime(END + 60_000);
+    const start = performance.now();
+    await page.reload();
+    await page.waitForSelector('[data-testid="heatmap"][data-painted="true"]', { timeout: 30_000 });
+    ms = performance.now() - start;
+    await ready();
+  }
   await page.closeAll();
-  return count;
+  return reload ? { count, ms } : count;
 }
 
 try {
   // What following short pages costs: every page capped at a third.
   console.log(`NET 7d_emulated requests=${await viewRequests(1)}`);
   console.log(`NET 7d_capped requests=${await viewRequests(1 / 3)}`);
+  // Reopened: only the newest page of each series and the one-off answers.
+  const reopened = await viewRequests(1, { reload: true });
+  console.log(`NET 7d_reload requests=${reopened.count}`);
+  console.log(`BENCH first_heatmap_reload ms=${reopened.ms.toFixed(0)}`);
 
   // Five exchanges answered from fixtures on loopback, 1-day BTC view.
   console.log(`BENCH first_heatmap ms=${(await firstPaint('?sym=BTC&window=1d', FIXTURES)).toFixed(0)}`);

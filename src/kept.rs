@@ -1,0 +1,365 @@
+//! The browser database (IndexedDB, through the `idb` crate): exchange
+//! answers a reload reads back instead of asking again, and the live
+//! liquidations of the last 30 days. Thin: what may be kept, what a kept
+//! record must look like, what goes first when full are `store` (pure).
+//!
+//! Nothing here may break the page: without IndexedDB (some private
+//! windows), with a store the page cannot open, or once the browser refuses
+//! a write (quota), the database is off for the rest of the visit, the page
+//! works from memory as before and [`Summary::off`] says why.
+
+use crate::live::{LiqEvent, LiveMessage};
+use crate::store::evict::{evictions, total_bytes, Usage};
+use crate::store::{events, KeptAnswer, DEFAULT_CAP_BYTES, SCHEMA_VERSION};
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use idb::event::DatabaseEvent;
+use idb::{Database, Factory, KeyRange, ObjectStoreParams, Query, TransactionMode};
+use js_sys::Array;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
+
+const NAME: &str = "liqmap";
+/// Exchange answers: key → `[key, body]`.
+const ANSWERS: &str = "answers";
+/// Per kept answer: key → `[bytes, last used ms]` (eviction reads only this).
+const USAGE: &str = "usage";
+/// Live liquidations: the line of `store::events` is the key, no value.
+const EVENTS: &str = "events";
+// Seam for Hyperliquid measured snapshots (one per refresh, to see the
+// measured map as it was an hour ago): a `measured` store keyed like
+// EVENTS (time first), added to the upgrade with SCHEMA_VERSION bumped.
+
+/// Where the user's size cap is kept (MB).
+const CAP_KEY: &str = "liqmap.store.cap_mb";
+
+type Opening = Shared<LocalBoxFuture<'static, Result<Rc<Database>, String>>>;
+
+thread_local! {
+    static OPENING: RefCell<Option<Opening>> = const { RefCell::new(None) };
+    /// Why the database is off, once it is.
+    static OFF: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The database, opened once per visit (every caller awaits the same
+/// opening); `None` while it is off.
+async fn database() -> Option<Rc<Database>> {
+    if OFF.with(|off| off.borrow().is_some()) {
+        return None;
+    }
+    let opening = OPENING.with(|o| o.borrow_mut().get_or_insert_with(open_fresh).clone());
+    match opening.await {
+        Ok(db) => Some(db),
+        Err(why) => {
+            switch_off(why);
+            None
+        }
+    }
+}
+
+fn open_fresh() -> Opening {
+    async {
+        let factory = Factory::new()
+            .map_err(|_| "this browser keeps no data (a private window?)".to_string())?;
+        match open(&factory).await {
+            Ok(db) => Ok(Rc::new(db)),
+            // A store from a newer page, or one the browser cannot read:
+            // dropped and built again.
+            Err(_) => {
+                let deleted = factory.delete(NAME).map_err(|e| e.to_string())?;
+                deleted.await.map_err(|e| e.to_string())?;
+                open(&factory).await.map(Rc::new).map_err(|e| e.to_string())
+            }
+        }
+    }
+    .boxed_local()
+    .shared()
+}
+
+/// Opens the database at [`SCHEMA_VERSION`]; a store of an older version
+/// is emptied and laid out anew (it only holds what can be fetched again).
+async fn open(factory: &Factory) -> Result<Database, idb::Error> {
+    let mut request = factory.open(NAME, Some(SCHEMA_VERSION))?;
+    request.on_upgrade_needed(|event| {
+        let Ok(db) = event.database() else {
+            return;
+        };
+        for name in db.store_names() {
+            db.delete_object_store(&name).ok();
+        }
+        for name in [ANSWERS, USAGE, EVENTS] {
+            db.create_object_store(name, ObjectStoreParams::new()).ok();
+        }
+    });
+    request.await
+}
+
+fn switch_off(why: String) {
+    OFF.with(|off| {
+        off.borrow_mut().get_or_insert(why);
+    });
+}
+
+/// A kept answer for `key`, checked; one that fails the check is deleted
+/// (the caller fetches). Reading it marks it used.
+pub async fn read_answer(key: &str) -> Option<String> {
+    let db = database().await?;
+    let tx = db.transaction(&[ANSWERS], TransactionMode::ReadOnly).ok()?;
+    let value = tx.object_store(ANSWERS).ok()?.get(js_key(key)).ok()?.await;
+    let value = value.ok()??;
+    let pair = value.dyn_into::<Array>().ok();
+    let field = |i| pair.as_ref().and_then(|p| p.get(i).as_string());
+    match KeptAnswer::check(key, field(0).as_deref(), field(1)) {
+        Some(kept) => {
+            let bytes = kept.body.len() as u64;
+            write(&[USAGE], |tx| {
+                tx.object_store(USAGE)?
+                    .put(&usage_value(bytes), Some(&js_key(key)))?;
+                Ok(())
+            })
+            .await;
+            Some(kept.body)
+        }
+        None => {
+            forget_answer(key).await;
+            None
+        }
+    }
+}
+
+/// Deletes a kept answer (it failed to parse: fetched again).
+pub async fn forget_answer(key: &str) {
+    write(&[ANSWERS, USAGE], |tx| {
+        for name in [ANSWERS, USAGE] {
+            tx.object_store(name)?.delete(js_key(key))?;
+        }
+        Ok(())
+    })
+    .await;
+}
+
+/// Keeps an answer (see `store::storable` and `store::complete`).
+pub async fn keep_answer(key: &str, body: &str) {
+    let pair = Array::of2(&js_key(key), &JsValue::from_str(body));
+    write(&[ANSWERS, USAGE], |tx| {
+        tx.object_store(ANSWERS)?.put(&pair, Some(&js_key(key)))?;
+        tx.object_store(USAGE)?
+            .put(&usage_value(body.len() as u64), Some(&js_key(key)))?;
+        Ok(())
+    })
+    .await;
+}
+
+fn js_key(key: &str) -> JsValue {
+    JsValue::from_str(key)
+}
+
+fn usage_value(bytes: u64) -> Array {
+    Array::of2(
+        &JsValue::from_f64(bytes as f64),
+        &JsValue::from_f64(js_sys::Date::now()),
+    )
+}
+
+/// One read-write transaction over `stores`, filled by `fill`; a refused
+/// write (quota, a damaged store) switches the database off.
+async fn write(
+    stores: &[&str],
+    fill: impl FnOnce(&idb::Transaction) -> Result<(), idb::Error>,
+) -> bool {
+    let Some(db) = database().await else {
+        return false;
+    };
+    let done = async {
+        let tx = db.transaction(stores, TransactionMode::ReadWrite)?;
+        fill(&tx)?;
+        tx.await
+    };
+    match done.await {
+        Ok(idb::TransactionResult::Committed) => true,
+        _ => {
+            switch_off("the browser refused to store more (storage full?)".into());
+            false
+        }
+    }
+}
+
+/// The usage rows as kept; a row that is not `[bytes, ms]` counts as used
+/// at the epoch, so it goes first.
+async fn usage(db: &Database) -> Option<Vec<Usage>> {
+    let tx = db.transaction(&[USAGE], TransactionMode::ReadOnly).ok()?;
+    let store = tx.object_store(USAGE).ok()?;
+    let keys = store.get_all_keys(None, None).ok()?.await.ok()?;
+    let values = store.get_all(None, None).ok()?.await.ok()?;
+    let rows = keys.iter().zip(values.iter()).filter_map(|(k, v)| {
+        let pair = v.dyn_ref::<Array>();
+        let number = |i| {
+            pair.and_then(|p| p.get(i).as_f64())
+                .filter(|x| x.is_finite())
+        };
+        Some(Usage {
+            key: k.as_string()?,
+            bytes: number(0).unwrap_or(0.0).max(0.0) as u64,
+            used_ms: number(1).unwrap_or(0.0) as i64,
+        })
+    });
+    Some(rows.collect())
+}
+
+/// Deletes the least recently used answers until the store fits its cap.
+pub async fn trim() {
+    let Some(db) = database().await else {
+        return;
+    };
+    let Some(rows) = usage(&db).await else {
+        return;
+    };
+    let gone = evictions(&rows, cap_bytes());
+    if gone.is_empty() {
+        return;
+    }
+    write(&[ANSWERS, USAGE], |tx| {
+        for name in [ANSWERS, USAGE] {
+            let store = tx.object_store(name)?;
+            for key in &gone {
+                store.delete(js_key(key))?;
+            }
+        }
+        Ok(())
+    })
+    .await;
+}
+
+/// The size cap in force: the user's, else [`DEFAULT_CAP_BYTES`].
+pub fn cap_bytes() -> u64 {
+    let mb = local_storage()
+        .and_then(|s| s.get_item(CAP_KEY).ok().flatten())
+        .and_then(|text| text.parse::<u64>().ok())
+        .filter(|mb| crate::store::CAP_CHOICES_MB.contains(mb));
+    mb.map_or(DEFAULT_CAP_BYTES, |mb| mb * 1024 * 1024)
+}
+
+/// Sets the cap (one of `store::CAP_CHOICES_MB`) and trims to it.
+pub async fn set_cap_mb(mb: u64) {
+    if let Some(storage) = local_storage() {
+        storage.set_item(CAP_KEY, &mb.to_string()).ok();
+    }
+    trim().await;
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// Keeps the liquidations among a stream's `messages` on `symbol` (one
+/// write per frame, in the background).
+pub fn keep_live(symbol: &str, messages: &[LiveMessage]) {
+    let lines: Vec<String> = messages
+        .iter()
+        .filter_map(|m| match m {
+            LiveMessage::Liquidation(e) => events::encode(symbol, e),
+            _ => None,
+        })
+        .collect();
+    if !lines.is_empty() {
+        wasm_bindgen_futures::spawn_local(keep_event_lines(lines));
+    }
+}
+
+async fn keep_event_lines(lines: Vec<String>) {
+    write(&[EVENTS], |tx| {
+        let store = tx.object_store(EVENTS)?;
+        for line in &lines {
+            store.put(&JsValue::NULL, Some(&js_key(line)))?;
+        }
+        Ok(())
+    })
+    .await;
+}
+
+/// The kept liquidations on `symbol` of `exchange` since `since_ms`, oldest
+/// first. Events past the kept period and lines that do not read back are
+/// deleted on the way.
+pub async fn read_events(
+    exchange: crate::exchanges::Exchange,
+    symbol: &str,
+    since_ms: i64,
+) -> Vec<LiqEvent> {
+    let Some(db) = database().await else {
+        return Vec::new();
+    };
+    let now = js_sys::Date::now() as i64;
+    let Some(lines) = event_lines(&db).await else {
+        return Vec::new();
+    };
+    let mut damaged = Vec::new();
+    let mut out = Vec::new();
+    for line in lines {
+        match events::decode(&line, now) {
+            Some((s, e)) if s == symbol && e.exchange == exchange && e.time_ms >= since_ms => {
+                out.push(e)
+            }
+            Some(_) => {}
+            None => damaged.push(line),
+        }
+    }
+    let expired = KeyRange::upper_bound(&js_key(&events::expiry_key(now)), Some(true));
+    write(&[EVENTS], |tx| {
+        let store = tx.object_store(EVENTS)?;
+        if let Ok(range) = expired {
+            store.delete(Query::KeyRange(range))?;
+        }
+        for line in &damaged {
+            store.delete(js_key(line))?;
+        }
+        Ok(())
+    })
+    .await;
+    out
+}
+
+async fn event_lines(db: &Database) -> Option<Vec<String>> {
+    let tx = db.transaction(&[EVENTS], TransactionMode::ReadOnly).ok()?;
+    let keys = tx.object_store(EVENTS).ok()?.get_all_keys(None, None);
+    let keys = keys.ok()?.await.ok()?;
+    Some(keys.iter().filter_map(JsValue::as_string).collect())
+}
+
+/// What the storage section shows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    /// Why nothing is kept, when it is off.
+    pub off: Option<String>,
+    pub bytes: u64,
+    pub answers: usize,
+    pub events: usize,
+    pub cap_bytes: u64,
+}
+
+pub async fn summary() -> Summary {
+    let db = database().await;
+    let (rows, lines) = match &db {
+        Some(db) => (usage(db).await, event_lines(db).await),
+        None => (None, None),
+    };
+    let rows = rows.unwrap_or_default();
+    let lines = lines.unwrap_or_default();
+    Summary {
+        off: OFF.with(|off| off.borrow().clone()),
+        bytes: total_bytes(&rows) + lines.iter().map(|l| l.len() as u64).sum::<u64>(),
+        answers: rows.len(),
+        events: lines.len(),
+        cap_bytes: cap_bytes(),
+    }
+}
+
+/// Empties the database ("Forget stored data").
+pub async fn forget_all() {
+    write(&[ANSWERS, USAGE, EVENTS], |tx| {
+        for name in [ANSWERS, USAGE, EVENTS] {
+            tx.object_store(name)?.clear()?;
+        }
+        Ok(())
+    })
+    .await;
+}

@@ -1,0 +1,435 @@
+//! The "Alerts" panel and what fires: rules kept in the browser (local
+//! storage, never in links), checked against every stream frame as it
+//! arrives (so a hidden tab still fires; only the drawing waits) and
+//! against each new view. A firing shows as a toast, an optional beep and
+//! a system notification where the user allowed them. When a rule fires is
+//! `crate::alerts` (pure).
+
+use super::ViewData;
+use crate::alerts::text::{read, write};
+use crate::alerts::{Alert, Firing, Level, Market, Rule, Sides, Watch};
+use crate::live::LiveMessage;
+use crate::render::usd_label;
+use gloo_timers::callback::Timeout;
+use leptos::prelude::*;
+use std::cell::{Cell, RefCell};
+use web_sys::{Notification, NotificationOptions, NotificationPermission};
+
+const ALERTS_KEY: &str = "liqmap.alerts";
+const SOUND_KEY: &str = "liqmap.alerts.sound";
+/// A toast stays this long; at most [`TOASTS_SHOWN`] at once.
+const TOAST_MS: u32 = 10_000;
+const TOASTS_SHOWN: usize = 4;
+
+thread_local! {
+    static WATCH: RefCell<Watch> = RefCell::new(Watch::default());
+    /// The clusters of the latest view: price alerts test stream prices
+    /// against them between views.
+    static CLUSTERS: RefCell<Vec<Level>> = const { RefCell::new(Vec::new()) };
+    static TOASTS: Cell<Option<RwSignal<Vec<Toast>>>> = const { Cell::new(None) };
+    static SOUND: Cell<bool> = const { Cell::new(false) };
+    static NEXT_TOAST: Cell<u64> = const { Cell::new(0) };
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Toast {
+    id: u64,
+    message: String,
+}
+
+/// Checks a stream frame's liquidations and prices against the alerts.
+pub fn observe(messages: &[LiveMessage]) {
+    let mut fired = Vec::new();
+    for message in messages {
+        match message {
+            LiveMessage::Liquidation(event) => {
+                fired.extend(WATCH.with(|w| w.borrow_mut().on_liquidation(event)));
+            }
+            LiveMessage::Candle(update) => fired.extend(at_price(Some(update.candle.close))),
+            _ => {}
+        }
+    }
+    deliver(fired);
+}
+
+fn at_price(price: Option<f64>) -> Vec<Firing> {
+    CLUSTERS.with(|clusters| {
+        let clusters = clusters.borrow();
+        let market = Market {
+            price,
+            clusters: &clusters,
+            // Measured positions join here when they are loaded.
+            measured: &[],
+        };
+        WATCH.with(|w| w.borrow_mut().on_market(&market))
+    })
+}
+
+fn deliver(fired: Vec<Firing>) {
+    if fired.is_empty() {
+        return;
+    }
+    if SOUND.get() {
+        beep();
+    }
+    for firing in fired {
+        notify(&firing.message);
+        let Some(toasts) = TOASTS.get() else {
+            continue;
+        };
+        let id = NEXT_TOAST.get();
+        NEXT_TOAST.set(id + 1);
+        toasts.update(|all| {
+            all.push(Toast {
+                id,
+                message: firing.message,
+            });
+            let extra = all.len().saturating_sub(TOASTS_SHOWN);
+            all.drain(..extra);
+        });
+        Timeout::new(TOAST_MS, move || {
+            toasts.try_update(|all| all.retain(|t| t.id != id));
+        })
+        .forget();
+    }
+}
+
+/// A system notification, where the user allowed them.
+fn notify(message: &str) {
+    if Notification::permission() != NotificationPermission::Granted {
+        return;
+    }
+    let options = NotificationOptions::new();
+    options.set_body(message);
+    options.set_tag("liqmap-alert");
+    Notification::new_with_options("liqmap alert", &options).ok();
+}
+
+/// A short tone (no audio file to download).
+fn beep() {
+    let Ok(audio) = web_sys::AudioContext::new() else {
+        return;
+    };
+    let (Ok(tone), Ok(gain)) = (audio.create_oscillator(), audio.create_gain()) else {
+        return;
+    };
+    gain.gain().set_value(0.1);
+    let wired = tone
+        .connect_with_audio_node(&gain)
+        .and_then(|_| gain.connect_with_audio_node(&audio.destination()));
+    if wired.is_ok() {
+        let now = audio.current_time();
+        tone.start().ok();
+        tone.stop_with_when(now + 0.2).ok();
+    }
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+fn saved_alerts() -> Vec<Alert> {
+    local_storage()
+        .and_then(|s| s.get_item(ALERTS_KEY).ok().flatten())
+        .map(|text| read(&text))
+        .unwrap_or_default()
+}
+
+/// The rule in words, for the list.
+fn describe(rule: &Rule) -> String {
+    match *rule {
+        Rule::NearCluster {
+            within_pct,
+            min_usd,
+            sides,
+        } => {
+            let sides = match sides {
+                Sides::Both => "either side",
+                Sides::Above => "above the price",
+                Sides::Below => "below the price",
+            };
+            format!(
+                "Price within {within_pct}% of a cluster of {} or more ({sides})",
+                usd_label(min_usd)
+            )
+        }
+        Rule::LargeLiquidation { min_usd } => {
+            format!("One liquidation of {} or more", usd_label(min_usd))
+        }
+        Rule::Burst { min_usd, minutes } => format!(
+            "Liquidations of {} or more within {minutes} min",
+            usd_label(min_usd)
+        ),
+        Rule::MeasuredPosition {
+            within_pct,
+            min_usd,
+        } => format!(
+            "A measured position of {} or more within {within_pct}%",
+            usd_label(min_usd)
+        ),
+    }
+}
+
+/// The kinds of rule the form offers.
+const KINDS: [(&str, &str); 3] = [
+    ("near", "Price near a cluster"),
+    ("large", "One large liquidation"),
+    ("burst", "Liquidations within minutes"),
+];
+
+/// The form's fields as text, read into a rule; `Err` says what is wrong.
+fn rule_of(kind: &str, pct: &str, usd: &str, minutes: &str, sides: &str) -> Result<Rule, String> {
+    let usd = crate::decimal::parse(usd.trim())
+        .filter(|u| *u > 0.0 && u.is_finite())
+        .ok_or("the amount must be a positive number of USD")?;
+    let pct = || {
+        crate::decimal::parse(pct.trim())
+            .filter(|p| *p > 0.0 && *p <= 50.0)
+            .ok_or("the distance must be between 0 and 50 %")
+    };
+    Ok(match kind {
+        "near" => Rule::NearCluster {
+            within_pct: pct()?,
+            min_usd: usd,
+            sides: match sides {
+                "above" => Sides::Above,
+                "below" => Sides::Below,
+                _ => Sides::Both,
+            },
+        },
+        "burst" => Rule::Burst {
+            min_usd: usd,
+            minutes: minutes
+                .trim()
+                .parse()
+                .ok()
+                .filter(|m| (1..=crate::alerts::LONGEST_BURST_MIN).contains(m))
+                .ok_or("the minutes must be between 1 and 1440")?,
+        },
+        _ => Rule::LargeLiquidation { min_usd: usd },
+    })
+}
+
+#[component]
+pub fn AlertsPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
+    let alerts = RwSignal::new(saved_alerts());
+    let toasts = RwSignal::new(Vec::<Toast>::new());
+    TOASTS.set(Some(toasts));
+    let sound = RwSignal::new(
+        local_storage().and_then(|s| s.get_item(SOUND_KEY).ok().flatten()) == Some("1".into()),
+    );
+    let permission = RwSignal::new(Notification::permission());
+    // The alerts in force follow the list, and the list is kept.
+    Effect::new(move |_| {
+        alerts.with(|all| {
+            WATCH.with(|w| w.borrow_mut().set_alerts(all));
+            if let Some(storage) = local_storage() {
+                storage.set_item(ALERTS_KEY, &write(all)).ok();
+            }
+        });
+    });
+    Effect::new(move |_| {
+        SOUND.set(sound.get());
+        if let Some(storage) = local_storage() {
+            storage
+                .set_item(SOUND_KEY, if sound.get() { "1" } else { "0" })
+                .ok();
+        }
+    });
+    // Each new view: its clusters, and its price against them.
+    Effect::new(move |_| {
+        let price = view.with(|v| {
+            let estimate = &v.as_ref()?.estimate;
+            let levels = estimate.clusters.iter().map(|c| Level {
+                price: c.price,
+                usd: c.notional,
+            });
+            CLUSTERS.with(|all| *all.borrow_mut() = levels.collect());
+            estimate.current_price
+        });
+        deliver(at_price(price));
+    });
+
+    let editing = RwSignal::new(None::<u32>);
+    let kind = RwSignal::new("near".to_string());
+    let pct = RwSignal::new("1".to_string());
+    let usd = RwSignal::new("5000000".to_string());
+    let minutes = RwSignal::new("5".to_string());
+    let sides = RwSignal::new("both".to_string());
+    let problem = RwSignal::new(None::<String>);
+    let save = move |_| {
+        let rule = rule_of(
+            &kind.get(),
+            &pct.get(),
+            &usd.get(),
+            &minutes.get(),
+            &sides.get(),
+        );
+        match rule {
+            Err(why) => problem.set(Some(why)),
+            Ok(rule) => {
+                problem.set(None);
+                alerts.update(|all| match editing.get() {
+                    Some(id) => {
+                        if let Some(a) = all.iter_mut().find(|a| a.id == id) {
+                            a.rule = rule;
+                        }
+                    }
+                    None => {
+                        let id = all.iter().map(|a| a.id).max().map_or(1, |m| m + 1);
+                        all.push(Alert {
+                            id,
+                            rule,
+                            enabled: true,
+                        });
+                    }
+                });
+                editing.set(None);
+            }
+        }
+    };
+    let edit = move |alert: Alert| {
+        editing.set(Some(alert.id));
+        let (k, p, u, m, s) = match alert.rule {
+            Rule::NearCluster {
+                within_pct,
+                min_usd,
+                sides,
+            } => {
+                let s = match sides {
+                    Sides::Both => "both",
+                    Sides::Above => "above",
+                    Sides::Below => "below",
+                };
+                ("near", within_pct, min_usd, 5, s)
+            }
+            Rule::LargeLiquidation { min_usd } => ("large", 1.0, min_usd, 5, "both"),
+            Rule::Burst { min_usd, minutes } => ("burst", 1.0, min_usd, minutes, "both"),
+            Rule::MeasuredPosition {
+                within_pct,
+                min_usd,
+            } => ("near", within_pct, min_usd, 5, "both"),
+        };
+        kind.set(k.into());
+        pct.set(p.to_string());
+        usd.set(u.to_string());
+        minutes.set(m.to_string());
+        sides.set(s.into());
+    };
+    let ask_permission = move |_| {
+        if let Ok(asked) = Notification::request_permission() {
+            leptos::task::spawn_local(async move {
+                wasm_bindgen_futures::JsFuture::from(asked).await.ok();
+                permission.set(Notification::permission());
+            });
+        }
+    };
+
+    view! {
+        <section class="panel alerts-panel" aria-label="Alerts" data-testid="alerts-panel">
+            <div class="panel-head">
+                <h2>"Alerts"</h2>
+                <span class="hint">"Kept in this browser, not in links; they fire while the tab is in the background too"</span>
+            </div>
+            <ul class="alerts-list" data-testid="alerts-list">
+                <Show when=move || alerts.with(Vec::is_empty)>
+                    <li class="hint">"No alerts yet: add one below."</li>
+                </Show>
+                <For each=move || alerts.get() key=|a| (a.id, describe(&a.rule), a.enabled) let:alert>
+                    <li data-testid=format!("alert-{}", alert.id)>
+                        <label title="Turn this alert on or off">
+                            <input
+                                type="checkbox"
+                                prop:checked=alert.enabled
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    alerts.update(|all| {
+                                        if let Some(a) = all.iter_mut().find(|a| a.id == alert.id) {
+                                            a.enabled = on;
+                                        }
+                                    });
+                                }
+                            />
+                            " "
+                            {describe(&alert.rule)}
+                        </label>
+                        <button title="Load this alert into the form" on:click=move |_| edit(alert)>"Edit"</button>
+                        <button
+                            title="Delete this alert"
+                            data-testid=format!("alert-delete-{}", alert.id)
+                            on:click=move |_| alerts.update(|all| all.retain(|a| a.id != alert.id))
+                        >
+                            "Delete"
+                        </button>
+                    </li>
+                </For>
+            </ul>
+            <form class="alert-form" data-testid="alert-form" on:submit=move |ev| { ev.prevent_default(); save(()); }>
+                <select
+                    data-testid="alert-kind"
+                    aria-label="Kind of alert"
+                    prop:value=move || kind.get()
+                    on:change=move |ev| kind.set(event_target_value(&ev))
+                >
+                    {KINDS.iter().map(|(id, label)| view! { <option value=*id>{*label}</option> }).collect_view()}
+                </select>
+                <Show when=move || kind.get() == "near">
+                    <label title="How close the price must come, in % of the price">
+                        "within "
+                        <input class="short" data-testid="alert-pct" inputmode="decimal" prop:value=move || pct.get() on:input=move |ev| pct.set(event_target_value(&ev)) />
+                        " %"
+                    </label>
+                    <select data-testid="alert-sides" aria-label="Which side" prop:value=move || sides.get() on:change=move |ev| sides.set(event_target_value(&ev))>
+                        <option value="both">"either side"</option>
+                        <option value="above">"above (shorts)"</option>
+                        <option value="below">"below (longs)"</option>
+                    </select>
+                </Show>
+                <label title="USD: the cluster's size, the liquidation's, or the sum within the minutes">
+                    "at least $"
+                    <input data-testid="alert-usd" inputmode="decimal" prop:value=move || usd.get() on:input=move |ev| usd.set(event_target_value(&ev)) />
+                </label>
+                <Show when=move || kind.get() == "burst">
+                    <label>
+                        "in the last "
+                        <input class="short" data-testid="alert-minutes" inputmode="numeric" prop:value=move || minutes.get() on:input=move |ev| minutes.set(event_target_value(&ev)) />
+                        " min"
+                    </label>
+                </Show>
+                <button type="submit" data-testid="alert-save">
+                    {move || if editing.get().is_some() { "Save changes" } else { "Add alert" }}
+                </button>
+                <Show when=move || editing.get().is_some()>
+                    <button type="button" on:click=move |_| editing.set(None)>"Cancel"</button>
+                </Show>
+            </form>
+            <Show when=move || problem.get().is_some()>
+                <p class="error" role="alert" data-testid="alert-problem">{move || problem.get().unwrap_or_default()}</p>
+            </Show>
+            <div class="alert-options">
+                <label>
+                    <input type="checkbox" data-testid="alert-sound" prop:checked=move || sound.get() on:change=move |ev| sound.set(event_target_checked(&ev)) />
+                    " Sound"
+                </label>
+                {move || match permission.get() {
+                    NotificationPermission::Granted => view! { <span class="hint">"System notifications on"</span> }.into_any(),
+                    NotificationPermission::Denied => view! { <span class="hint">"System notifications blocked in this browser's settings"</span> }.into_any(),
+                    _ => view! { <button data-testid="alert-notify" on:click=ask_permission>"Allow system notifications"</button> }.into_any(),
+                }}
+            </div>
+        </section>
+        <div class="toasts" role="status" aria-live="polite" data-testid="toasts">
+            <For each=move || toasts.get() key=|t| t.id let:toast>
+                <div class="toast" data-testid="toast">
+                    <span>{toast.message.clone()}</span>
+                    <button
+                        aria-label="Dismiss"
+                        on:click=move |_| toasts.update(|all| all.retain(|t| t.id != toast.id))
+                    >
+                        "×"
+                    </button>
+                </div>
+            </For>
+        </div>
+    }
+}
