@@ -42,18 +42,21 @@ pub fn StoragePanel() -> impl IntoView {
         })
     };
     let current_cap_mb = move || summary.with(|s| s.as_ref().map_or(100, |s| s.cap_bytes >> 20));
+    let off = move || summary.with(|s| s.as_ref().and_then(|s| s.off.clone()));
     view! {
+        // Visible without opening the section: the page keeps nothing.
+        {move || off().map(|why| view! {
+            <p class="notice storage-off" role="status" data-testid="storage-off">
+                {format!("Stored data is off: {why}. Nothing is kept on this device; the page works from memory.")}
+            </p>
+        })}
         <details class="panel storage-panel" data-testid="storage">
             <summary>"Stored data"</summary>
             <p class="hint">
                 "Closed candles, open interest and funding already fetched, and the live liquidations of the last 30 days, are kept in this browser: a reload asks the exchanges only for what is newer, and the hit lift keeps growing. Nothing leaves your device."
             </p>
             {move || summary.get().map(|s| match s.off {
-                Some(why) => view! {
-                    <p class="notice" role="status" data-testid="storage-off">
-                        {format!("Nothing is kept on this device: {why}. The page works from memory.")}
-                    </p>
-                }.into_any(),
+                Some(_) => view! { <p class="hint">"Off for this visit (see above)."</p> }.into_any(),
                 None => view! {
                     <p data-testid="storage-usage">
                         {format!(

@@ -3,7 +3,7 @@
 // holds, again after it clears and returns, and while the tab is hidden.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap } from './harness.mjs';
+import { sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap, screenshotDir } from './harness.mjs';
 import { END, FIXTURES } from './fixtures.mjs';
 
 const env = sharedBrowser({ before, after });
@@ -97,6 +97,7 @@ test('each rule fires once per crossing, again after it clears, and in a hidden 
   await page.getByTestId('toasts').scrollIntoViewIfNeeded();
   assert.ok(await page.getByTestId('toast').count() >= 1);
   await screenshot(page, 'alerts-toast');
+  await page.getByTestId('toasts').screenshot({ path: `${screenshotDir}/alerts-toast-only.png` });
 
   // The tab goes to the background: the streams run on, alerts still fire.
   await page.evaluate(() => {
@@ -133,6 +134,7 @@ test('alerts are kept in the browser, not in the link, and can be edited and del
   assert.doesNotMatch(page.url(), /alert|large|burst/);
   await page.getByTestId('alerts-panel').scrollIntoViewIfNeeded();
   await screenshot(page, 'alerts-panel');
+  await page.getByTestId('alerts-panel').screenshot({ path: `${screenshotDir}/alerts-panel-only.png` });
   await page.reload();
   await waitForHeatmap(page);
   const list = page.getByTestId('alerts-list');

@@ -5,7 +5,7 @@
 // survive a reload. Every exchange is mocked (emulator.mjs, fixtures.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap, EXCHANGE_HOSTS } from './harness.mjs';
+import { sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap, EXCHANGE_HOSTS, screenshotDir } from './harness.mjs';
 import { END, EXCHANGES, FIXTURES } from './fixtures.mjs';
 import { emulatedExchanges } from './emulator.mjs';
 
@@ -97,6 +97,7 @@ test('a reload of a 7-day view asks only for newer rows and draws the same heatm
   await page.getByTestId('storage').evaluate((el) => { el.open = true; el.scrollIntoView(); });
   await page.waitForFunction(() => /exchange answers/.test(document.querySelector('[data-testid="storage-usage"]')?.innerText ?? ''));
   await screenshot(page, 'history-storage');
+  await page.getByTestId('storage').screenshot({ path: `${screenshotDir}/history-storage-section.png` });
   assertClean(assert, page);
   await page.closeAll();
 });
@@ -170,9 +171,23 @@ test('a quota error: the page works from memory and says so', async () => {
   for (const id of EXCHANGES) {
     assert.doesNotMatch(await page.getByTestId(`status-${id}`).innerText(), /fail/i);
   }
-  await page.getByTestId('storage').evaluate((el) => { el.open = true; });
   await page.waitForSelector('[data-testid="storage-off"]');
-  assert.match(await page.getByTestId('storage-off').innerText(), /Nothing is kept.*storage full/);
+  assert.match(await page.getByTestId('storage-off').innerText(), /storage full.*Nothing is kept/);
+  assertClean(assert, page);
+  await page.closeAll();
+});
+
+test('a browser without IndexedDB (a private window): the page works and says so', async () => {
+  const { page } = await oneDay(emulatedExchanges(), {
+    init: () => Object.defineProperty(window, 'indexedDB', { value: undefined }),
+  });
+  for (const id of EXCHANGES) {
+    assert.doesNotMatch(await page.getByTestId(`status-${id}`).innerText(), /fail/i);
+  }
+  await page.waitForSelector('[data-testid="storage-off"]');
+  assert.match(await page.getByTestId('storage-off').innerText(), /keeps no data.*works from memory/);
+  await page.getByTestId('storage-off').scrollIntoViewIfNeeded();
+  await page.getByTestId('storage-off').screenshot({ path: `${screenshotDir}/history-storage-off.png` });
   assertClean(assert, page);
   await page.closeAll();
 });
