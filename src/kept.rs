@@ -33,12 +33,12 @@ const EVENTS: &str = "events";
 /// Where the user's size cap is kept (MB).
 const CAP_KEY: &str = "liqmap.store.cap_mb";
 
-type Opening = Shared<LocalBoxFuture<'static, Result<Rc<Database>, String>>>;
+type Opening = Shared<LocalBoxFuture<'static, Result<Rc<Database>, &'static str>>>;
 
 thread_local! {
     static OPENING: RefCell<Option<Opening>> = const { RefCell::new(None) };
     /// Why the database is off, once it is.
-    static OFF: RefCell<Option<String>> = const { RefCell::new(None) };
+    static OFF: RefCell<Option<&'static str>> = const { RefCell::new(None) };
 }
 
 /// The database, opened once per visit (every caller awaits the same
@@ -59,16 +59,19 @@ async fn database() -> Option<Rc<Database>> {
 
 fn open_fresh() -> Opening {
     async {
-        let factory = Factory::new()
-            .map_err(|_| "this browser keeps no data (a private window?)".to_string())?;
+        let factory =
+            Factory::new().map_err(|_| "this browser keeps no data (a private window?)")?;
         match open(&factory).await {
             Ok(db) => Ok(Rc::new(db)),
             // A store from a newer page, or one the browser cannot read:
             // dropped and built again.
             Err(_) => {
-                let deleted = factory.delete(NAME).map_err(|e| e.to_string())?;
-                deleted.await.map_err(|e| e.to_string())?;
-                open(&factory).await.map(Rc::new).map_err(|e| e.to_string())
+                // The browser's own words are not shown: they say nothing
+                // a visitor can act on.
+                let unusable = "the stored data could not be opened";
+                let deleted = factory.delete(NAME).map_err(|_| unusable)?;
+                deleted.await.map_err(|_| unusable)?;
+                open(&factory).await.map(Rc::new).map_err(|_| unusable)
             }
         }
     }
@@ -94,7 +97,7 @@ async fn open(factory: &Factory) -> Result<Database, idb::Error> {
     request.await
 }
 
-fn switch_off(why: String) {
+fn switch_off(why: &'static str) {
     OFF.with(|off| {
         off.borrow_mut().get_or_insert(why);
     });
@@ -112,7 +115,7 @@ pub async fn read_answer(key: &str) -> Option<String> {
     match KeptAnswer::check(key, field(0).as_deref(), field(1)) {
         Some(kept) => {
             let bytes = kept.body.len() as u64;
-            write(&[USAGE], |tx| {
+            write(&[USAGE], &|tx| {
                 tx.object_store(USAGE)?
                     .put(&usage_value(bytes), Some(&js_key(key)))?;
                 Ok(())
@@ -129,7 +132,7 @@ pub async fn read_answer(key: &str) -> Option<String> {
 
 /// Deletes a kept answer (it failed to parse: fetched again).
 pub async fn forget_answer(key: &str) {
-    write(&[ANSWERS, USAGE], |tx| {
+    write(&[ANSWERS, USAGE], &|tx| {
         for name in [ANSWERS, USAGE] {
             tx.object_store(name)?.delete(js_key(key))?;
         }
@@ -141,7 +144,7 @@ pub async fn forget_answer(key: &str) {
 /// Keeps an answer (see `store::storable` and `store::complete`).
 pub async fn keep_answer(key: &str, body: &str) {
     let pair = Array::of2(&js_key(key), &JsValue::from_str(body));
-    write(&[ANSWERS, USAGE], |tx| {
+    write(&[ANSWERS, USAGE], &|tx| {
         tx.object_store(ANSWERS)?.put(&pair, Some(&js_key(key)))?;
         tx.object_store(USAGE)?
             .put(&usage_value(body.len() as u64), Some(&js_key(key)))?;
@@ -162,10 +165,11 @@ fn usage_value(bytes: u64) -> Array {
 }
 
 /// One read-write transaction over `stores`, filled by `fill`; a refused
-/// write (quota, a damaged store) switches the database off.
+/// write (quota, a damaged store) switches the database off. (`dyn`: one
+/// copy of this future in the page, not one per caller.)
 async fn write(
     stores: &[&str],
-    fill: impl FnOnce(&idb::Transaction) -> Result<(), idb::Error>,
+    fill: &dyn Fn(&idb::Transaction) -> Result<(), idb::Error>,
 ) -> bool {
     let Some(db) = database().await else {
         return false;
@@ -178,7 +182,7 @@ async fn write(
     match done.await {
         Ok(idb::TransactionResult::Committed) => true,
         _ => {
-            switch_off("the browser refused to store more (storage full?)".into());
+            switch_off("the browser refused to store more (storage full?)");
             false
         }
     }
@@ -218,7 +222,7 @@ pub async fn trim() {
     if gone.is_empty() {
         return;
     }
-    write(&[ANSWERS, USAGE], |tx| {
+    write(&[ANSWERS, USAGE], &|tx| {
         for name in [ANSWERS, USAGE] {
             let store = tx.object_store(name)?;
             for key in &gone {
@@ -267,7 +271,7 @@ pub fn keep_live(symbol: &str, messages: &[LiveMessage]) {
 }
 
 async fn keep_event_lines(lines: Vec<String>) {
-    write(&[EVENTS], |tx| {
+    write(&[EVENTS], &|tx| {
         let store = tx.object_store(EVENTS)?;
         for line in &lines {
             store.put(&JsValue::NULL, Some(&js_key(line)))?;
@@ -304,10 +308,10 @@ pub async fn read_events(
         }
     }
     let expired = KeyRange::upper_bound(&js_key(&events::expiry_key(now)), Some(true));
-    write(&[EVENTS], |tx| {
+    write(&[EVENTS], &|tx| {
         let store = tx.object_store(EVENTS)?;
-        if let Ok(range) = expired {
-            store.delete(Query::KeyRange(range))?;
+        if let Ok(range) = &expired {
+            store.delete(Query::KeyRange(range.clone()))?;
         }
         for line in &damaged {
             store.delete(js_key(line))?;
@@ -329,7 +333,7 @@ async fn event_lines(db: &Database) -> Option<Vec<String>> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Summary {
     /// Why nothing is kept, when it is off.
-    pub off: Option<String>,
+    pub off: Option<&'static str>,
     pub bytes: u64,
     pub answers: usize,
     pub events: usize,
@@ -345,7 +349,7 @@ pub async fn summary() -> Summary {
     let rows = rows.unwrap_or_default();
     let lines = lines.unwrap_or_default();
     Summary {
-        off: OFF.with(|off| off.borrow().clone()),
+        off: OFF.with(|off| *off.borrow()),
         bytes: total_bytes(&rows) + lines.iter().map(|l| l.len() as u64).sum::<u64>(),
         answers: rows.len(),
         events: lines.len(),
@@ -355,7 +359,7 @@ pub async fn summary() -> Summary {
 
 /// Empties the database ("Forget stored data").
 pub async fn forget_all() {
-    write(&[ANSWERS, USAGE, EVENTS], |tx| {
+    write(&[ANSWERS, USAGE, EVENTS], &|tx| {
         for name in [ANSWERS, USAGE, EVENTS] {
             tx.object_store(name)?.clear()?;
         }

@@ -210,6 +210,43 @@ fn rule_of(kind: &str, pct: &str, usd: &str, minutes: &str, sides: &str) -> Resu
     })
 }
 
+/// One alert in the list: on/off, what it watches, edit, delete.
+fn alert_row(
+    alert: Alert,
+    alerts: RwSignal<Vec<Alert>>,
+    edit: impl Fn(Alert) + Copy + 'static,
+) -> impl IntoView {
+    let id = alert.id;
+    view! {
+        <li data-testid=format!("alert-{id}")>
+            <label title="Turn this alert on or off">
+                <input
+                    type="checkbox"
+                    prop:checked=alert.enabled
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        alerts.update(|all| {
+                            if let Some(a) = all.iter_mut().find(|a| a.id == id) {
+                                a.enabled = on;
+                            }
+                        });
+                    }
+                />
+                " "
+                {describe(&alert.rule)}
+            </label>
+            <button title="Load this alert into the form" on:click=move |_| edit(alert)>"Edit"</button>
+            <button
+                title="Delete this alert"
+                data-testid=format!("alert-delete-{id}")
+                on:click=move |_| alerts.update(|all| all.retain(|a| a.id != id))
+            >
+                "Delete"
+            </button>
+        </li>
+    }
+}
+
 #[component]
 pub fn AlertsPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
     let alerts = RwSignal::new(saved_alerts());
@@ -331,38 +368,15 @@ pub fn AlertsPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
                 <h2>"Alerts"</h2>
                 <span class="hint">"Kept in this browser, not in links; they fire while the tab is in the background too"</span>
             </div>
+            // Plain lists rebuilt on change (a few rows): smaller than keyed ones.
             <ul class="alerts-list" data-testid="alerts-list">
-                <Show when=move || alerts.with(Vec::is_empty)>
-                    <li class="hint">"No alerts yet: add one below."</li>
-                </Show>
-                <For each=move || alerts.get() key=|a| (a.id, describe(&a.rule), a.enabled) let:alert>
-                    <li data-testid=format!("alert-{}", alert.id)>
-                        <label title="Turn this alert on or off">
-                            <input
-                                type="checkbox"
-                                prop:checked=alert.enabled
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    alerts.update(|all| {
-                                        if let Some(a) = all.iter_mut().find(|a| a.id == alert.id) {
-                                            a.enabled = on;
-                                        }
-                                    });
-                                }
-                            />
-                            " "
-                            {describe(&alert.rule)}
-                        </label>
-                        <button title="Load this alert into the form" on:click=move |_| edit(alert)>"Edit"</button>
-                        <button
-                            title="Delete this alert"
-                            data-testid=format!("alert-delete-{}", alert.id)
-                            on:click=move |_| alerts.update(|all| all.retain(|a| a.id != alert.id))
-                        >
-                            "Delete"
-                        </button>
-                    </li>
-                </For>
+                {move || {
+                    let all = alerts.get();
+                    if all.is_empty() {
+                        return view! { <li class="hint">"No alerts yet: add one below."</li> }.into_any();
+                    }
+                    all.into_iter().map(|alert| alert_row(alert, alerts, edit)).collect_view().into_any()
+                }}
             </ul>
             <form class="alert-form" data-testid="alert-form" on:submit=move |ev| { ev.prevent_default(); save(()); }>
                 <select
@@ -373,7 +387,7 @@ pub fn AlertsPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
                 >
                     {KINDS.iter().map(|(id, label)| view! { <option value=*id>{*label}</option> }).collect_view()}
                 </select>
-                <Show when=move || kind.get() == "near">
+                <span hidden=move || kind.get() != "near">
                     <label title="How close the price must come, in % of the price">
                         "within "
                         <input class="short" data-testid="alert-pct" inputmode="decimal" prop:value=move || pct.get() on:input=move |ev| pct.set(event_target_value(&ev)) />
@@ -384,28 +398,26 @@ pub fn AlertsPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
                         <option value="above">"above (shorts)"</option>
                         <option value="below">"below (longs)"</option>
                     </select>
-                </Show>
+                </span>
                 <label title="USD: the cluster's size, the liquidation's, or the sum within the minutes">
                     "at least $"
                     <input data-testid="alert-usd" inputmode="decimal" prop:value=move || usd.get() on:input=move |ev| usd.set(event_target_value(&ev)) />
                 </label>
-                <Show when=move || kind.get() == "burst">
+                <span hidden=move || kind.get() != "burst">
                     <label>
                         "in the last "
                         <input class="short" data-testid="alert-minutes" inputmode="numeric" prop:value=move || minutes.get() on:input=move |ev| minutes.set(event_target_value(&ev)) />
                         " min"
                     </label>
-                </Show>
+                </span>
                 <button type="submit" data-testid="alert-save">
                     {move || if editing.get().is_some() { "Save changes" } else { "Add alert" }}
                 </button>
-                <Show when=move || editing.get().is_some()>
-                    <button type="button" on:click=move |_| editing.set(None)>"Cancel"</button>
-                </Show>
+                <button type="button" hidden=move || editing.get().is_none() on:click=move |_| editing.set(None)>"Cancel"</button>
             </form>
-            <Show when=move || problem.get().is_some()>
-                <p class="error" role="alert" data-testid="alert-problem">{move || problem.get().unwrap_or_default()}</p>
-            </Show>
+            <p class="error" role="alert" data-testid="alert-problem" hidden=move || problem.with(Option::is_none)>
+                {move || problem.get().unwrap_or_default()}
+            </p>
             <div class="alert-options">
                 <label>
                     <input type="checkbox" data-testid="alert-sound" prop:checked=move || sound.get() on:change=move |ev| sound.set(event_target_checked(&ev)) />
@@ -419,17 +431,25 @@ pub fn AlertsPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
             </div>
         </section>
         <div class="toasts" role="status" aria-live="polite" data-testid="toasts">
-            <For each=move || toasts.get() key=|t| t.id let:toast>
-                <div class="toast" data-testid="toast">
-                    <span>{toast.message.clone()}</span>
-                    <button
-                        aria-label="Dismiss"
-                        on:click=move |_| toasts.update(|all| all.retain(|t| t.id != toast.id))
-                    >
-                        "×"
-                    </button>
-                </div>
-            </For>
+            {move || {
+                toasts
+                    .get()
+                    .into_iter()
+                    .map(|toast| {
+                        view! {
+                            <div class="toast" data-testid="toast">
+                                <span>{toast.message}</span>
+                                <button
+                                    aria-label="Dismiss"
+                                    on:click=move |_| toasts.update(|all| all.retain(|t| t.id != toast.id))
+                                >
+                                    "×"
+                                </button>
+                            </div>
+                        }
+                    })
+                    .collect_view()
+            }}
         </div>
     }
 }

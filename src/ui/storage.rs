@@ -42,7 +42,7 @@ pub fn StoragePanel() -> impl IntoView {
         })
     };
     let current_cap_mb = move || summary.with(|s| s.as_ref().map_or(100, |s| s.cap_bytes >> 20));
-    let off = move || summary.with(|s| s.as_ref().and_then(|s| s.off.clone()));
+    let off = move || summary.with(|s| s.as_ref().and_then(|s| s.off));
     view! {
         // Visible without opening the section: the page keeps nothing.
         {move || off().map(|why| view! {

@@ -234,7 +234,8 @@ test('bubbles, the feed and the hit lift are back after a reload', async () => {
     binance.ws.send(binanceLiquidation(price.toFixed(1), 1 + i, END - (40 - i) * MINUTE));
   }
   const rows = () => page.locator('[data-testid="live-feed"] li').count();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="live-feed"] li').length >= 12);
+  // Twelve from the stream and dYdX's one past liquidation (REST).
+  await page.waitForFunction(() => /over 13 events/.test(document.querySelector('[data-testid="accuracy-period"]').innerText));
   const totals = await page.getByTestId('live-totals').innerText();
   const lift = await page.getByTestId('accuracy').innerText();
   const shown = await rows();
