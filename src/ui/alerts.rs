@@ -170,6 +170,22 @@ fn describe(rule: &Rule) -> String {
     }
 }
 
+/// The value of the form field `name` (an input or a select), as text.
+fn field(form: &web_sys::HtmlFormElement, name: &str) -> String {
+    let element = form
+        .query_selector(&format!("[name={name}]"))
+        .ok()
+        .flatten();
+    let value = element.and_then(|e| js_sys::Reflect::get(&e, &"value".into()).ok());
+    value.and_then(|v| v.as_string()).unwrap_or_default()
+}
+
+fn set_field(form: &web_sys::HtmlFormElement, name: &str, value: &str) {
+    if let Ok(Some(element)) = form.query_selector(&format!("[name={name}]")) {
+        js_sys::Reflect::set(&element, &"value".into(), &value.into()).ok();
+    }
+}
+
 /// The kinds of rule the form offers.
 const KINDS: [(&str, &str); 3] = [
     ("near", "Price near a cluster"),
@@ -287,20 +303,20 @@ pub fn AlertsPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
         deliver(at_price(price));
     });
 
+    // The form's fields are plain inputs read on submit (no signal per
+    // field: a smaller page); only the kind shows or hides fields (CSS).
+    let form = NodeRef::<leptos::html::Form>::new();
     let editing = RwSignal::new(None::<u32>);
     let kind = RwSignal::new("near".to_string());
-    let pct = RwSignal::new("1".to_string());
-    let usd = RwSignal::new("5000000".to_string());
-    let minutes = RwSignal::new("5".to_string());
-    let sides = RwSignal::new("both".to_string());
     let problem = RwSignal::new(None::<String>);
-    let save = move |_| {
+    let save = move || {
+        let read = |name| form.get().map(|f| field(&f, name)).unwrap_or_default();
         let rule = rule_of(
-            &kind.get(),
-            &pct.get(),
-            &usd.get(),
-            &minutes.get(),
-            &sides.get(),
+            &read("kind"),
+            &read("pct"),
+            &read("usd"),
+            &read("minutes"),
+            &read("sides"),
         );
         match rule {
             Err(why) => problem.set(Some(why)),
@@ -348,10 +364,18 @@ pub fn AlertsPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
             } => ("near", within_pct, min_usd, 5, "both"),
         };
         kind.set(k.into());
-        pct.set(p.to_string());
-        usd.set(u.to_string());
-        minutes.set(m.to_string());
-        sides.set(s.into());
+        if let Some(f) = form.get() {
+            let fields = [
+                ("kind", k.to_string()),
+                ("pct", p.to_string()),
+                ("usd", u.to_string()),
+                ("minutes", m.to_string()),
+                ("sides", s.to_string()),
+            ];
+            for (name, value) in fields {
+                set_field(&f, name, &value);
+            }
+        }
     };
     let ask_permission = move |_| {
         if let Ok(asked) = Notification::request_permission() {
@@ -378,22 +402,26 @@ pub fn AlertsPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
                     all.into_iter().map(|alert| alert_row(alert, alerts, edit)).collect_view().into_any()
                 }}
             </ul>
-            <form class="alert-form" data-testid="alert-form" on:submit=move |ev| { ev.prevent_default(); save(()); }>
-                <select
-                    data-testid="alert-kind"
-                    aria-label="Kind of alert"
-                    prop:value=move || kind.get()
-                    on:change=move |ev| kind.set(event_target_value(&ev))
-                >
+            <form
+                class="alert-form"
+                data-testid="alert-form"
+                data-kind=move || kind.get()
+                node_ref=form
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    save();
+                }
+            >
+                <select name="kind" data-testid="alert-kind" aria-label="Kind of alert" on:change=move |ev| kind.set(event_target_value(&ev))>
                     {KINDS.iter().map(|(id, label)| view! { <option value=*id>{*label}</option> }).collect_view()}
                 </select>
-                <span hidden=move || kind.get() != "near">
+                <span class="for-near">
                     <label title="How close the price must come, in % of the price">
                         "within "
-                        <input class="short" data-testid="alert-pct" inputmode="decimal" prop:value=move || pct.get() on:input=move |ev| pct.set(event_target_value(&ev)) />
+                        <input name="pct" class="short" data-testid="alert-pct" inputmode="decimal" value="1" />
                         " %"
                     </label>
-                    <select data-testid="alert-sides" aria-label="Which side" prop:value=move || sides.get() on:change=move |ev| sides.set(event_target_value(&ev))>
+                    <select name="sides" data-testid="alert-sides" aria-label="Which side">
                         <option value="both">"either side"</option>
                         <option value="above">"above (shorts)"</option>
                         <option value="below">"below (longs)"</option>
@@ -401,12 +429,12 @@ pub fn AlertsPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
                 </span>
                 <label title="USD: the cluster's size, the liquidation's, or the sum within the minutes">
                     "at least $"
-                    <input data-testid="alert-usd" inputmode="decimal" prop:value=move || usd.get() on:input=move |ev| usd.set(event_target_value(&ev)) />
+                    <input name="usd" data-testid="alert-usd" inputmode="decimal" value="5000000" />
                 </label>
-                <span hidden=move || kind.get() != "burst">
+                <span class="for-burst">
                     <label>
                         "in the last "
-                        <input class="short" data-testid="alert-minutes" inputmode="numeric" prop:value=move || minutes.get() on:input=move |ev| minutes.set(event_target_value(&ev)) />
+                        <input name="minutes" class="short" data-testid="alert-minutes" inputmode="numeric" value="5" />
                         " min"
                     </label>
                 </span>
