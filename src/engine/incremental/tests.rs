@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::engine::tests::{assert_close, random_case, random_source, Shape, INTERVAL, T0};
-use crate::engine::{estimate, ContractKind, PriceBins, TimeAxis};
+use crate::engine::{default_grid, estimate, ContractKind, PriceBins, TimeAxis};
+use crate::export::heatmap_csv;
 use crate::sim::rng::Rng;
 use proptest::prelude::*;
 
@@ -346,4 +347,97 @@ fn a_volume_source_rescales_everything() {
         assert_eq!(pushed.columns.start, 0, "α moved every column");
     }
     assert_fresh(&live);
+}
+
+// Issue #15 asks the live view, after a streamed candle, to equal a fresh
+// load byte for byte in the heatmap CSV. The export writes each cell as
+// Rust's shortest round-trip `f64`, so that means bit-equal cells. These
+// two tests show what that rules out; they fail, and are ignored until the
+// lead settles the issue (`cargo test --release -- --ignored byte_equal`).
+
+/// The first line where two CSVs differ, for the failure message.
+fn first_difference<'a>(a: &'a str, b: &'a str) -> Option<(usize, &'a str, &'a str)> {
+    let (mut a, mut b) = (a.lines(), b.lines());
+    for line in 0.. {
+        match (a.next(), b.next()) {
+            (None, None) => break,
+            (x, y) if x != y => return Some((line, x.unwrap_or("(end)"), y.unwrap_or("(end)"))),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The incremental engine agrees with a fresh estimate to 1e-9, not to the
+/// bit: its sums are taken in another order (per bin as candles come, `α`
+/// applied to the sum, closing as a lazy factor), so the CSVs differ.
+#[test]
+#[ignore = "counterexample for issue #15: incremental sums are not bit-equal"]
+fn byte_equal_csv_after_pushes() {
+    for seed in 0..50 {
+        let (sources, mut params, spec) = random_case(seed);
+        params.funding_drift = false;
+        let n = |s: &Source| s.candles.len();
+        let start: Vec<Source> = sources.iter().map(|s| first(s, n(s) / 2)).collect();
+        let mut live = LiveEstimate::new(start.clone(), params, cut_axis(&spec, &start));
+        let mut rng = Rng::new(seed);
+        for (i, source) in sources.iter().enumerate() {
+            for k in n(source) / 2..n(source) {
+                live.push(i, live_candle(source, k, &mut rng)).unwrap();
+            }
+        }
+        assert_fresh(&live);
+        let fresh = estimate(live.sources(), live.params(), live.spec());
+        let (a, b) = (heatmap_csv(live.estimate()), heatmap_csv(&fresh));
+        assert_eq!(first_difference(&a, &b), None, "seed {seed}: live vs fresh");
+    }
+}
+
+/// Sliding the window drops the oldest candle. Here that candle is inert
+/// (open interest falls at the next one, before any cohort is open, so it
+/// opens and closes nothing): the model's numbers are the same with it or
+/// without it, and they agree to 1e-9. But the fast path keeps `ln` of the
+/// closing ratios as running sums from the first candle and scales cohorts
+/// by `exp` of them, so every cell after a fall is rounded differently: the
+/// bits of a fresh estimate depend on where the held series starts, and no
+/// update carried over from the previous window can reproduce them without
+/// redoing those sums and every cohort's value.
+#[test]
+#[ignore = "counterexample for issue #15: a fresh estimate's bits depend on the first held candle"]
+fn byte_equal_csv_without_an_inert_first_candle() {
+    let mut rng = Rng::new(15);
+    let shape = Shape {
+        candles: 200,
+        warmup: 0,
+        inverse: false,
+        flat: false,
+        with_oi: true,
+        oi_zeros: false,
+        with_mark: false,
+        with_taker: true,
+        jumps: false,
+    };
+    let mut held = random_source(&mut rng, shape, "ex");
+    if let Some(oi) = &mut held.open_interest {
+        oi[0] = oi[1] / 0.37;
+    }
+    let mut slid = held.clone();
+    slid.drop_before(T0 + INTERVAL);
+    let window_start = T0 + 100 * INTERVAL;
+    let (with, without) = ([held], [slid]);
+    let spec = default_grid(&with, window_start, T0 + 200 * INTERVAL, 100, 200).unwrap();
+    let params = Params::default();
+    let (a, b) = (
+        estimate(&with, &params, &spec),
+        estimate(&without, &params, &spec),
+    );
+    for s in 0..2 {
+        assert_close("heatmap", &a.heatmap[s].values, &b.heatmap[s].values);
+    }
+    let (a, b) = (heatmap_csv(&a), heatmap_csv(&b));
+    assert_eq!(
+        first_difference(&a, &b),
+        None,
+        "with vs without the inert candle"
+    );
 }
