@@ -34,16 +34,6 @@ impl LiqMap {
         }
     }
 
-    /// One source's values, `(tier * 2 + side) * bins + bin`: the live
-    /// engine rewrites a source's part in place.
-    pub(crate) fn source_mut(&mut self, source: usize) -> &mut [f64] {
-        let per_source = self.tiers * 2 * self.bins;
-        let start = source * per_source;
-        self.values
-            .get_mut(start..start + per_source)
-            .unwrap_or_default()
-    }
-
     /// USD of one source, tier and side in one bin.
     pub fn get(&self, source: usize, tier: usize, side: Side, bin: usize) -> f64 {
         if source >= self.sources || tier >= self.tiers || bin >= self.bins {
