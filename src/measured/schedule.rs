@@ -252,9 +252,10 @@ mod tests {
         assert_eq!(s.next(0), Next::Ask(address(999)));
         assert_eq!(s.next(1), Next::Wait(SPACING_MS - 1));
         // Within one minute, [0, 60 s): exactly the budget.
-        let sent = 1 + (2..60_000)
-            .filter(|now| matches!(s.next(*now), Next::Ask(_)))
-            .count() as i64;
+        let sent = 1
+            + (2..60_000)
+                .filter(|now| matches!(s.next(*now), Next::Ask(_)))
+                .count() as i64;
         assert_eq!(sent * REQUEST_WEIGHT as i64, BUDGET_PER_MIN as i64);
         assert!(simulated_weight_per_min(10, 50, 300) <= BUDGET_PER_MIN);
     }
