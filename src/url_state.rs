@@ -125,6 +125,8 @@ pub struct ViewState {
     pub horizon_ms: i64,
     /// The cascade simulator's price shock, percent.
     pub shock_pct: f64,
+    /// Hyperliquid's measured positions beside the map (spec section 10).
+    pub measured: bool,
 }
 
 /// Reach horizons offered (the analysis' own), with their names in links.
@@ -174,6 +176,7 @@ impl Default for ViewState {
             at: None,
             horizon_ms: HORIZONS_MS[1],
             shock_pct: DEFAULT_SHOCK_PCT,
+            measured: false,
         }
     }
 }
@@ -438,6 +441,15 @@ const SETTINGS: &[Setting] = &[
         "shock",
         |r, v| noted(&mut r.state.shock_pct, clamped(finite(v)?, SHOCK_RANGE_PCT)),
         |s| Some(number(s.shock_pct)),
+    ),
+    // Measured positions beside the map (`measured` alone is on).
+    Setting::new(
+        "measured",
+        |r, v| {
+            let flags = [("1", true), ("", true), ("0", false)];
+            set(&mut r.state.measured, one_of(v, &flags))
+        },
+        |s| Some(flag(s.measured)),
     ),
     // Pinned end of the window (UTC, as `tmin`); without it the view
     // follows now.
@@ -834,6 +846,7 @@ mod tests {
             at: Some(1_767_225_600_000),
             horizon_ms: 3_600_000,
             shock_pct: 5.5,
+            measured: true,
         }
     }
 
@@ -853,7 +866,7 @@ mod tests {
             "?sym=ETH&ex=binance,dydx&window=1d&res=15m&lev=3:50,20:50&mix=measured&hlmix=25,75\
              &long=0.6&mode=volume&view=map&pmin=60000.5&pmax=70000&tmin=2025-12-29T09:20Z&tmax=1767200000000&bins=800\
              &scale=log&palette=viridis&theme=light&faint=0.25&stack=exchange&demo=1&seed=42\
-             &funding=1&horizon=1h&shock=5.5&at=2026-01-01T00:00Z"
+             &funding=1&horizon=1h&shock=5.5&measured=1&at=2026-01-01T00:00Z"
         );
         assert_eq!(ViewState::parse(&query), (state, vec![]));
     }

@@ -117,10 +117,12 @@ pub(super) fn random_case(seed: u64) -> (Vec<Source>, Params, GridSpec) {
         })
         .collect::<Vec<Tier>>();
     // Sometimes the first source's exchange opens its tiers with weights
-    // of its own (a measured mix for one exchange).
-    let exchange_weights = rng.chance(0.3).then(|| ExchangeWeights {
+    // of its own (a measured mix for one exchange). Drawn from a generator
+    // of their own, so the cases drawn before these weights existed stay.
+    let mut own = Rng::new(seed ^ 0x5eed_f00d);
+    let exchange_weights = own.chance(0.3).then(|| ExchangeWeights {
         exchange: "ex0".into(),
-        weights: tiers.iter().map(|_| rng.range(0.0, 1.0)).collect(),
+        weights: tiers.iter().map(|_| own.range(0.0, 1.0)).collect(),
     });
     let params = Params {
         tiers,
