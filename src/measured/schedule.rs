@@ -21,6 +21,10 @@ pub const BUDGET_PER_MIN: u32 = LIMIT_PER_MIN / 2;
 pub const REQUEST_WEIGHT: u32 = 2;
 /// Requests are spread evenly: one every this many ms (200 ms).
 const SPACING_MS: i64 = 60_000 * REQUEST_WEIGHT as i64 / BUDGET_PER_MIN as i64;
+/// The budget is counted over this window: a minute and a second, so that
+/// a timer firing late on our side or a clock a little off on theirs never
+/// puts one request too many into Hyperliquid's minute.
+const WINDOW_MS: i64 = 61_000;
 /// An account is asked again after this long at the soonest.
 pub const REFRESH_MS: i64 = 5 * 60_000;
 /// Accounts remembered at most; the smallest traders make room.
@@ -54,7 +58,7 @@ pub enum Next {
 #[derive(Clone, Debug, Default)]
 pub struct Scheduler {
     accounts: HashMap<Address, Account>,
-    /// Send times within the last minute.
+    /// Send times within the last [`WINDOW_MS`].
     sent: VecDeque<i64>,
     backoff_until_ms: i64,
     strikes: u32,
@@ -108,13 +112,13 @@ impl Scheduler {
         if let Some(left) = self.backing_off(now_ms) {
             return Next::Wait(left);
         }
-        while self.sent.front().is_some_and(|t| now_ms - t >= 60_000) {
+        while self.sent.front().is_some_and(|t| now_ms - t >= WINDOW_MS) {
             self.sent.pop_front();
         }
         let in_window = self.sent.len() as u32 * REQUEST_WEIGHT;
         let spacing_left = self.sent.back().map_or(0, |t| t + SPACING_MS - now_ms);
         if in_window + REQUEST_WEIGHT > BUDGET_PER_MIN || spacing_left > 0 {
-            let window_left = self.sent.front().map_or(0, |t| t + 60_000 - now_ms);
+            let window_left = self.sent.front().map_or(0, |t| t + WINDOW_MS - now_ms);
             let full = in_window + REQUEST_WEIGHT > BUDGET_PER_MIN;
             return Next::Wait(if full { window_left } else { spacing_left }.max(1));
         }
