@@ -5,7 +5,7 @@
 //! of the assumed one.
 //!
 //! Pure: no browser types. The page finds accounts in the coin's trades
-//! (`live::hyperliquid::parse_trades`), asks them through [`Scheduler`] and
+//! (`live::hyperliquid::trades`), asks them through [`Scheduler`] and
 //! reads the answers with `exchanges::hyperliquid::accounts`.
 #![cfg_attr(
     not(test),
@@ -82,11 +82,6 @@ impl MeasuredMap {
     pub fn total(&self) -> Vec<f64> {
         let [longs, shorts] = &self.bins;
         longs.iter().zip(shorts).map(|(l, s)| l + s).collect()
-    }
-
-    /// Share of the sample's USD that is on the map.
-    pub fn mapped_usd(&self) -> f64 {
-        self.bins.iter().flatten().sum()
     }
 }
 

@@ -10,7 +10,7 @@
 //! its status alone.
 
 use super::Address;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 /// Hyperliquid's limit per IP address and minute.
 pub const LIMIT_PER_MIN: u32 = 1200;
@@ -57,7 +57,7 @@ pub enum Next {
 /// The accounts known and the requests spent. Time is given, never read.
 #[derive(Clone, Debug, Default)]
 pub struct Scheduler {
-    accounts: HashMap<Address, Account>,
+    accounts: BTreeMap<Address, Account>,
     /// Send times within the last [`WINDOW_MS`].
     sent: VecDeque<i64>,
     backoff_until_ms: i64,

@@ -56,7 +56,7 @@ fn measured_map_bins_usd_at_the_mark_by_side() {
     let m = measured_map(&sample(), "BTC", &bins(), 110.0);
     assert_eq!(m.bins[Side::Long.index()][9], 2.0 * 110.0);
     assert_eq!(m.bins[Side::Short.index()][12], 110.0);
-    assert_eq!(m.mapped_usd(), 3.0 * 110.0);
+    assert_eq!(m.bins.iter().flatten().sum::<f64>(), 3.0 * 110.0);
     assert_eq!((m.accounts, m.holders, m.positions), (4, 3, 4));
     assert_eq!((m.without_price, m.outside), (1, 1));
     // All four count in the sample, mapped or not.

@@ -8,7 +8,6 @@
 use super::canvas::{prepare, repaint, Prepared};
 use super::liqmap::css;
 use super::live::LiveFeed;
-use super::radios::Radios;
 use super::view_settings::ViewSettings;
 use super::ViewData;
 use crate::engine::{ExchangeWeights, PriceBins, Tier};
@@ -64,7 +63,7 @@ pub struct Measured {
 }
 
 /// The measured map and the figures shown with it.
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 pub struct Summary {
     pub map: MeasuredMap,
     pub prices: PriceBins,
@@ -89,10 +88,14 @@ impl Measured {
         } = settings;
         let shown = Memo::new(move |_| measured.get() && !demo.get() && at.get().is_none());
         let holdings = RwSignal::new(Vec::<Holdings>::new());
-        let summary = Memo::new(move |_| {
-            let coin = coin.get();
-            holdings.with(|h| view.with(|v| summarise(h, &coin, v.as_ref()?)))
-        });
+        // Recomputed on every answer: always new, never compared.
+        let summary = Memo::new_with_compare(
+            move |_| {
+                let coin = coin.get();
+                holdings.with(|h| view.with(|v| summarise(h, &coin, v.as_ref()?)))
+            },
+            |_, _| true,
+        );
         let m = Measured {
             holdings,
             known: RwSignal::new(0),
@@ -286,19 +289,17 @@ fn summarise(holdings: &[Holdings], coin: &str, view: &ViewData) -> Option<Summa
     })
 }
 
+/// One figure of the summary, or a dash before there is one.
+fn shown_of(summary: Memo<Option<Summary>>, text: impl Fn(&Summary) -> String) -> String {
+    summary.with(|s| s.as_ref().map_or("–".into(), text))
+}
+
 fn figure(x: Option<f64>, decimals: usize) -> String {
     x.map_or("–".into(), |x| format!("{x:.decimals$}"))
 }
 
 fn percent(x: Option<f64>) -> String {
     x.map_or("–".into(), |x| format!("{:.2} %", x * 100.0))
-}
-
-/// Where the measured mix goes.
-#[derive(Clone, Copy, PartialEq)]
-enum Scope {
-    All,
-    HyperliquidOnly,
 }
 
 /// The "Measured" switch of the map panel.
@@ -326,9 +327,7 @@ pub fn MeasuredSection(
 ) -> impl IntoView {
     let ViewSettings {
         params,
-        at,
         measured: on,
-        demo,
         ..
     } = settings;
     let summary = measured.summary;
@@ -350,23 +349,22 @@ pub fn MeasuredSection(
             .ok()
         })
     });
-    let scope = RwSignal::new(Scope::All);
+    let hyperliquid_only = RwSignal::new(false);
     let use_mix = move |_| {
         let Some(mix) = summary.with_untracked(|s| s.as_ref().and_then(|s| s.mix.clone())) else {
             return;
         };
-        params.update(|p| match scope.get_untracked() {
-            Scope::All => {
-                p.tiers = with_mix(&p.tiers, &mix);
-                p.weights_measured = true;
-                p.exchange_weights = None;
-            }
-            Scope::HyperliquidOnly => {
+        params.update(|p| {
+            if hyperliquid_only.get_untracked() {
                 let exchange = Exchange::Hyperliquid.name().into();
                 p.exchange_weights = Some(ExchangeWeights {
                     exchange,
                     weights: mix,
                 });
+            } else {
+                p.tiers = with_mix(&p.tiers, &mix);
+                p.weights_measured = true;
+                p.exchange_weights = None;
             }
         });
     };
@@ -393,32 +391,31 @@ pub fn MeasuredSection(
         text
     };
     view! {
-        <Show when=move || on.get() && !demo.get()>
+        <Show when=move || on.get()>
             <Show
-                when=move || at.get().is_none()
+                when=move || measured.shown.get()
                 fallback=|| view! {
                     <p class="hint" data-testid="measured-pinned">
-                        "Measured positions are live: a pinned view cannot show them at its time. Follow now to measure."
+                        "Measured positions are Hyperliquid's accounts now: neither a pinned view nor the simulated market can show them. Follow now to measure."
                     </p>
                 }
             >
                 <div class="measured" data-testid="measured">
                     <p class="measured-figures" data-testid="measured-summary">
                         <strong>"Measured now"</strong>
-                        {move || summary.with(|s| s.as_ref().map(|s| view! {
-                            " · "
-                            <span data-testid="measured-accounts">{format!("{} accounts ({} hold the coin, {} positions)", s.map.accounts, s.map.holders, s.map.positions)}</span>
-                            " · coverage "
-                            <span data-testid="measured-coverage" title="Sampled notional ÷ Hyperliquid's open interest × price">{percent(s.coverage)}</span>
-                            " · cosine to the model's Hyperliquid map "
-                            <span data-testid="measured-cosine" title="1 = the same shape; the sample's coverage says how far it is from the whole">{figure(s.cosine, 2)}</span>
-                            <span class="hint" data-testid="measured-no-price">{
-                                (s.map.without_price > 0).then(|| format!(
-                                    " · {} without a liquidation price (cross margin covered): counted in coverage, not on the map",
-                                    s.map.without_price
-                                ))
-                            }</span>
-                        }))}
+                        " · "
+                        <span data-testid="measured-accounts">{move || shown_of(summary, |s| format!(
+                            "{} accounts ({} hold the coin, {} positions)",
+                            s.map.accounts, s.map.holders, s.map.positions
+                        ))}</span>
+                        " · coverage "
+                        <span data-testid="measured-coverage" title="Sampled notional ÷ Hyperliquid's open interest × price">{move || shown_of(summary, |s| percent(s.coverage))}</span>
+                        " · cosine to the model's Hyperliquid map "
+                        <span data-testid="measured-cosine" title="1 = the same shape; the sample's coverage says how far it is from the whole">{move || shown_of(summary, |s| figure(s.cosine, 2))}</span>
+                        <span class="hint" data-testid="measured-no-price">{move || shown_of(summary, |s| match s.map.without_price {
+                            0 => String::new(),
+                            n => format!(" · {n} without a liquidation price (cross margin covered): counted in coverage, not on the map"),
+                        })}</span>
                     </p>
                     <p class="hint" data-testid="measured-status" role="status">{status}</p>
                     <canvas node_ref=canvas class="measured-map" data-testid="measured-map" role="img"
@@ -442,12 +439,10 @@ pub fn MeasuredSection(
                                 }).collect_view())
                             })}
                         </ul>
-                        <Radios
-                            value=scope
-                            choices=vec![(Scope::All, "All exchanges"), (Scope::HyperliquidOnly, "Hyperliquid only")]
-                            name="mix-scope"
-                            label="Apply the measured mix to"
-                        />
+                        <label title="Otherwise every exchange's tiers take the measured mix">
+                            <input type="checkbox" data-testid="mix-hyperliquid-only" on:change=move |ev| hyperliquid_only.set(event_target_checked(&ev)) />
+                            " Hyperliquid only"
+                        </label>
                         <button
                             data-testid="use-measured-mix"
                             title="Set the tier weights to the measured mix (recorded in the link)"

@@ -184,9 +184,7 @@ fn App() -> impl IntoView {
                     <div class="panel-head">
                         <h2>"Liquidation map"</h2>
                         <span class="hint">"Now, by price and leverage"</span>
-                        <Show when=move || !demo.get()>
-                            <MeasuredToggle on=measured_on />
-                        </Show>
+                        <MeasuredToggle on=measured_on />
                     </div>
                     <LiquidationMap view=view_data theme=theme stack_by=stack />
                     <MeasuredSection measured=measured settings=settings theme=theme />

@@ -176,7 +176,7 @@ test('accounts from trades: measured map at their liquidation prices, coverage, 
   assert.equal(lev, '5:46.153846,10:23.076923,25:30.769231,50:0,100:0');
   await page.getByTestId('model-link').click();
   assert.match(await page.getByTestId('weights-origin').innerText(), /measured on Hyperliquid/);
-  await page.getByTestId('mix-scope-hyperliquid-only').check();
+  await page.getByTestId('mix-hyperliquid-only').check();
   await page.getByTestId('use-measured-mix').click();
   await page.waitForFunction(() => /hlmix=/.test(location.search));
   assert.equal(new URL(page.url()).searchParams.get('hlmix'), '46.153846,23.076923,30.769231,0,0');
@@ -252,11 +252,11 @@ test('pasted addresses: hostile ones refused without a request, valid ones asked
 test('measured data is live: a pinned view does not claim it, the simulated market has none', async () => {
   const asked = [];
   const page = await openMeasured(asked, { query: `&at=2025-12-31T12:00Z` });
-  assert.match(await page.getByTestId('measured-pinned').innerText(), /live: a pinned view cannot show them/);
+  assert.match(await page.getByTestId('measured-pinned').innerText(), /neither a pinned view nor the simulated market/);
   assert.equal(page.sockets.some((s) => s.sent.some((m) => m.includes('"type":"trades"'))), false);
   await page.goto(`${env.server.url}?demo=1&measured=1`);
   await waitForHeatmap(page);
-  assert.equal(await page.getByTestId('measured-toggle').count(), 0);
+  assert.match(await page.getByTestId('measured-pinned').innerText(), /neither a pinned view nor the simulated market/);
   assert.equal(asked.length, 0);
   assertClean(assert, page, { allow: [NETWORK_NOISE] });
   await page.closeAll();
