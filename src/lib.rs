@@ -30,6 +30,7 @@ pub mod exchanges;
 pub mod export;
 pub mod json_text;
 pub mod live;
+pub mod measured;
 pub mod render;
 pub mod sim;
 pub mod sorting;

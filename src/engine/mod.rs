@@ -47,7 +47,7 @@ pub use grid::{Grid, GridSpec, PriceBins, TimeAxis};
 pub use input::{Candle, ContractKind, FundingRate, HighLow, Source};
 pub use liquidation::{liquidation_price, liquidation_price_at_margin, Side};
 pub use output::{Cluster, Estimate, LiqMap};
-pub use params::{LongShare, Mode, Params, Tier};
+pub use params::{ExchangeWeights, LongShare, Mode, Params, Tier};
 
 use fast::Grids;
 pub use fast::Workspace;

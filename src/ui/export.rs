@@ -1,6 +1,7 @@
 //! Export buttons: the heatmap as PNG, the heatmap and the map as CSV.
 //! The CSV text comes from the pure `crate::export`; this only downloads.
 
+use super::measured::Measured;
 use super::ViewData;
 use crate::export::{heatmap_csv, map_csv};
 use leptos::prelude::*;
@@ -38,7 +39,14 @@ pub fn ExportBar(
             <button
                 data-testid="export-map-csv"
                 title="price band, exchange, leverage, side and USD"
-                on:click=csv(whole, |d| map_csv(&d.estimate, &d.sources, &d.params), "liqmap-map.csv")
+                on:click=move |_| {
+                    // Measured positions, where shown, are rows of the map too.
+                    let measured = use_context::<Measured>().map(|m| m.csv_rows()).unwrap_or_default();
+                    if let Some(d) = whole.get_untracked() {
+                        let text = map_csv(&d.estimate, &d.sources, &d.params) + &measured;
+                        download_text(&text, "liqmap-map.csv", "text/csv");
+                    }
+                }
             >
                 "Map CSV"
             </button>

@@ -80,6 +80,6 @@ fn draw(
 }
 
 /// A chart colour as CSS, for the legend.
-fn css([r, g, b]: [u8; 3]) -> String {
+pub(super) fn css([r, g, b]: [u8; 3]) -> String {
     format!("rgb({r},{g},{b})")
 }

@@ -318,6 +318,10 @@ pub fn LivePanel(feed: LiveFeed, view: Memo<Option<ViewData>>) -> impl IntoView 
                     "(share of liquidations in the estimate's top 20 % cells ÷ 0.2; 1 = no better than chance)"
                 </span>
                 {move || {
+                    let measured = use_context::<super::measured::Measured>().and_then(|m| m.cosine_line());
+                    measured.map(|line| view! { <span class="lift" data-testid="accuracy-measured">{line}</span> })
+                }}
+                {move || {
                     accuracy()
                         .unwrap_or_default()
                         .into_iter()

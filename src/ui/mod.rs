@@ -8,6 +8,7 @@ mod export;
 mod heatmap;
 mod liqmap;
 mod live;
+mod measured;
 mod model;
 mod panic;
 mod radios;
@@ -32,6 +33,7 @@ use heatmap::Heatmap;
 use leptos::prelude::*;
 use liqmap::LiquidationMap;
 use live::LivePanel;
+use measured::{Measured, MeasuredSection, MeasuredToggle};
 use model::ModelPanel;
 use session::Session;
 use settings::ModelSettings;
@@ -67,6 +69,7 @@ fn App() -> impl IntoView {
         at,
         horizon_ms,
         shock_pct,
+        measured: measured_on,
         ..
     } = settings;
 
@@ -94,6 +97,8 @@ fn App() -> impl IntoView {
         whole: view_data,
         shown: heat_data,
     } = Views::new(session, settings);
+    let measured = Measured::new(settings, feed, view_data);
+    provide_context(measured);
     let coins = Signal::derive(move || {
         let mut all: Vec<String> = COMMON_COINS.iter().map(|c| c.to_string()).collect();
         listed_coins.with(|listed| {
@@ -179,8 +184,10 @@ fn App() -> impl IntoView {
                     <div class="panel-head">
                         <h2>"Liquidation map"</h2>
                         <span class="hint">"Now, by price and leverage"</span>
+                        <MeasuredToggle on=measured_on />
                     </div>
                     <LiquidationMap view=view_data theme=theme stack_by=stack />
+                    <MeasuredSection measured=measured settings=settings theme=theme />
                 </section>
                 <section class="panel clusters-panel" aria-label="Clusters">
                     <ClustersTable view=view_data zoom=zoom horizon_ms=horizon_ms />

@@ -68,6 +68,23 @@ pub fn ModelPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let weights_origin = move || {
+        let params = params();
+        let all = if params.weights_measured {
+            "Tier weights: measured on Hyperliquid (its sampled positions' leverage mix)"
+        } else if params.tiers == Params::default().tiers {
+            "Tier weights: assumed (the defaults)"
+        } else {
+            "Tier weights: set by hand"
+        };
+        match params.exchange_weights {
+            Some(own) => format!(
+                "{all}; {}: its own measured mix (see its line below)",
+                own.exchange
+            ),
+            None => all.to_string(),
+        }
+    };
     let share_and_mode = move || {
         let params = params();
         let share = match params.long_share {
@@ -160,6 +177,7 @@ pub fn ModelPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
             <h3>"Parameters in force"</h3>
             <ul>
                 <li>"Leverage tiers: " {tiers}</li>
+                <li data-testid="weights-origin">{weights_origin}</li>
                 <li>{share_and_mode}</li>
                 <li>{grid_text}</li>
                 {move || {
