@@ -8,6 +8,7 @@
 //! - [`exchanges`]: one module per exchange: requests and answer parsing (pure).
 //! - [`live`]: WebSocket subscriptions, heartbeats and message parsing for
 //!   live mode, reconnect backoff, a bounded event buffer (pure).
+//! - [`compute`]: the engine's work as messages to and from its Web Worker (pure).
 //! - [`decimal`]: decimal text to `f64` without core's 10 KB table (pure).
 //! - [`export`]: CSV of the heatmap and of the map (pure).
 //! - [`json_text`]: JSON written without serde's float printer (pure).
@@ -22,6 +23,7 @@
 
 pub mod accuracy;
 pub mod analysis;
+pub mod compute;
 pub mod decimal;
 pub mod engine;
 pub mod exchanges;
