@@ -318,12 +318,15 @@ fn App() -> impl IntoView {
         });
     };
 
+    // Funding histories are fetched only with the option on; other model
+    // parameters must not start a load (a memo: only this flag is tracked).
+    let funding_drift = Memo::new(move |_| params.with(|p| p.funding_drift));
     // A new coin, window, exchange choice or end starts a fresh load;
     // answers of older loads are dropped.
     Effect::new(move |_| {
         let (coin, window_ms, demo) = (coin.get(), window.get().ms(), demo.get());
         let (chosen, resolution, pinned) = (exchanges.get(), resolution_used.get(), at.get());
-        let with_funding = params.with(|p| p.funding_drift);
+        let with_funding = funding_drift.get();
         refresh.track();
         generation.update_value(|g| *g += 1);
         let this_load = generation.get_value();
