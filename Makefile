@@ -20,6 +20,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --bin liqmap $(WASM) -- -D warnings
+	cargo clippy --bin engine_worker --no-default-features $(WASM) -- -D warnings
 
 unit:
 	cargo test --release

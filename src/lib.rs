@@ -17,8 +17,11 @@
 //! - [`sorting`]: the one sort every module uses (smaller wasm).
 //! - [`time`]: UTC calendar arithmetic (pure).
 //! - [`url_state`]: the view's settings in the query string (pure).
+//! - `net`, `stream`, `ui` need the `page` feature (default; the engine
+//!   worker is built without it).
 //! - `net` (wasm only): fetching, retries, cache around `exchanges`.
 //! - `stream` (wasm only): reconnecting WebSockets around `live`.
+//! - `worker_message` (wasm only): `compute`'s messages as transferable buffers.
 //! - `ui` (wasm only): the Leptos components and canvas glue.
 
 pub mod accuracy;
@@ -36,9 +39,11 @@ pub mod sorting;
 pub mod time;
 pub mod url_state;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod net;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod stream;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod ui;
+#[cfg(target_arch = "wasm32")]
+pub mod worker_message;

@@ -4,6 +4,7 @@ mod canvas;
 mod cascade;
 mod clusters;
 mod controls;
+mod engine_client;
 mod export;
 mod heatmap;
 mod liqmap;
@@ -17,10 +18,8 @@ mod status;
 mod test_hooks;
 mod view_settings;
 
-use crate::engine::{
-    append_candle, default_grid, estimate_in, Estimate, LiveCandle, Params, PriceBins, Source,
-    Workspace,
-};
+use crate::compute::{run, Job};
+use crate::engine::{append_candle, Estimate, LiveCandle, Params, Source, Workspace};
 use crate::exchanges::{affordable_resolutions, auto_resolution, Exchange};
 use crate::exchanges::{Instrument, Resolution};
 use crate::live::{connections, parse, AwaitingOpenInterest, CandleCloser, LiveMessage};
@@ -33,6 +32,7 @@ use crate::url_state::{Panel, ViewState};
 use cascade::CascadePanel;
 use clusters::ClustersTable;
 use controls::{ControlBar, COMMON_COINS};
+use engine_client::{EngineClient, Lane};
 use export::ExportBar;
 use heatmap::Heatmap;
 use leptos::prelude::*;
@@ -46,9 +46,6 @@ use status::{ExchangeStatus, StatusBar};
 use std::rc::Rc;
 use std::sync::Arc;
 use view_settings::{location_query, sync_with_address, ViewSettings};
-
-/// Heatmap resolution: at most this many time columns.
-const MAX_COLUMNS: usize = 1000;
 
 /// Entry point called from `main`.
 pub fn start() {
@@ -73,45 +70,6 @@ pub struct ViewData {
     /// The simulated market's checksum (demo only), checked by a browser
     /// test against the native build's.
     pub sim_checksum: Option<u64>,
-}
-
-impl ViewData {
-    /// The estimate of `sources` over the window `[end − window, end)`, or
-    /// the part of it `zoom` shows, re-binned for that part.
-    fn compute(
-        workspace: StoredValue<Workspace>,
-        sources: &Arc<Vec<Source>>,
-        (end_ms, window_ms): (i64, i64),
-        (zoom, bins): (Zoom, usize),
-        params: &Params,
-        sim_checksum: Option<u64>,
-    ) -> Option<Self> {
-        let window = (end_ms - window_ms, end_ms);
-        let (start, end) = zoom.time.unwrap_or(window);
-        let mut grid = default_grid(sources, start, end, MAX_COLUMNS, bins)?;
-        if let Some((low, high)) = zoom.prices {
-            grid.prices = PriceBins {
-                low,
-                high,
-                count: bins,
-                log: false,
-            };
-        }
-        let estimate = workspace.try_update_value(|ws| estimate_in(ws, sources, params, &grid))?;
-        let closes = sources
-            .first()
-            .map(|s| column_closes(&s.candles, &estimate.grid.time))
-            .unwrap_or_default();
-        Some(ViewData {
-            estimate,
-            closes,
-            params: params.clone(),
-            sources: sources.clone(),
-            window,
-            candle_ms: sources.first().map_or(1, |s| s.interval_ms),
-            sim_checksum,
-        })
-    }
 }
 
 /// What a view is computed from: the sources and the window.
@@ -141,22 +99,54 @@ impl Inputs {
         })
     }
 
+    /// The job for the view `zoom` shows (all of the window by default).
+    fn job(&self, id: u64, zoom: Zoom, bins: usize, params: &Params) -> Job {
+        Job {
+            id,
+            time: zoom.time.unwrap_or(self.window()),
+            prices: zoom.prices,
+            bins,
+            params: params.clone(),
+        }
+    }
+
+    fn window(&self) -> (i64, i64) {
+        (self.end_ms - self.window_ms, self.end_ms)
+    }
+
+    /// What the heatmap draws of `estimate`, computed with `params`.
+    fn view_of(&self, estimate: Estimate, params: &Params) -> ViewData {
+        let closes = self
+            .sources
+            .first()
+            .map(|s| column_closes(&s.candles, &estimate.grid.time))
+            .unwrap_or_default();
+        ViewData {
+            estimate,
+            closes,
+            params: params.clone(),
+            sources: self.sources.clone(),
+            window: self.window(),
+            candle_ms: self.sources.first().map_or(1, |s| s.interval_ms),
+            sim_checksum: self.sim_checksum,
+        }
+    }
+
+    /// The view of `job`, computed here on the page.
+    fn view_here(&self, workspace: &mut Workspace, job: &Job) -> Option<ViewData> {
+        let estimate = run(workspace, &self.sources, job)?;
+        Some(self.view_of(estimate, &job.params))
+    }
+
+    /// The view `zoom` shows, computed here on the page.
     fn view(
         &self,
-        workspace: StoredValue<Workspace>,
+        workspace: &mut Workspace,
         zoom: Zoom,
         bins: usize,
         params: &Params,
     ) -> Option<ViewData> {
-        let span = (self.end_ms, self.window_ms);
-        ViewData::compute(
-            workspace,
-            &self.sources,
-            span,
-            (zoom, bins),
-            params,
-            self.sim_checksum,
-        )
+        self.view_here(workspace, &self.job(0, zoom, bins, params))
     }
 }
 
@@ -281,7 +271,6 @@ fn App() -> impl IntoView {
             }
         }
     });
-    let workspace = StoredValue::new(Workspace::default());
     // The resolution in force: the one asked for when the exchanges can
     // afford it for this window, else the automatic one.
     let resolution_used = Memo::new(move |_| {
@@ -414,27 +403,34 @@ fn App() -> impl IntoView {
         always_changed,
     );
     // The whole window: the map and clusters (defined at the last candle).
-    let view_data = Memo::new_with_compare(
-        move |_| {
-            let (params, bins) = (params.get(), bins.get());
-            inputs.with(|i| {
-                i.as_ref()
-                    .and_then(|i| i.view(workspace, Zoom::default(), bins, &params))
-            })
-        },
-        always_changed,
-    );
-    // What the heatmap shows: the whole window, or the zoomed part re-binned.
-    let heat_data = Memo::new_with_compare(
-        move |_| match zoom.get() {
-            z if z == Zoom::default() => view_data.get(),
-            z => {
-                let (params, bins) = (params.get(), bins.get());
-                inputs.with(|i| i.as_ref().and_then(|i| i.view(workspace, z, bins, &params)))
+    // Computed in the engine's worker (engine_client.rs); the last answer
+    // stays until the next arrives.
+    let engine = EngineClient::new();
+    Effect::new(move |_| {
+        let (params, bins) = (params.get(), bins.get());
+        inputs.with(|i| {
+            if let Some(i) = i {
+                engine.ask(Lane::Whole, i, Zoom::default(), bins, &params);
             }
-        },
-        always_changed,
-    );
+        });
+    });
+    let view_data = Memo::new_owning(move |previous| engine.latest(Lane::Whole, previous));
+    // What the heatmap shows: the whole window, or the zoomed part re-binned.
+    Effect::new(move |_| {
+        let zoom = zoom.get();
+        let (params, bins) = (params.get(), bins.get());
+        inputs.with(|i| match i {
+            Some(i) if zoom != Zoom::default() => engine.ask(Lane::Shown, i, zoom, bins, &params),
+            _ => {}
+        });
+    });
+    let heat_data = Memo::new_owning(move |previous| {
+        let newest = engine.latest(Lane::Shown, previous);
+        match zoom.get() {
+            z if z == Zoom::default() => (view_data.get(), true),
+            _ => newest,
+        }
+    });
     let coins = Signal::derive(move || {
         let mut all: Vec<String> = COMMON_COINS.iter().map(|c| c.to_string()).collect();
         listed_coins.with(|listed| {

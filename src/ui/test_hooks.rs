@@ -63,12 +63,11 @@ pub fn wasm_memory_bytes() -> f64 {
 /// `now_ms`, computed apart from the page, to compare with its export.
 #[wasm_bindgen]
 pub fn demo_heatmap_csv(now_ms: f64, window_ms: f64) -> String {
-    let workspace = leptos::prelude::StoredValue::new(Workspace::default());
     let defaults = crate::url_state::ViewState::default();
     super::Inputs::demo(defaults.seed, window_ms as i64, now_ms as i64)
         .and_then(|inputs| {
             inputs.view(
-                workspace,
+                &mut Workspace::default(),
                 Default::default(),
                 defaults.bins,
                 &defaults.params,

@@ -1,9 +1,12 @@
 // Browser timing: loads the release build in headless Chromium and prints
 // `KIND name key=value` lines (first paint, engine in wasm, wasm memory).
 // BENCH_DIST=<dir> times another build.
-import { startServer, launchBrowser, openPage, distDir } from './harness.mjs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startServer, launchBrowser, openPage, distDir, fixturesDir } from './harness.mjs';
 import { END, FIXTURES, HOST } from './fixtures.mjs';
 import { emulatedExchanges } from './emulator.mjs';
+import { openMonth } from './month.mjs';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -11,12 +14,34 @@ const server = await startServer(process.env.BENCH_DIST ?? distDir);
 const browser = await launchBrowser();
 
 /** Navigation → heatmap painted, in ms, measured from Node (the page's own
- * clock is faked to the fixtures' time). Median of 5 fresh loads. */
-async function firstPaint(query, routes) {
+ * clock is faked to the fixtures' time). Median of 5 fresh loads.
+ * `network`: Chromium's network emulation ({ mbps, rttMs }) for the page's
+ * own files; fixture answers wait one round trip too (they never reach the
+ * network stack). */
+async function firstPaint(query, routes, network) {
   const times = [];
+  if (network) {
+    const delay = (answer) => async (route, request) => {
+      await new Promise((done) => setTimeout(done, network.rttMs));
+      if (typeof answer === 'function') return answer(route, request);
+      return route.fulfill({
+        status: answer.status ?? 200,
+        headers: { 'access-control-allow-origin': '*', 'content-type': 'application/json', ...answer.headers },
+        body: answer.file ? await readFile(join(fixturesDir, answer.file)) : answer.body ?? '',
+      });
+    };
+    routes = Object.fromEntries(Object.entries(routes).map(([pattern, answer]) => [pattern, delay(answer)]));
+  }
   for (let i = 0; i < 5; i++) {
     const page = await openPage(browser, server.url, { routes, viewport: { width: 1920, height: 1080 } });
     await page.clock.setFixedTime(END);
+    if (network) {
+      const cdp = await page.context().newCDPSession(page);
+      const bytesPerSecond = (network.mbps * 1e6) / 8;
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false, latency: network.rttMs, downloadThroughput: bytesPerSecond, uploadThroughput: bytesPerSecond,
+      });
+    }
     const start = performance.now();
     await page.goto(server.url + query);
     await page.waitForSelector('[data-testid="heatmap"][data-painted="true"]', { timeout: 30_000 });
@@ -55,6 +80,46 @@ try {
   // Five exchanges answered from fixtures on loopback, 1-day BTC view.
   console.log(`BENCH first_heatmap ms=${(await firstPaint('?sym=BTC&window=1d', FIXTURES)).toFixed(0)}`);
   console.log(`BENCH first_heatmap_demo ms=${(await firstPaint('?demo=1', {})).toFixed(0)}`);
+  // The same on a 4G-like link: 9 Mbit/s, 150 ms round trip.
+  const fourG = { mbps: 9, rttMs: 150 };
+  console.log(`BENCH first_heatmap_4g ms=${(await firstPaint('?sym=BTC&window=1d', FIXTURES, fourG)).toFixed(0)}`);
+
+  // The longest main-thread task (the browser's long-task observer; it
+  // sees tasks over 50 ms only: 0 means none) in a scripted session on the
+  // heaviest view (month.mjs): load 30 days, zoom in, pan, hover; the
+  // engine runs in its worker meanwhile.
+  {
+    const session = await openMonth(browser, server.url, {
+      viewport: { width: 1920, height: 1080 },
+      init: () => {
+        window.longestTask = 0;
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) window.longestTask = Math.max(window.longestTask, entry.duration);
+        }).observe({ type: 'longtask', buffered: true });
+      },
+    });
+    const canvas = await session.getByTestId('heatmap').boundingBox();
+    const at = (x, y) => [canvas.x + canvas.width * x, canvas.y + canvas.height * y];
+    const shown = () => session.getByTestId('heatmap').getAttribute('data-shown');
+    const settle = async (before) => session.waitForFunction(
+      (b) => document.querySelector('[data-testid="heatmap"]').dataset.shown !== b, before, { timeout: 60_000 });
+    await session.mouse.move(...at(0.5, 0.5));
+    for (let i = 0; i < 3; i++) {
+      const before = await shown();
+      await session.mouse.wheel(0, -300);
+      await settle(before);
+    }
+    const before = await shown();
+    await session.mouse.down();
+    for (let i = 1; i <= 20; i++) await session.mouse.move(...at(0.5 - i * 0.01, 0.5 + i * 0.005));
+    await session.mouse.up();
+    await settle(before);
+    for (let i = 0; i < 30; i++) await session.mouse.move(...at(0.2 + i * 0.02, 0.3 + (i % 5) * 0.08));
+    await session.waitForTimeout(200);
+    const longest = await session.evaluate(() => window.longestTask);
+    console.log(`BENCH main_thread_longest_task ms=${longest.toFixed(0)}`);
+    await session.closeAll();
+  }
 
   // Frames at 1920×1080 on the simulated market, for hovering and for
   // dragging (pan re-bins the grid): the work one pointer event causes,

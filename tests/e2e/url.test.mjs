@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap,
+  sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap, waitForSettled,
 } from './harness.mjs';
 import { END, FIXTURES } from './fixtures.mjs';
 
@@ -161,6 +161,8 @@ test('a copied link, live or pinned, opens the same view; a pinned one gives the
   await page.getByTestId('theme').selectOption('light');
   await page.getByTestId('view-map').check();
   await page.getByTestId('use-okx').uncheck();
+  // The view of the four exchanges, before zooming it.
+  await waitForSettled(page);
   await page.locator('[data-testid="heatmap"]').focus();
   await page.keyboard.press('+');
   await page.waitForFunction(() => location.search.includes('tmin='), null, { timeout: 5000 });
