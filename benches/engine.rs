@@ -1,6 +1,7 @@
 //! Engine benchmarks (criterion). `make bench` turns criterion's medians into
-//! `BENCH engine_<scale> native_ms=…`, `RATIO engine_M fast_vs_direct=…` and
-//! `BENCH live_candle_L us=…` and `BENCH cascade ms=…`.
+//! `BENCH engine_<scale> native_ms=…`, `BENCH engine_percandle native_ms=…`,
+//! `RATIO engine_M fast_vs_direct=…`, `BENCH live_candle_L us=…` and
+//! `BENCH cascade ms=…`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use liqmap::analysis::{cascade, runaway_shock, BookLevel, Direction, LiqLevels, OrderBook};
@@ -9,7 +10,7 @@ use liqmap::engine::{
     Source, Workspace,
 };
 use liqmap::sim::rng::Rng;
-use liqmap::sim::workload::{workload, Scale};
+use liqmap::sim::workload::{per_candle_workload, workload, Scale};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -37,6 +38,22 @@ fn engine(c: &mut Criterion) {
         }
         group.finish();
     }
+}
+
+/// One source, a column per candle over 60 days, $100 bins: the shape of
+/// the open-source heatmap projects, where writing the grids dominates.
+fn per_candle(c: &mut Criterion) {
+    let params = Params::default();
+    let (sources, spec) = per_candle_workload();
+    let mut group = c.benchmark_group("engine_percandle");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4));
+    let mut workspace = Workspace::default();
+    group.bench_function("fast", |b| {
+        b.iter(|| black_box(estimate_in(&mut workspace, &sources, &params, &spec)))
+    });
+    group.finish();
 }
 
 /// One appended candle on the engine_L workload: the sources take turns,
@@ -138,5 +155,5 @@ fn cascades(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine, live_candle, cascades);
+criterion_group!(benches, engine, per_candle, live_candle, cascades);
 criterion_main!(benches);

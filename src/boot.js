@@ -4,5 +4,6 @@
 const tag = document.querySelector('script[data-js][data-wasm]');
 const bindings = await import(tag.dataset.js);
 await bindings.default({ module_or_path: tag.dataset.wasm });
-// The wasm exports, for the browser tests' hooks (src/ui/test_hooks.rs).
+// The wasm exports: the browser tests' hooks (src/ui/test_hooks.rs) are
+// among them in the build they use (`make build-e2e`).
 window.wasmBindings = bindings;

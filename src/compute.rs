@@ -4,21 +4,26 @@
 //! transferable `ArrayBuffer`s (no JSON: every `f64` crosses bit for bit,
 //! so an estimate computed in the worker equals one computed on the page).
 //!
-//! The page sends the sources once per load (and again when a live candle
-//! joins them), then one [`Job`] per view it wants: the worker keeps the
-//! sources and its [`Workspace`] between jobs. [`run`] is the one place a
-//! view's grid is chosen and estimated, in the worker and on the page alike.
+//! The page sends the sources once per load, then one [`Job`] per view it
+//! wants: the worker keeps the sources and its [`Workspace`] between jobs.
+//! A closed live candle crosses as a [`Push`] (a few numbers, not the
+//! sources again), applied on both sides by the same [`Push::apply`], so
+//! the worker's sources stay equal to the page's. [`run`] is the one place
+//! a view's grid is chosen and estimated, in the worker and on the page.
 //!
 //! Decoding never panics: a truncated or foreign message decodes to `None`.
 
 use crate::engine::{
-    default_grid, estimate_in, Candle, Cluster, ContractKind, Estimate, FundingRate, Grid,
-    GridSpec, HighLow, LiqMap, LongShare, Mode, Params, PriceBins, Source, Tier, TimeAxis,
-    Workspace,
+    append_candle, default_grid, estimate_without_predicted_in, Candle, Cluster, ContractKind,
+    Estimate, FundingRate, Grid, GridSpec, HighLow, LiqMap, LiveCandle, LongShare, Mode, Params,
+    PriceBins, Source, Tier, TimeAxis, Workspace,
 };
 
 /// What the worker posts once it listens (a text, unlike every reply).
 pub const WORKER_READY: &str = "ready";
+/// What the worker's loader posts when the worker's files fail to load
+/// (src/engine_worker_loader.js): the page then computes itself.
+pub const WORKER_FAILED: &str = "failed";
 
 /// Heatmap resolution: at most this many time columns.
 pub const MAX_COLUMNS: usize = 1000;
@@ -36,11 +41,98 @@ pub struct Job {
     pub params: Params,
 }
 
+/// A closed live candle joining source `source` (an index into the
+/// sources the worker holds); then the candles opening before
+/// `drop_before_ms` leave, as the moving window's warm-up would.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Push {
+    pub source: usize,
+    pub candle: LiveCandle,
+    pub drop_before_ms: Option<i64>,
+}
+
+impl Push {
+    /// Appends the candle to `source` (the page's and the worker's copy
+    /// alike); the close time of the candle when it joined.
+    pub fn apply(&self, source: &mut Source) -> Option<i64> {
+        append_candle(source, &self.candle).ok()?;
+        if let Some(start) = self.drop_before_ms {
+            source.drop_before(start);
+        }
+        Some(self.candle.candle.open_time_ms + source.interval_ms)
+    }
+}
+
+/// Where the page's sources stand: a load (`epoch`) and how many live
+/// candles joined it since. The worker is brought from one revision to a
+/// later one of the same epoch by the pushes between them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Revision {
+    pub epoch: u64,
+    pub pushes: usize,
+}
+
+/// The pushes of the current epoch that the worker may still need.
+#[derive(Debug, Default)]
+pub struct PushLog {
+    epoch: u64,
+    /// The revision's push count of `kept[0]`.
+    first: usize,
+    kept: Vec<Push>,
+}
+
+impl PushLog {
+    /// The sources changed otherwise (a load): a new epoch, no pushes.
+    pub fn reset(&mut self) {
+        self.epoch += 1;
+        self.first = 0;
+        self.kept.clear();
+    }
+
+    pub fn record(&mut self, push: Push) {
+        self.kept.push(push);
+    }
+
+    pub fn revision(&self) -> Revision {
+        Revision {
+            epoch: self.epoch,
+            pushes: self.first + self.kept.len(),
+        }
+    }
+
+    /// The pushes from `from` to `to`; `None` when they are not both of
+    /// the current epoch, `from` is later or its pushes were forgotten.
+    pub fn between(&self, from: Revision, to: Revision) -> Option<&[Push]> {
+        if from.epoch != self.epoch || to.epoch != self.epoch {
+            return None;
+        }
+        let start = from.pushes.checked_sub(self.first)?;
+        self.kept.get(start..to.pushes.checked_sub(self.first)?)
+    }
+
+    /// Drops the pushes before `revision` (the worker has them).
+    pub fn forget_before(&mut self, revision: Revision) {
+        if revision.epoch != self.epoch {
+            return;
+        }
+        let done = revision
+            .pushes
+            .saturating_sub(self.first)
+            .min(self.kept.len());
+        self.kept.drain(..done);
+        self.first += done;
+    }
+}
+
 /// What the page sends the worker.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Request {
     /// The sources every following job is estimated over.
     Sources(Vec<Source>),
+    /// A closed candle joins them. The worker then recomputes in full;
+    /// this is where an `engine::LiveEstimate` will slide its window
+    /// instead (spec section 7).
+    Push(Push),
     Estimate(Job),
 }
 
@@ -54,6 +146,8 @@ pub struct Reply {
 
 /// The view a job describes, estimated over `sources`: the window's
 /// default grid over the shown time, with the shown prices if given.
+/// Without the predicted liquidations: no view shows them, and they would
+/// double what crosses back.
 pub fn run(workspace: &mut Workspace, sources: &[Source], job: &Job) -> Option<Estimate> {
     let (start, end) = job.time;
     let mut grid = default_grid(sources, start, end, MAX_COLUMNS, job.bins)?;
@@ -65,7 +159,12 @@ pub fn run(workspace: &mut Workspace, sources: &[Source], job: &Job) -> Option<E
             log: false,
         };
     }
-    Some(estimate_in(workspace, sources, &job.params, &grid))
+    Some(estimate_without_predicted_in(
+        workspace,
+        sources,
+        &job.params,
+        &grid,
+    ))
 }
 
 /// A message as it crosses to or from the worker: numbers (every count,
@@ -80,12 +179,17 @@ pub struct Buffers {
 const SOURCES: f64 = 1.0;
 const ESTIMATE: f64 = 2.0;
 const REPLY: f64 = 3.0;
+const PUSH: f64 = 4.0;
 
 impl Request {
     pub fn encode(&self) -> Buffers {
         let mut out = Buffers::default();
         match self {
             Request::Sources(sources) => return Request::encode_sources(sources),
+            Request::Push(push) => {
+                out.number(PUSH);
+                push.put(&mut out);
+            }
             Request::Estimate(job) => {
                 out.number(ESTIMATE);
                 job.put(&mut out);
@@ -107,6 +211,8 @@ impl Request {
         let kind = r.number()?;
         let request = if kind == SOURCES {
             Request::Sources(r.list(Source::take)?)
+        } else if kind == PUSH {
+            Request::Push(Push::take(&mut r)?)
         } else if kind == ESTIMATE {
             Request::Estimate(Job::take(&mut r)?)
         } else {
@@ -277,6 +383,46 @@ impl Job {
             prices: r.option(|r| Some((r.number()?, r.number()?)))?,
             bins: r.count()?,
             params: take_params(r)?,
+        })
+    }
+}
+
+impl Push {
+    fn put(&self, out: &mut Buffers) {
+        let Push {
+            source,
+            candle,
+            drop_before_ms,
+        } = self;
+        let LiveCandle {
+            candle,
+            mark,
+            open_interest,
+        } = candle;
+        out.int(*source as i64);
+        put_candle(candle, out);
+        out.option(mark, |HighLow { high, low }, out| {
+            out.number(*high);
+            out.number(*low);
+        });
+        out.option(open_interest, |x, out| out.number(*x));
+        out.option(drop_before_ms, |x, out| out.int(*x));
+    }
+
+    fn take(r: &mut Reader) -> Option<Push> {
+        Some(Push {
+            source: r.count()?,
+            candle: LiveCandle {
+                candle: take_candle(r)?,
+                mark: r.option(|r| {
+                    Some(HighLow {
+                        high: r.number()?,
+                        low: r.number()?,
+                    })
+                })?,
+                open_interest: r.option(Reader::number)?,
+            },
+            drop_before_ms: r.option(Reader::int)?,
         })
     }
 }
@@ -500,9 +646,12 @@ fn put_grid(grid: &Grid, out: &mut Buffers) {
     out.slice(&grid.values);
 }
 
+/// A grid of its shape, or one left without values (the predicted
+/// liquidations [`run`] does not compute).
 fn take_grid(r: &mut Reader) -> Option<Grid> {
     let (bins, columns, values) = (r.count()?, r.count()?, r.slice()?);
-    (values.len() == bins.checked_mul(columns)?).then_some(Grid {
+    let cells = bins.checked_mul(columns)?;
+    (values.is_empty() || values.len() == cells).then_some(Grid {
         bins,
         columns,
         values,
@@ -577,6 +726,89 @@ mod tests {
         assert_eq!(back[0].candles[5].open_time_ms, 9_007_199_254_740_992);
         assert!(back[0].candles[3].base_volume.is_nan());
         assert_eq!(back[1..], awkward_sources()[1..]);
+    }
+
+    #[test]
+    fn a_push_crosses_and_leaves_both_sides_equal() {
+        let (mut page, _) = workload(Scale::M);
+        let mut worker = page.clone();
+        let last = *page[1].candles.last().unwrap();
+        let candle = Candle {
+            open_time_ms: last.open_time_ms + page[1].interval_ms,
+            ..last
+        };
+        for live in [
+            LiveCandle {
+                candle,
+                mark: Some(HighLow {
+                    high: candle.high,
+                    low: candle.low,
+                }),
+                open_interest: Some(12.5),
+            },
+            LiveCandle {
+                candle: Candle {
+                    open_time_ms: candle.open_time_ms + page[1].interval_ms,
+                    taker_buy_base: None,
+                    ..candle
+                },
+                mark: None,
+                open_interest: None,
+            },
+        ] {
+            let push = Push {
+                source: 1,
+                candle: live,
+                drop_before_ms: Some(page[1].candles[3].open_time_ms),
+            };
+            let Some(Request::Push(crossed)) = Request::decode(&Request::Push(push).encode())
+            else {
+                panic!("a push decodes")
+            };
+            assert_eq!(crossed, push);
+            assert!(push.apply(&mut page[1]).is_some());
+            assert!(crossed.apply(&mut worker[1]).is_some());
+        }
+        assert_eq!(page, worker);
+        assert_eq!(
+            page[1].candles[0].open_time_ms,
+            worker[1].candles[0].open_time_ms
+        );
+        // A candle not after the last one does not join.
+        let push = Push {
+            source: 1,
+            candle: last.into(),
+            drop_before_ms: None,
+        };
+        assert_eq!(push.apply(&mut page[1]), None);
+    }
+
+    #[test]
+    fn the_push_log_hands_out_what_the_worker_lacks() {
+        let (sources, _) = workload(Scale::M);
+        let push = |i: i64| Push {
+            source: 0,
+            candle: Candle {
+                open_time_ms: i,
+                ..sources[0].candles[0]
+            }
+            .into(),
+            drop_before_ms: None,
+        };
+        let mut log = PushLog::default();
+        log.reset();
+        let start = log.revision();
+        (0..3).for_each(|i| log.record(push(i)));
+        let now = log.revision();
+        assert_eq!(log.between(start, now).map(<[Push]>::len), Some(3));
+        log.forget_before(Revision { pushes: 2, ..now });
+        assert_eq!(log.between(start, now), None, "forgotten");
+        let two = Revision { pushes: 2, ..now };
+        assert_eq!(log.between(two, now), Some(&[push(2)][..]));
+        assert_eq!(log.between(now, two), None, "backwards");
+        log.reset();
+        assert_eq!(log.between(two, now), None, "another epoch");
+        assert_eq!(log.between(log.revision(), log.revision()), Some(&[][..]));
     }
 
     #[test]

@@ -6,6 +6,17 @@
 //! 15 significant digits and small exponents, where one IEEE multiplication
 //! or division is already exact (Clinger's fast path). The rare rest is
 //! within a few units in the last place, which no price or size notices.
+//! It reads outside data, so it may not panic (enforced by the lints below).
+
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 /// The number `s` writes (`-12.5`, `+3`, `.5`, `7.`, `1e-3`), or `None` for
 /// anything else, including `inf`, `NaN` and numbers too large for `f64`.
@@ -82,7 +93,8 @@ pub fn parse(s: &str) -> Option<f64> {
 
 /// `x` × 10^`exponent` for |`exponent`| ≤ 22, one IEEE operation.
 fn scale(x: f64, exponent: i64) -> f64 {
-    let power = POWERS_OF_TEN[exponent.unsigned_abs().min(MAX_EXACT_POWER) as usize];
+    let index = exponent.unsigned_abs().min(MAX_EXACT_POWER) as usize;
+    let power = POWERS_OF_TEN.get(index).copied().unwrap_or(1e22);
     if exponent < 0 {
         x / power
     } else {

@@ -7,7 +7,7 @@
 //! RFC 4180 where needed. Rows end in `\n`.
 
 use crate::engine::{effective_tiers, Estimate, Params, Side, Source};
-use crate::time::civil_from_days;
+use crate::time::{utc_text, Precision};
 use std::fmt::Write as _;
 
 /// Header of [`heatmap_csv`].
@@ -40,7 +40,7 @@ pub fn heatmap_csv(estimate: &Estimate) -> String {
             if l == 0.0 && s == 0.0 {
                 continue;
             }
-            let stamp = stamp.get_or_insert_with(|| iso_utc(start_ms));
+            let stamp = stamp.get_or_insert_with(|| utc_text(start_ms, Precision::Second));
             let _ = writeln!(
                 out,
                 "{},{},{},{},{}",
@@ -152,26 +152,11 @@ pub fn csv_field(text: &str) -> String {
     }
 }
 
-/// Milliseconds since the Unix epoch → `YYYY-MM-DDTHH:MM:SSZ` (UTC;
-/// milliseconds dropped, rounding towards the past).
-fn iso_utc(ms: i64) -> String {
-    const DAY_MS: i64 = 86_400_000;
-    let days = ms.div_euclid(DAY_MS);
-    let seconds = ms.rem_euclid(DAY_MS) / 1000;
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::{default_grid, estimate, Grid, LiqMap};
-    use crate::time::days_from_civil;
+    use crate::time::parse_utc;
 
     fn demo() -> (Estimate, Params) {
         let window = 3_600_000 * 12;
@@ -209,10 +194,8 @@ mod tests {
     }
 
     fn parse_iso(text: &str) -> i64 {
-        let n = |r: std::ops::Range<usize>| text[r].parse::<i64>().unwrap();
         assert_eq!(text.len(), 20, "{text}");
-        let days = days_from_civil(n(0..4), n(5..7), n(8..10));
-        ((days * 24 + n(11..13)) * 60 + n(14..16)) * 60_000 + n(17..19) * 1000
+        parse_utc(text).unwrap()
     }
 
     #[test]
@@ -246,11 +229,9 @@ mod tests {
     fn first_time_is_the_grid_start() {
         let (est, _) = demo();
         assert_eq!(
-            parse_iso(&iso_utc(est.grid.time.start_ms)),
+            parse_iso(&utc_text(est.grid.time.start_ms, Precision::Second)),
             est.grid.time.start_ms
         );
-        assert_eq!(iso_utc(1_767_225_600_000), "2026-01-01T00:00:00Z");
-        assert_eq!(iso_utc(-1), "1969-12-31T23:59:59Z");
         // The first exported row belongs to the first column with data.
         let csv = heatmap_csv(&est);
         let first = fields(csv.lines().nth(1).unwrap());
@@ -363,7 +344,5 @@ mod tests {
             },
         );
         assert!(csv.lines().skip(1).all(|r| fields(r).len() == 6));
-        let _ = iso_utc(i64::MIN);
-        let _ = iso_utc(i64::MAX);
     }
 }

@@ -9,13 +9,14 @@
 //! - [`live`]: WebSocket subscriptions, heartbeats and message parsing for
 //!   live mode, reconnect backoff, a bounded event buffer (pure).
 //! - [`compute`]: the engine's work as messages to and from its Web Worker (pure).
+//! - [`choice`]: the names of settings with a few values (pure).
 //! - [`decimal`]: decimal text to `f64` without core's 10 KB table (pure).
 //! - [`export`]: CSV of the heatmap and of the map (pure).
 //! - [`json_text`]: JSON written without serde's float printer (pure).
 //! - [`sim`]: the seeded synthetic market: demo data and ground truth (pure).
 //! - [`render`]: grid → RGBA pixels, palettes, scales (pure).
 //! - [`sorting`]: the one sort every module uses (smaller wasm).
-//! - [`time`]: UTC calendar arithmetic (pure).
+//! - [`time`]: UTC times written and read as ISO-8601 text (pure).
 //! - [`url_state`]: the view's settings in the query string (pure).
 //! - `net`, `stream`, `ui` need the `page` feature (default; the engine
 //!   worker is built without it).
@@ -26,6 +27,7 @@
 
 pub mod accuracy;
 pub mod analysis;
+pub mod choice;
 pub mod compute;
 pub mod decimal;
 pub mod engine;

@@ -33,7 +33,8 @@ pub fn sorted_keys<T>(items: &[T], mut key: impl FnMut(&T) -> u64) -> Vec<(u64, 
 
 /// The one sort: a heapsort (small code, `O(n log n)`, no allocation).
 /// The pairs are all distinct (positions are), so any correct sort gives
-/// this same order.
+/// this same order. `pairs.sort_unstable()` in its place was measured at
+/// +1.5 KB gzipped in the release build (3 KB of wasm): not worth it.
 fn sort_pairs(pairs: &mut [(u64, usize)]) {
     let n = pairs.len();
     for root in (0..n / 2).rev() {

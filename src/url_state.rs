@@ -1,34 +1,33 @@
 //! The view's settings in the query string: the public contract of shared
 //! links. Pure: parsing never fails; what cannot be used is left at its
 //! default (or clamped) and reported, so the page can say what it ignored.
+//! Links are outside data: nothing here may panic (the lints below).
 //!
-//! | key | value | default |
-//! |---|---|---|
-//! | `sym` | base coin, `BTC` | `BTC` |
-//! | `ex` | exchanges, comma list | all five |
-//! | `window` | `12h` `1d` `3d` `7d` `14d` `30d` | `7d` |
-//! | `res` | `auto`, `1m` `5m` `15m` `1h` `4h` `1d` | `auto` |
-//! | `lev` | `leverage:weight%` list, `5:10,10:25,…` | the model's tiers |
-//! | `long` | `auto` or a share 0–1 | `auto` |
-//! | `mode` | `oi` or `volume` | `oi` |
-//! | `view` | `heatmap` or `map` (the chart shown first) | `heatmap` |
-//! | `pmin` `pmax` | zoomed price range | the window's |
-//! | `tmin` `tmax` | zoomed time range (UTC, `2026-01-01T00:00Z` or ms) | the window |
-//! | `bins` | price bins 50–2000 | 400 |
-//! | `scale` `palette` `theme` `faint` `stack` | how it is painted | sqrt, inferno, dark, 0, leverage |
-//! | `demo` `seed` | the simulated market and its seed | off, 1 |
-//! | `funding` | funding drift in the model (`1`) | off |
-//! | `horizon` | reach horizon `1h` `4h` `24h` | `4h` |
-//! | `shock` | cascade shock in percent, −20 to 20 | −3 |
-//! | `at` | pinned end time (UTC); without it the view follows now | live |
+//! Every key is one row of [`SETTINGS`]: how its value is read into a
+//! [`ViewState`] and written from one. Defaults are [`ViewState::default`]
+//! and are left out of links; limits are the constants below, which the
+//! notices about clamped values quote.
+
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 use crate::analysis::HORIZONS_MS;
-use crate::engine::{LongShare, Mode, Params, Tier};
+use crate::choice::Choice;
+use crate::engine::{LongShare, Params, Tier};
 use crate::exchanges::{Exchange, Resolution, QUERY_ESCAPED};
 use crate::render::chart::StackBy;
 use crate::render::{Palette, Scale, Theme};
-use crate::time::{civil_minute, days_from_civil};
+use crate::time::{parse_utc, utc_text, Precision};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet};
+use std::borrow::Cow;
+use std::fmt::Display;
 
 /// The windows a view can show (at most 30 days).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -43,26 +42,6 @@ pub enum Window {
 }
 
 impl Window {
-    pub const ALL: [Window; 6] = [
-        Window::H12,
-        Window::D1,
-        Window::D3,
-        Window::D7,
-        Window::D14,
-        Window::D30,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Window::H12 => "12h",
-            Window::D1 => "1d",
-            Window::D3 => "3d",
-            Window::D7 => "7d",
-            Window::D14 => "14d",
-            Window::D30 => "30d",
-        }
-    }
-
     pub fn ms(self) -> i64 {
         const HOUR: i64 = 3_600_000;
         match self {
@@ -74,10 +53,6 @@ impl Window {
             Window::D30 => 720 * HOUR,
         }
     }
-
-    pub fn from_label(label: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|w| w.label() == label)
-    }
 }
 
 /// Which chart a link puts first.
@@ -86,6 +61,37 @@ pub enum Panel {
     #[default]
     Heatmap,
     Map,
+}
+
+impl Choice for Window {
+    const ALL: &'static [Self] = &[
+        Window::H12,
+        Window::D1,
+        Window::D3,
+        Window::D7,
+        Window::D14,
+        Window::D30,
+    ];
+    fn id(self) -> &'static str {
+        match self {
+            Window::H12 => "12h",
+            Window::D1 => "1d",
+            Window::D3 => "3d",
+            Window::D7 => "7d",
+            Window::D14 => "14d",
+            Window::D30 => "30d",
+        }
+    }
+}
+
+impl Choice for Panel {
+    const ALL: &'static [Self] = &[Panel::Heatmap, Panel::Map];
+    fn id(self) -> &'static str {
+        match self {
+            Panel::Heatmap => "heatmap",
+            Panel::Map => "map",
+        }
+    }
 }
 
 /// Every setting of a view.
@@ -97,7 +103,7 @@ pub struct ViewState {
     pub window: Window,
     /// `None`: the finest resolution within the request budget.
     pub resolution: Option<Resolution>,
-    /// The model's parameters (`lev`, `long`, `mode`).
+    /// The model's parameters (`lev`, `long`, `mode`, `funding`).
     pub params: Params,
     pub panel: Panel,
     /// Zoomed price range `(low, high)`.
@@ -134,20 +140,15 @@ pub const DEFAULT_BINS: usize = 400;
 pub const BINS_RANGE: (usize, usize) = (50, 2000);
 pub const MAX_TIERS: usize = 10;
 pub const LEVERAGE_RANGE: (f64, f64) = (1.0, 200.0);
+/// The long share of new positions (`long`).
+const SHARE_RANGE: (f64, f64) = (0.0, 1.0);
 pub const MAX_FAINT: f64 = 0.9;
+pub const FAINT_RANGE: (f64, f64) = (0.0, MAX_FAINT);
 /// Longest value read, in characters: nothing legitimate is longer. Ten
 /// tiers (`lev`) need more room: `100:12.5` × 10.
 pub const MAX_VALUE_CHARS: usize = 64;
 const MAX_TIERS_CHARS: usize = 160;
-
-fn max_chars(key: &str) -> usize {
-    if key == "lev" {
-        MAX_TIERS_CHARS
-    } else {
-        MAX_VALUE_CHARS
-    }
-}
-const MAX_COIN_CHARS: usize = 12;
+pub const MAX_COIN_CHARS: usize = 12;
 /// Times outside 2009–2100 are typing errors, not views.
 const TIME_RANGE_MS: (i64, i64) = (1_230_768_000_000, 4_102_444_800_000);
 
@@ -177,12 +178,15 @@ impl Default for ViewState {
     }
 }
 
+/// Why a value was not used, or what was changed in it.
+pub type Why = Cow<'static, str>;
+
 /// A part of a link that was not used as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ignored {
     /// The parameter's name, cleaned for display (at most 24 characters).
     pub key: String,
-    pub why: &'static str,
+    pub why: Why,
 }
 
 impl std::fmt::Display for Ignored {
@@ -191,146 +195,288 @@ impl std::fmt::Display for Ignored {
     }
 }
 
-const KNOWN_KEYS: [&str; 23] = [
-    "sym", "ex", "window", "res", "lev", "long", "mode", "view", "pmin", "pmax", "tmin", "tmax",
-    "bins", "scale", "palette", "theme", "faint", "stack", "demo", "seed", "funding", "horizon",
-    "shock",
+/// One key of a link.
+struct Setting {
+    key: &'static str,
+    /// Longest value read, in characters.
+    max_chars: usize,
+    /// Puts a value into the state being read: `Ok(None)` as written,
+    /// `Ok(Some(what))` changed (clamped), `Err(why)` not used.
+    read: fn(&mut Reading, &str) -> Result<Option<Why>, Why>,
+    /// The value's text in a link; `None` when there is nothing to write.
+    write: fn(&ViewState) -> Option<String>,
+}
+
+impl Setting {
+    const fn new(
+        key: &'static str,
+        read: fn(&mut Reading, &str) -> Result<Option<Why>, Why>,
+        write: fn(&ViewState) -> Option<String>,
+    ) -> Self {
+        Setting {
+            key,
+            max_chars: MAX_VALUE_CHARS,
+            read,
+            write,
+        }
+    }
+
+    const fn longer(self, max_chars: usize) -> Self {
+        Setting { max_chars, ..self }
+    }
+}
+
+/// A state being read from a link, and the halves of the zoom ranges, which
+/// count only in pairs.
+struct Reading {
+    state: ViewState,
+    prices: (Option<f64>, Option<f64>),
+    times: (Option<i64>, Option<i64>),
+}
+
+/// Every key a link may carry, in the order links write them. A value whose
+/// text is the default state's is left out.
+const SETTINGS: &[Setting] = &[
+    // Base coin, e.g. `BTC`.
+    Setting::new(
+        "sym",
+        |r, v| set(&mut r.state.coin, coin_symbol(v).ok_or("not a coin symbol")),
+        |s| Some(s.coin.clone()),
+    ),
+    // Exchanges, a comma list of ids.
+    Setting::new(
+        "ex",
+        |r, v| set(&mut r.state.exchanges, parse_exchanges(v)),
+        |s| Some(exchange_ids(&s.exchanges)),
+    ),
+    Setting::new(
+        "window",
+        |r, v| set(&mut r.state.window, named(v)),
+        |s| Some(s.window.id().into()),
+    ),
+    // `auto` (not written) or a candle length.
+    Setting::new(
+        "res",
+        |r, v| set(&mut r.state.resolution, parse_resolution(v)),
+        |s| s.resolution.map(|r| r.id().into()),
+    ),
+    // Leverage tiers: `leverage:weight%` pairs, `5:10,10:25,…`. Compared as
+    // numbers: weights a hair off the defaults are written too.
+    Setting::new(
+        "lev",
+        |r, v| noted(&mut r.state.params.tiers, parse_tiers(v)?),
+        |s| (s.params.tiers != Params::default().tiers).then(|| tiers_text(&s.params.tiers)),
+    )
+    .longer(MAX_TIERS_CHARS),
+    // Long share of new positions: `auto` (not written) or 0–1.
+    Setting::new(
+        "long",
+        |r, v| noted(&mut r.state.params.long_share, parse_long(v)?),
+        |s| match s.params.long_share {
+            LongShare::Fixed(share) => Some(number(share)),
+            LongShare::Auto => None,
+        },
+    ),
+    Setting::new(
+        "mode",
+        |r, v| set(&mut r.state.params.mode, named(v)),
+        |s| Some(s.params.mode.id().into()),
+    ),
+    // The chart shown first.
+    Setting::new(
+        "view",
+        |r, v| set(&mut r.state.panel, named(v)),
+        |s| Some(s.panel.id().into()),
+    ),
+    // Zoomed price range: both or neither.
+    Setting::new(
+        "pmin",
+        |r, v| set(&mut r.prices.0, positive(v).map(Some)),
+        |s| s.prices.map(|(low, _)| number(low)),
+    ),
+    Setting::new(
+        "pmax",
+        |r, v| set(&mut r.prices.1, positive(v).map(Some)),
+        |s| s.prices.map(|(_, high)| number(high)),
+    ),
+    // Zoomed time range (UTC, `2026-01-01T00:00Z` or ms): both or neither.
+    Setting::new(
+        "tmin",
+        |r, v| set(&mut r.times.0, parse_time(v).map(Some)),
+        |s| s.times.map(|(start, _)| time_text(start)),
+    ),
+    Setting::new(
+        "tmax",
+        |r, v| set(&mut r.times.1, parse_time(v).map(Some)),
+        |s| s.times.map(|(_, end)| time_text(end)),
+    ),
+    // Price bins of the heatmap.
+    Setting::new(
+        "bins",
+        |r, v| {
+            let bins: usize = v.parse().map_err(|_| "not a whole number")?;
+            noted(&mut r.state.bins, clamped(bins, BINS_RANGE))
+        },
+        |s| Some(s.bins.to_string()),
+    ),
+    Setting::new(
+        "scale",
+        |r, v| set(&mut r.state.scale, named(v)),
+        |s| Some(s.scale.id().into()),
+    ),
+    Setting::new(
+        "palette",
+        |r, v| set(&mut r.state.palette, named(v)),
+        |s| Some(s.palette.id().into()),
+    ),
+    Setting::new(
+        "theme",
+        |r, v| set(&mut r.state.theme, named(v)),
+        |s| Some(s.theme.id().into()),
+    ),
+    // Cells fainter than this share of the strongest are hidden.
+    Setting::new(
+        "faint",
+        |r, v| noted(&mut r.state.faint, clamped(finite(v)?, FAINT_RANGE)),
+        // `+ 0.0`: -0 is the default too.
+        |s| Some(number(s.faint + 0.0)),
+    ),
+    // How the map's bars are stacked.
+    Setting::new(
+        "stack",
+        |r, v| set(&mut r.state.stack, named(v)),
+        |s| Some(s.stack.id().into()),
+    ),
+    // The simulated market instead of the exchanges (`demo` alone is on).
+    Setting::new(
+        "demo",
+        |r, v| {
+            let flags = [
+                ("1", true),
+                ("true", true),
+                ("", true),
+                ("0", false),
+                ("false", false),
+            ];
+            set(&mut r.state.demo, one_of(v, &flags))
+        },
+        |s| Some(flag(s.demo)),
+    ),
+    // The simulated market's seed.
+    Setting::new(
+        "seed",
+        |r, v| {
+            set(
+                &mut r.state.seed,
+                v.parse().map_err(|_| "not a whole number"),
+            )
+        },
+        |s| Some(s.seed.to_string()),
+    ),
+    // Funding drift in the model.
+    Setting::new(
+        "funding",
+        |r, v| {
+            set(
+                &mut r.state.params.funding_drift,
+                one_of(v, &[("1", true), ("0", false)]),
+            )
+        },
+        |s| Some(flag(s.params.funding_drift)),
+    ),
+    // How far ahead reach probabilities look.
+    Setting::new(
+        "horizon",
+        |r, v| set(&mut r.state.horizon_ms, one_of(v, &HORIZONS)),
+        |s| {
+            let named = HORIZONS.iter().find(|(_, ms)| *ms == s.horizon_ms);
+            named.map(|(name, _)| (*name).into())
+        },
+    ),
+    // The cascade simulator's price shock, percent.
+    Setting::new(
+        "shock",
+        |r, v| noted(&mut r.state.shock_pct, clamped(finite(v)?, SHOCK_RANGE_PCT)),
+        |s| Some(number(s.shock_pct)),
+    ),
+    // Pinned end of the window (UTC, as `tmin`); without it the view
+    // follows now.
+    Setting::new(
+        "at",
+        |r, v| set(&mut r.state.at, parse_time(v).map(Some)),
+        |s| s.at.map(time_text),
+    ),
 ];
-const AT: &str = "at";
+
+/// Puts a read value in its place.
+fn set<T>(slot: &mut T, value: Result<T, impl Into<Why>>) -> Result<Option<Why>, Why> {
+    *slot = value.map_err(Into::into)?;
+    Ok(None)
+}
+
+/// Puts a read value in its place, passing on the note of what changed.
+fn noted<T>(slot: &mut T, (value, note): Noted<T>) -> Result<Option<Why>, Why> {
+    *slot = value;
+    Ok(note)
+}
+
+type Noted<T> = (T, Option<Why>);
 
 impl ViewState {
     /// Reads a query string (with or without the leading `?`). Returns the
     /// state and what was ignored or changed, in the order met.
     pub fn parse(query: &str) -> (ViewState, Vec<Ignored>) {
-        let mut state = ViewState::default();
+        let mut reading = Reading {
+            state: ViewState::default(),
+            prices: (None, None),
+            times: (None, None),
+        };
         let mut ignored = Vec::new();
-        let mut seen: Vec<String> = Vec::new();
-        let (mut pmin, mut pmax, mut tmin, mut tmax) = (None, None, None, None);
+        let mut seen: Vec<&str> = Vec::new();
         for pair in query.trim_start_matches('?').split('&') {
             if pair.is_empty() {
                 continue;
             }
             let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
-            let key = match decode(raw_key) {
-                Some(key) if KNOWN_KEYS.contains(&key.as_str()) || key == AT => key,
-                decoded => {
-                    let shown = decoded.as_deref().unwrap_or(raw_key);
-                    ignored.push(Ignored::new(shown, "unknown setting"));
-                    continue;
-                }
+            let decoded = decode(raw_key);
+            let known = decoded
+                .as_deref()
+                .and_then(|key| SETTINGS.iter().find(|setting| setting.key == key));
+            let Some(setting) = known else {
+                let shown = decoded.as_deref().unwrap_or(raw_key);
+                ignored.push(Ignored::new(shown, "unknown setting"));
+                continue;
             };
-            let mut skip = |why| ignored.push(Ignored::new(&key, why));
-            if seen.contains(&key) {
-                skip("repeated: the first one counts");
+            let mut skip = |why: Why| ignored.push(Ignored::new(setting.key, why));
+            if seen.contains(&setting.key) {
+                skip("repeated: the first one counts".into());
                 continue;
             }
-            seen.push(key.clone());
+            seen.push(setting.key);
             let Some(value) = decode(raw_value) else {
-                skip("broken percent-encoding");
+                skip("broken percent-encoding".into());
                 continue;
             };
-            if value.chars().count() > max_chars(&key) {
-                skip("too long");
+            if value.chars().count() > setting.max_chars {
+                skip("too long".into());
                 continue;
             }
-            let value = value.trim();
-            let outcome = match key.as_str() {
-                "sym" => parse_coin(value).map(|c| state.coin = c),
-                "ex" => parse_exchanges(value).map(|e| state.exchanges = e),
-                "window" => Window::from_label(value)
-                    .map(|w| state.window = w)
-                    .ok_or("not one of 12h, 1d, 3d, 7d, 14d, 30d"),
-                "res" => parse_resolution(value).map(|r| state.resolution = r),
-                "lev" => parse_tiers(value).map(|(tiers, note)| {
-                    state.params.tiers = tiers;
-                    if let Some(note) = note {
-                        skip(note);
-                    }
-                }),
-                "long" => parse_long(value).map(|(share, note)| {
-                    state.params.long_share = share;
-                    if let Some(note) = note {
-                        skip(note);
-                    }
-                }),
-                "mode" => one_of(
-                    value,
-                    &[("oi", Mode::OpenInterest), ("volume", Mode::Volume)],
-                )
-                .map(|m| state.params.mode = m),
-                "view" => one_of(value, &[("heatmap", Panel::Heatmap), ("map", Panel::Map)])
-                    .map(|p| state.panel = p),
-                "pmin" => positive(value).map(|p| pmin = Some(p)),
-                "pmax" => positive(value).map(|p| pmax = Some(p)),
-                "tmin" => parse_time(value).map(|t| tmin = Some(t)),
-                "tmax" => parse_time(value).map(|t| tmax = Some(t)),
-                "at" => parse_time(value).map(|t| state.at = Some(t)),
-                "bins" => parse_bins(value).map(|(bins, note)| {
-                    state.bins = bins;
-                    if let Some(note) = note {
-                        skip(note);
-                    }
-                }),
-                "scale" => Scale::from_id(value)
-                    .map(|s| state.scale = s)
-                    .ok_or("not linear, sqrt or log"),
-                "palette" => Palette::from_id(value)
-                    .map(|p| state.palette = p)
-                    .ok_or("not inferno or viridis"),
-                "theme" => Theme::from_id(value)
-                    .map(|t| state.theme = t)
-                    .ok_or("not dark or light"),
-                "faint" => unit_share(value, MAX_FAINT).map(|(f, note)| {
-                    state.faint = f;
-                    if let Some(note) = note {
-                        skip(note);
-                    }
-                }),
-                "stack" => one_of(
-                    value,
-                    &[
-                        ("leverage", StackBy::Leverage),
-                        ("exchange", StackBy::Exchange),
-                    ],
-                )
-                .map(|s| state.stack = s),
-                "demo" => one_of(
-                    value,
-                    &[
-                        ("1", true),
-                        ("true", true),
-                        ("", true),
-                        ("0", false),
-                        ("false", false),
-                    ],
-                )
-                .map(|d| state.demo = d),
-                "seed" => value
-                    .parse::<u64>()
-                    .map(|s| state.seed = s)
-                    .map_err(|_| "not a whole number"),
-                "funding" => one_of(value, &[("1", true), ("0", false)])
-                    .map(|f| state.params.funding_drift = f),
-                "horizon" => one_of(value, &HORIZONS).map(|h| state.horizon_ms = h),
-                "shock" => finite(value).map(|x| {
-                    let (low, high) = SHOCK_RANGE_PCT;
-                    state.shock_pct = x.clamp(low, high);
-                    if state.shock_pct != x {
-                        skip("clamped to −20–20");
-                    }
-                }),
-                _ => Ok(()),
-            };
-            if let Err(why) = outcome {
-                skip(why);
+            match (setting.read)(&mut reading, value.trim()) {
+                Ok(None) => {}
+                Ok(Some(why)) | Err(why) => skip(why),
             }
         }
-        match (pmin, pmax) {
+        let Reading {
+            mut state,
+            prices,
+            times,
+        } = reading;
+        match prices {
             (Some(low), Some(high)) if low < high => state.prices = Some((low, high)),
             (None, None) => {}
             _ => ignored.push(Ignored::new("pmin/pmax", "need both, low below high")),
         }
-        match (tmin, tmax) {
+        match times {
             (Some(start), Some(end)) if start < end => state.times = Some((start, end)),
             (None, None) => {}
             _ => ignored.push(Ignored::new("tmin/tmax", "need both, start before end")),
@@ -342,88 +488,20 @@ impl ViewState {
     /// default): defaults are left out, so links stay short.
     pub fn to_query(&self) -> String {
         let base = ViewState::default();
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        let mut put = |key, value: String| pairs.push((key, value));
-        if self.coin != base.coin {
-            put("sym", self.coin.clone());
-        }
-        if self.exchanges != base.exchanges {
-            let ids: Vec<&str> = self.exchanges.iter().map(|e| e.id()).collect();
-            put("ex", ids.join(","));
-        }
-        if self.window != base.window {
-            put("window", self.window.label().into());
-        }
-        if let Some(r) = self.resolution {
-            put("res", r.label().into());
-        }
-        if self.params.tiers != base.params.tiers {
-            put("lev", tiers_text(&self.params.tiers));
-        }
-        if let LongShare::Fixed(share) = self.params.long_share {
-            put("long", number(share));
-        }
-        if self.params.mode == Mode::Volume {
-            put("mode", "volume".into());
-        }
-        if self.panel == Panel::Map {
-            put("view", "map".into());
-        }
-        if let Some((low, high)) = self.prices {
-            put("pmin", number(low));
-            put("pmax", number(high));
-        }
-        if let Some((start, end)) = self.times {
-            put("tmin", time_text(start));
-            put("tmax", time_text(end));
-        }
-        if self.bins != base.bins {
-            put("bins", self.bins.to_string());
-        }
-        if self.scale != base.scale {
-            put("scale", self.scale.id().into());
-        }
-        if self.palette != base.palette {
-            put("palette", self.palette.id().into());
-        }
-        if self.theme != base.theme {
-            put("theme", self.theme.id().into());
-        }
-        if self.faint != base.faint {
-            put("faint", number(self.faint));
-        }
-        if self.stack == StackBy::Exchange {
-            put("stack", "exchange".into());
-        }
-        if self.demo {
-            put("demo", "1".into());
-        }
-        if self.seed != base.seed {
-            put("seed", self.seed.to_string());
-        }
-        if self.params.funding_drift {
-            put("funding", "1".into());
-        }
-        if self.horizon_ms != base.horizon_ms {
-            let name = HORIZONS.iter().find(|(_, ms)| *ms == self.horizon_ms);
-            if let Some((name, _)) = name {
-                put("horizon", (*name).into());
-            }
-        }
-        if self.shock_pct != base.shock_pct {
-            put("shock", number(self.shock_pct));
-        }
-        if let Some(at) = self.at {
-            put("at", time_text(at));
-        }
-        if pairs.is_empty() {
-            return String::new();
-        }
-        let joined: Vec<String> = pairs
+        let pairs: Vec<String> = SETTINGS
             .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .filter_map(|setting| {
+                let text = (setting.write)(self)?;
+                let default = (setting.write)(&base);
+                (default.as_ref() != Some(&text))
+                    .then(|| format!("{}={}", setting.key, encode(&text)))
+            })
             .collect();
-        format!("?{}", joined.join("&"))
+        if pairs.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", pairs.join("&"))
+        }
     }
 
     /// True when only the zoom differs: the page replaces the history entry
@@ -439,7 +517,7 @@ impl ViewState {
 }
 
 impl Ignored {
-    fn new(key: &str, why: &'static str) -> Self {
+    fn new(key: &str, why: impl Into<Why>) -> Self {
         // Shown as text only; cleaned so a crafted name stays readable.
         let mut key: String = key
             .chars()
@@ -449,27 +527,43 @@ impl Ignored {
         if key.is_empty() {
             key = "(unnamed)".into();
         }
-        Ignored { key, why }
+        Ignored {
+            key,
+            why: why.into(),
+        }
     }
 }
 
 /// The value among named choices; the error lists the names.
-fn one_of<T: Copy>(value: &str, choices: &[(&str, T)]) -> Result<T, &'static str> {
-    choices
-        .iter()
-        .find(|(name, _)| *name == value)
-        .map(|(_, choice)| *choice)
-        .ok_or("not one of the choices")
+fn one_of<T: Copy>(value: &str, choices: &[(&'static str, T)]) -> Result<T, Why> {
+    let found = choices.iter().find(|(name, _)| *name == value);
+    found.map(|&(_, choice)| choice).ok_or_else(|| {
+        let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+        not_one_of(&names)
+    })
 }
 
-fn parse_coin(value: &str) -> Result<String, &'static str> {
-    let coin = value.to_ascii_uppercase();
+/// A [`Choice`] by its name in links.
+fn named<T: Choice>(value: &str) -> Result<T, Why> {
+    T::from_id(value).ok_or_else(|| {
+        let names: Vec<&str> = T::ALL.iter().map(|c| c.id()).collect();
+        not_one_of(&names)
+    })
+}
+
+/// Why a value is not used: not one of `names` (listed, the empty one left
+/// out).
+fn not_one_of(names: &[&str]) -> Why {
+    let names: Vec<&str> = names.iter().copied().filter(|n| !n.is_empty()).collect();
+    format!("not one of {}", names.join(", ")).into()
+}
+
+/// A coin symbol as typed (upper-cased), if it can be one: ASCII letters and
+/// digits, at most [`MAX_COIN_CHARS`].
+pub fn coin_symbol(text: &str) -> Option<String> {
+    let coin = text.to_ascii_uppercase();
     let plain = coin.chars().all(|c| c.is_ascii_alphanumeric());
-    if plain && !coin.is_empty() && coin.len() <= MAX_COIN_CHARS {
-        Ok(coin)
-    } else {
-        Err("not a coin symbol")
-    }
+    (plain && !coin.is_empty() && coin.len() <= MAX_COIN_CHARS).then_some(coin)
 }
 
 fn parse_exchanges(value: &str) -> Result<Vec<Exchange>, &'static str> {
@@ -488,69 +582,71 @@ fn parse_exchanges(value: &str) -> Result<Vec<Exchange>, &'static str> {
     }
 }
 
-fn parse_resolution(value: &str) -> Result<Option<Resolution>, &'static str> {
+fn exchange_ids(exchanges: &[Exchange]) -> String {
+    let ids: Vec<&str> = exchanges.iter().map(|e| e.id()).collect();
+    ids.join(",")
+}
+
+/// `auto` (`None`) or a candle length.
+fn parse_resolution(value: &str) -> Result<Option<Resolution>, Why> {
     if value == "auto" {
         return Ok(None);
     }
-    Resolution::ALL
-        .into_iter()
-        .find(|r| r.label() == value)
-        .map(Some)
-        .ok_or("not auto, 1m, 5m, 15m, 1h, 4h or 1d")
+    Resolution::from_id(value).map(Some).ok_or_else(|| {
+        let mut names = vec!["auto"];
+        names.extend(Resolution::ALL.map(|r| r.id()));
+        not_one_of(&names)
+    })
 }
 
-type Noted<T> = (T, Option<&'static str>);
-
 /// `5:10,10:25,…`: leverage and weight in percent per tier.
-fn parse_tiers(value: &str) -> Result<Noted<Vec<Tier>>, &'static str> {
+fn parse_tiers(value: &str) -> Result<Noted<Vec<Tier>>, Why> {
     let mut tiers = Vec::new();
     let mut note = None;
     for item in value.split(',') {
         if tiers.len() == MAX_TIERS {
-            note = Some("more than 10 tiers: the rest left out");
+            note = Some(format!("more than {MAX_TIERS} tiers: the rest left out").into());
             break;
         }
         let (leverage, weight) = item.split_once(':').ok_or("not leverage:weight pairs")?;
         let (leverage, weight) = (finite(leverage)?, finite(weight)?);
         if weight < 0.0 {
-            return Err("negative weight");
+            return Err("negative weight".into());
         }
-        let (low, high) = LEVERAGE_RANGE;
-        if !(low..=high).contains(&leverage) {
-            note = Some("leverage clamped to 1–200");
+        let (leverage, clamped_note) = clamped(leverage, LEVERAGE_RANGE);
+        if let Some(clamped_note) = clamped_note {
+            note = Some(format!("leverage {clamped_note}").into());
         }
         tiers.push(Tier {
-            leverage: leverage.clamp(low, high),
+            leverage,
             weight: weight / 100.0,
         });
     }
     if tiers.iter().all(|t| t.weight == 0.0) {
-        return Err("all weights zero");
+        return Err("all weights zero".into());
     }
     Ok((tiers, note))
 }
 
-fn parse_long(value: &str) -> Result<Noted<LongShare>, &'static str> {
+/// `auto`, or the long share of new positions.
+fn parse_long(value: &str) -> Result<Noted<LongShare>, Why> {
     if value == "auto" {
         return Ok((LongShare::Auto, None));
     }
-    unit_share(value, 1.0).map(|(share, note)| (LongShare::Fixed(share), note))
+    let (share, note) = clamped(finite(value)?, SHARE_RANGE);
+    Ok((LongShare::Fixed(share), note))
 }
 
-/// A number in `[0, max]`, clamped (with a note) when outside.
-fn unit_share(value: &str, max: f64) -> Result<Noted<f64>, &'static str> {
-    let share = finite(value)?;
-    let clamped = share.clamp(0.0, max);
-    let note = (clamped != share).then_some("clamped to its range");
-    Ok((clamped, note))
-}
-
-fn parse_bins(value: &str) -> Result<Noted<usize>, &'static str> {
-    let bins: usize = value.parse().map_err(|_| "not a whole number")?;
-    let (low, high) = BINS_RANGE;
-    let clamped = bins.clamp(low, high);
-    let note = (clamped != bins).then_some("clamped to 50–2000");
-    Ok((clamped, note))
+/// `value` within `(low, high)`, with a note naming the range when it was
+/// outside.
+fn clamped<T: PartialOrd + Display>(value: T, (low, high): (T, T)) -> Noted<T> {
+    if value < low || value > high {
+        let note = format!("clamped to {low}–{high}").replace('-', "−");
+        let value = if value < low { low } else { high };
+        (value, Some(note.into()))
+    } else {
+        (value, None)
+    }
 }
 
 fn finite(value: &str) -> Result<f64, &'static str> {
@@ -572,7 +668,7 @@ fn parse_time(value: &str) -> Result<i64, &'static str> {
     let ms = if value.bytes().all(|b| b.is_ascii_digit()) && !value.is_empty() {
         value.parse::<i64>().map_err(|_| "not a time")?
     } else {
-        parse_iso(value).ok_or("not a UTC time like 2026-01-01T00:00Z")?
+        parse_utc(value).ok_or("not a UTC time like 2026-01-01T00:00Z")?
     };
     let (earliest, latest) = TIME_RANGE_MS;
     if (earliest..=latest).contains(&ms) {
@@ -582,42 +678,21 @@ fn parse_time(value: &str) -> Result<i64, &'static str> {
     }
 }
 
-fn parse_iso(value: &str) -> Option<i64> {
-    let body = value.strip_suffix('Z')?;
-    let (date, clock) = body.split_once('T')?;
-    let mut date_parts = date.split('-');
-    let mut field = |max: i64| -> Option<i64> {
-        let n: i64 = date_parts.next()?.parse().ok()?;
-        (0..=max).contains(&n).then_some(n)
-    };
-    let (year, month, day) = (field(9999)?, field(12)?, field(31)?);
-    let mut clock_parts = clock.split(':');
-    let mut part = |max: i64| -> Option<i64> {
-        match clock_parts.next() {
-            None => Some(0),
-            Some(p) => p.parse().ok().filter(|n| (0..=max).contains(n)),
-        }
-    };
-    let (hour, minute, second) = (part(23)?, part(59)?, part(59)?);
-    if month == 0 || day == 0 {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000)
-}
-
 /// `2026-01-01T00:00Z`, or ms when the time is not on a whole minute.
-pub fn time_text(ms: i64) -> String {
+fn time_text(ms: i64) -> String {
     if ms.rem_euclid(60_000) != 0 {
         return ms.to_string();
     }
-    let (year, month, day, hour, minute) = civil_minute(ms);
-    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}Z")
+    utc_text(ms, Precision::Minute)
 }
 
 /// The shortest text that reads back as the same `f64`.
 fn number(x: f64) -> String {
     format!("{x}")
+}
+
+fn flag(on: bool) -> String {
+    if on { "1" } else { "0" }.into()
 }
 
 fn tiers_text(tiers: &[Tier]) -> String {
@@ -660,6 +735,7 @@ fn encode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Mode;
     use proptest::prelude::*;
 
     fn full_state() -> ViewState {
@@ -803,6 +879,43 @@ mod tests {
         assert!(parse_time("1970-01-01T00:00Z").is_err());
         assert_eq!(time_text(1_767_225_600_000), "2026-01-01T00:00Z");
         assert_eq!(time_text(1_767_225_600_001), "1767225600001");
+    }
+
+    #[test]
+    fn every_choice_reads_back_from_its_name() {
+        fn check<T: Choice + std::fmt::Debug>() {
+            for &choice in T::ALL {
+                assert_eq!(T::from_id(choice.id()), Some(choice));
+                assert_eq!(named::<T>(choice.id()), Ok(choice));
+            }
+            let names: Vec<&str> = T::ALL.iter().map(|c| c.id()).collect();
+            let why = named::<T>("nope").unwrap_err();
+            assert_eq!(why, format!("not one of {}", names.join(", ")));
+        }
+        check::<Window>();
+        check::<Resolution>();
+        check::<Mode>();
+        check::<Panel>();
+        check::<Scale>();
+        check::<Palette>();
+        check::<Theme>();
+        check::<StackBy>();
+        assert_eq!(Palette::from_id("viridis"), Some(Palette::Viridis));
+    }
+
+    #[test]
+    fn clamping_notes_quote_the_limits() {
+        let (_, ignored) = ViewState::parse("bins=10&shock=-50&lev=500:50,5:50&faint=1");
+        let notes: Vec<String> = ignored.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            notes,
+            [
+                "bins (clamped to 50–2000)",
+                "shock (clamped to −20–20)",
+                "lev (leverage clamped to 1–200)",
+                "faint (clamped to 0–0.9)",
+            ]
+        );
     }
 
     #[test]

@@ -19,6 +19,13 @@ fn main() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         match from_js(&event.data()).and_then(|b| Request::decode(&b)) {
             Some(Request::Sources(new)) => sources = new,
+            // Recomputed in full by the next job for now; an
+            // `engine::LiveEstimate` per source would slide here instead.
+            Some(Request::Push(push)) => {
+                if let Some(source) = sources.get_mut(push.source) {
+                    push.apply(source);
+                }
+            }
             Some(Request::Estimate(job)) => {
                 let estimate = run(&mut workspace, &sources, &job);
                 let (message, transfer) = to_js(

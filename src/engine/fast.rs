@@ -1,25 +1,30 @@
 //! The fast implementation (spec section 7), exact to rounding.
 //!
 //! Per source and side:
-//! 1. each cohort's death by a first-passage query: a binary search on the
+//! 1. each cohort's death by a first-passage query: a galloping search on the
 //!    chain of running minima of the lows (longs) or maxima of the highs
 //!    (shorts) from its candle; candles are visited latest first so the
 //!    chain grows backwards in amortised O(1). Tiers go from the closest
 //!    liquidation price to the farthest, each searching only the part of
 //!    the chain before the previous tier's death. What all cohorts of a
 //!    candle share (start column, first partial column) is computed once;
-//! 2. columns where the cohort is alive from start to end go into a
-//!    difference array over columns, in *block units*: `n / F_k` where
-//!    `F_j = R(anchor, j)` for the block of candles `j` belongs to, so the
-//!    birth and the death of a cohort add and remove the very same float;
+//! 2. columns where the cohort is alive from start to end become two
+//!    changes of the alive cohorts (a birth, a death), in *block units*:
+//!    `n / F_k` where `F_j = R(anchor, j)` for the block of candles `j`
+//!    belongs to, so the birth and the death of a cohort add and remove the
+//!    very same float;
 //! 3. the one or two columns where it is alive for only part of the time get
-//!    their exact mean directly, from in-column prefix sums;
-//! 4. one sweep over columns: `acc += births − deaths` in double-double
-//!    (so a small cohort left after a large one died keeps its digits), read
-//!    only in the bins written in that column; the column mean is
-//!    `acc · F_{a_c} · γ_c` with `a_c` the column's first candle and `γ_c`
-//!    the mean closing within the column. An integer count of cohorts per
-//!    cell makes cells where every cohort has died exactly 0.
+//!    their exact mean, from in-column prefix sums;
+//! 4. changes, means and predicted liquidations wait in buckets, one per
+//!    column ([`ByColumn`]), then one sweep over columns writes each output
+//!    column once, whole: `acc += births − deaths` per bin in double-double
+//!    (so a small cohort left after a large one died keeps its digits); the
+//!    column mean is `acc · F_{a_c} · γ_c` with `a_c` the column's first
+//!    candle and `γ_c` the mean closing within the column. An integer count
+//!    of cohorts per bin makes cells where every cohort has died exactly 0.
+//!    (Difference arrays of the grid's size, read and written at random,
+//!    made this path memory-bound; the buckets hold a few bytes per cohort
+//!    and are written nearly in order.)
 //!
 //! `R(k, j) = r_{k+1} ⋯ r_j` is kept as differences of per-segment log sums, so
 //! long products of closing ratios cannot underflow; an open interest that
@@ -45,11 +50,47 @@ const STEEP_COLUMN: f64 = 1e-3;
 const NO_COLUMN: usize = usize::MAX;
 
 /// Buffers the fast path reuses from one call to the next: keep one per view
-/// and a parameter change costs no large allocation (nor the page faults
-/// of fresh memory).
+/// and a parameter change costs no large allocation (and, with
+/// [`Workspace::recycle`], no fresh memory for the grids either).
 #[derive(Default)]
 pub struct Workspace {
-    scratch: [Scratch; 2],
+    columns: ByColumn,
+    /// Grid memory handed back with [`Workspace::recycle`].
+    spare_grids: Vec<Vec<f64>>,
+}
+
+impl Workspace {
+    /// Takes back an estimate the caller no longer needs: the next estimate
+    /// writes its grids into that memory rather than into fresh memory,
+    /// which the system has to map page by page on first touch (most of
+    /// the time on fine grids). A view that recomputes hands back the
+    /// estimate it replaces.
+    pub fn recycle(&mut self, estimate: Estimate) {
+        let [long, short] = estimate.heatmap;
+        let [predicted_long, predicted_short] = estimate.predicted;
+        let grids = [long, short, predicted_long, predicted_short];
+        for values in grids.map(|g| g.values) {
+            if values.capacity() > 0 && self.spare_grids.len() < 4 {
+                self.spare_grids.push(values);
+            }
+        }
+    }
+
+    /// Memory for a grid of `cells` values: a recycled one, else fresh.
+    fn grid_memory(&mut self, cells: usize) -> Vec<f64> {
+        let mut values = self.spare_grids.pop().unwrap_or_default();
+        values.clear();
+        values.reserve_exact(cells);
+        values
+    }
+}
+
+/// Which grids an estimate fills.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Grids {
+    All,
+    /// Everything but the predicted liquidations (left without values).
+    WithoutPredicted,
 }
 
 /// The whole model on the common grid. See [`super::estimate`].
@@ -58,101 +99,98 @@ pub fn estimate_fast(
     sources: &[Source],
     params: &Params,
     spec: &GridSpec,
+    grids: Grids,
 ) -> Estimate {
     let (columns, bins) = (spec.time.columns, spec.prices.count);
-    let mut heatmap = [Grid::zeros(columns, bins), Grid::zeros(columns, bins)];
-    let mut predicted = heatmap.clone();
     let mut map = LiqMap::zeros(bins, sources.len(), params.tiers.len());
-    let scratch = &mut workspace.scratch;
-    scratch.iter_mut().for_each(|s| s.prepare(columns, bins));
+    let with_predicted = grids == Grids::All;
+    let memory = [HEATMAP, HEATMAP, PREDICTED, PREDICTED].map(|grid| {
+        if grid == HEATMAP || with_predicted {
+            workspace.grid_memory(columns * bins)
+        } else {
+            Vec::new()
+        }
+    });
+    let by_column = &mut workspace.columns;
+    by_column.prepare(columns, bins, sources.len(), with_predicted);
+    let mut factors = Vec::with_capacity(sources.len());
 
     for (source_index, source) in sources.iter().enumerate() {
         let model = SourceModel::new(source, params, spec.time.end_ms());
         if model.len == 0 {
+            factors.push(None);
             continue;
         }
         let timeline = Timeline::new(&model, &spec.time);
+        let mut out = Out {
+            source_index,
+            bins: &spec.prices,
+            by_column: &mut *by_column,
+            map: &mut map,
+        };
         if let Some(drift) = &model.drift {
-            let mut out = Out {
-                source_index,
-                bins: &spec.prices,
-                scratch: &mut *scratch,
-                heatmap: &mut heatmap,
-                predicted: &mut predicted,
-                map: &mut map,
-            };
             add_drifting(&model, drift, &timeline, &mut out);
         } else {
-            // The spec: each cohort's liquidation price stays where it was at entry.
-            let mut passages = [
-                FirstPassage::new(&model.lows, Side::Long),
-                FirstPassage::new(&model.highs, Side::Short),
-            ];
-            let tiers = model.tiers_by_leverage();
-            let mut cohorts = Vec::new();
-            // Latest candle first: the first-passage chains grow backwards.
-            for k in (1..model.len).rev() {
-                if !model.cohorts_at(k, &mut cohorts) {
+            add_fixed(&model, &timeline, &mut out);
+        }
+        factors.push(Some(timeline.into_sweep_factors()));
+    }
+    let (heatmap, predicted) = by_column.sweep(&factors, memory);
+    finish(sources, spec, heatmap, predicted, map)
+}
+
+/// The spec: each cohort's liquidation price stays where it was at entry.
+fn add_fixed(model: &SourceModel, timeline: &Timeline, out: &mut Out) {
+    let mut passages = [
+        FirstPassage::new(&model.lows, Side::Long),
+        FirstPassage::new(&model.highs, Side::Short),
+    ];
+    let tiers = model.tiers_by_leverage();
+    let mut cohorts = Vec::new();
+    // Latest candle first: the first-passage chains grow backwards.
+    for k in (1..model.len).rev() {
+        if !model.cohorts_at(k, &mut cohorts) {
+            continue;
+        }
+        let birth = Birth::new(model, timeline, k);
+        for side in Side::BOTH {
+            let s = side.index();
+            let passage = &mut passages[s];
+            passage.start_at(k + 1);
+            // Closest liquidation price first: a cohort no easier to hit
+            // than the one before dies no earlier, so its search stays
+            // within that one's.
+            let mut previous: Option<(f64, Hit)> = None;
+            for &tier in &tiers {
+                let cohort = &cohorts[tier * 2 + s];
+                if cohort.notional <= 0.0 || cohort.notional.is_nan() {
                     continue;
                 }
-                let birth = Birth::new(&model, &timeline, k);
-                for side in Side::BOTH {
-                    let s = side.index();
-                    let passage = &mut passages[s];
-                    passage.start_at(k + 1);
-                    // Closest liquidation price first: a cohort no easier to hit
-                    // than the one before dies no earlier, so its search stays
-                    // within that one's.
-                    let mut previous: Option<(f64, Hit)> = None;
-                    for &tier in &tiers {
-                        let cohort = &cohorts[tier * 2 + s];
-                        if cohort.notional <= 0.0 || cohort.notional.is_nan() {
-                            continue;
-                        }
-                        let Some(q) = cohort.liquidation_price else {
-                            continue;
-                        };
-                        let Some(bin) = spec.prices.bin_of(q) else {
-                            continue;
-                        };
-                        let hit = match previous {
-                            Some((p, hit)) if passage.no_easier(q, p) => passage.first_hit(q, hit),
-                            _ => passage.first_hit(q, Hit::ANY),
-                        };
-                        previous = Some((q, hit));
-                        let life = Life::new(&birth, cohort.notional, hit.candle, model.len);
-                        if let Some((column, usd)) = life.liquidation(&timeline) {
-                            predicted[s].values[column * bins + bin] += usd;
-                        }
-                        if life.end == model.len {
-                            let usd = cohort.notional * birth.alive_at_last;
-                            map.add(source_index, cohort.tier, side, bin, usd);
-                        }
-                        life.add_to_heatmap(
-                            &birth,
-                            &timeline,
-                            bin,
-                            &mut scratch[s],
-                            &mut heatmap[s],
-                        );
-                    }
-                }
+                let Some(q) = cohort.liquidation_price else {
+                    continue;
+                };
+                let Some(bin) = out.bins.bin_of(q) else {
+                    continue;
+                };
+                let hit = match previous {
+                    Some((p, hit)) if passage.no_easier(q, p) => passage.first_hit(q, hit),
+                    _ => passage.first_hit(q, Hit::ANY),
+                };
+                previous = Some((q, hit));
+                let life = Life::new(&birth, cohort.notional, hit.candle, model.len);
+                let cell = out.cell(side, bin);
+                life.add_to_heatmap(&birth, timeline, cell, out.by_column);
+                out.finish_life(&birth, &life, timeline, cohort, bin);
             }
         }
-        for side in Side::BOTH {
-            scratch[side.index()].sweep_into(&timeline, &mut heatmap[side.index()]);
-        }
     }
-    finish(sources, spec, heatmap, predicted, map)
 }
 
 /// Where one source's cohorts go.
 struct Out<'a> {
     source_index: usize,
     bins: &'a PriceBins,
-    scratch: &'a mut [Scratch; 2],
-    heatmap: &'a mut [Grid; 2],
-    predicted: &'a mut [Grid; 2],
+    by_column: &'a mut ByColumn,
     map: &'a mut LiqMap,
 }
 
@@ -176,22 +214,38 @@ impl Out<'_> {
             notional: cohort.notional,
             liquidated_at: None,
         };
-        let s = cohort.side.index();
         let starting = birth.starting_at(timeline, from);
-        piece.add_to_heatmap(
-            &starting,
-            timeline,
-            bin,
-            &mut self.scratch[s],
-            &mut self.heatmap[s],
-        );
+        let cell = self.cell(cohort.side, bin);
+        piece.add_to_heatmap(&starting, timeline, cell, self.by_column);
     }
 
-    /// A cohort's liquidation (if inside the window) in `bin`.
-    fn predict(&mut self, life: &Life, timeline: &Timeline, side: Side, bin: usize) {
+    /// What a cohort's life (its last piece, in `bin`) leaves besides the
+    /// heatmap: its liquidation, if inside the window, and its share of the
+    /// map if it is alive at the last candle.
+    fn finish_life(
+        &mut self,
+        birth: &Birth,
+        life: &Life,
+        timeline: &Timeline,
+        cohort: &Cohort,
+        bin: usize,
+    ) {
+        let cell = self.cell(cohort.side, bin);
         if let Some((column, usd)) = life.liquidation(timeline) {
-            let grid = &mut self.predicted[side.index()];
-            grid.values[column * grid.bins + bin] += usd;
+            self.by_column.add(column, PREDICTED, cell, usd);
+        }
+        if life.end == timeline.len {
+            let usd = cohort.notional * birth.alive_at_last;
+            self.map
+                .add(self.source_index, cohort.tier, cohort.side, bin, usd);
+        }
+    }
+
+    fn cell(&self, side: Side, bin: usize) -> Cell {
+        Cell {
+            source: self.source_index,
+            side: side.index(),
+            bin,
         }
     }
 }
@@ -234,13 +288,8 @@ fn add_drifting(model: &SourceModel, drift: &Drift, timeline: &Timeline, out: &m
             }
             let life = Life::new(&birth, cohort.notional, death, len);
             out.add_piece(&birth, cohort, (from, life.end), bin, timeline);
-            let Some(bin) = bin else {
-                continue;
-            };
-            out.predict(&life, timeline, side, bin);
-            if life.end == len {
-                let usd = cohort.notional * birth.alive_at_last;
-                out.map.add(out.source_index, cohort.tier, side, bin, usd);
+            if let Some(bin) = bin {
+                out.finish_life(&birth, &life, timeline, cohort, bin);
             }
         }
     }
@@ -369,6 +418,14 @@ impl<'a> Timeline<'a> {
         timeline.rescale = rescale;
         timeline.unit_to_mean = unit_to_mean;
         timeline
+    }
+
+    /// What the sweep over columns needs once the cohorts are in.
+    fn into_sweep_factors(self) -> SweepFactors {
+        SweepFactors {
+            rescale: self.rescale,
+            unit_to_mean: self.unit_to_mean,
+        }
     }
 
     /// `R(k, j)`: the share of a cohort opened at `k` still open at `j ≥ k`.
@@ -509,14 +566,11 @@ impl Life {
         Some((column, self.notional * timeline.ratio(self.start, d)))
     }
 
-    fn add_to_heatmap(
-        &self,
-        birth: &Birth,
-        t: &Timeline,
-        bin: usize,
-        scratch: &mut Scratch,
-        heatmap: &mut Grid,
-    ) {
+    /// Emits the heatmap's share of this life in bin `cell`: a change of
+    /// the alive cohorts where it is alive for whole columns (from
+    /// `full_from` until `full_until`), the exact mean of the one or two
+    /// columns where it is alive for part of the time.
+    fn add_to_heatmap(&self, birth: &Birth, t: &Timeline, cell: Cell, out: &mut ByColumn) {
         let (k, e) = (self.start, self.end);
         let first_window_candle = t.column_start[0];
         if e <= first_window_candle {
@@ -529,54 +583,92 @@ impl Life {
         } else {
             last
         };
-        let bins = heatmap.bins;
 
         if full_from < full_until {
-            scratch.add(
-                full_from,
-                bin,
-                t.in_units(self.notional, k, t.column_start[full_from]),
-                1,
-            );
+            let units = t.in_units(self.notional, k, t.column_start[full_from]);
+            out.change(full_from, cell, units, 1);
             let after = t.column_start.get(full_until).copied().unwrap_or(t.len);
             if full_until < t.column_start.len() - 1 && after < t.len {
-                scratch.add(full_until, bin, -t.in_units(self.notional, k, after), -1);
+                out.change(full_until, cell, -t.in_units(self.notional, k, after), -1);
             }
         }
         let mean = |c: usize, x: usize, y: usize| {
             self.notional * t.partial_sum(k, x, y, c) / t.candles_in(c)
         };
-        let cells = &mut heatmap.values;
         if first == last {
             if full_from > first || full_until <= last {
-                cells[first * bins + bin] += mean(first, birth.from.max(first_window_candle), e);
+                let usd = mean(first, birth.from.max(first_window_candle), e);
+                out.add(first, HEATMAP, cell, usd);
             }
         } else {
             if full_from > first {
-                cells[first * bins + bin] += self.notional * birth.first_mean;
+                out.add(first, HEATMAP, cell, self.notional * birth.first_mean);
             }
             if full_until <= last {
-                cells[last * bins + bin] += mean(last, t.column_start[last], e);
+                out.add(last, HEATMAP, cell, mean(last, t.column_start[last], e));
             }
         }
     }
 }
 
-/// Difference arrays of one side in double-double (`births + births_low`),
-/// reused across sources, and the running column state of the sweep.
+/// Where a cohort's USD goes: source, side and price bin.
+#[derive(Clone, Copy)]
+struct Cell {
+    source: usize,
+    side: usize,
+    bin: usize,
+}
+
+/// Per column of one source: block units → mean USD (`F_{a_c} · γ_c`), and
+/// the factor from the previous column's block units (1 within a block).
+struct SweepFactors {
+    rescale: Vec<f64>,
+    unit_to_mean: Vec<f64>,
+}
+
+/// A change of one source's alive cohorts in one bin from a column on:
+/// `count` cohorts (+1 born, −1 gone), worth `units` block units.
+#[derive(Clone, Copy)]
+struct AliveChange {
+    /// `side · bins + bin`.
+    slot: u32,
+    count: i32,
+    units: f64,
+}
+
+/// USD added to one cell of a column.
+#[derive(Clone, Copy)]
+struct CellAdd {
+    /// `HEATMAP` or `PREDICTED`, plus the side's index.
+    grid: u32,
+    bin: u32,
+    usd: f64,
+}
+
+const HEATMAP: usize = 0;
+const PREDICTED: usize = 2;
+
+/// The cohorts' contributions, bucketed by column until one sweep over the
+/// columns turns them into the grids. Cohorts are found in any order (the
+/// first passages go latest candle first) but each bucket is read once, in
+/// column order, and each output column written once, whole: the sweep's
+/// state (one column, per-bin accumulators) stays in cache, where difference
+/// arrays of the grid's size would be read and written at random.
 #[derive(Default)]
-struct Scratch {
+struct ByColumn {
+    sources: usize,
     bins: usize,
-    births: Vec<f64>,
-    births_low: Vec<f64>,
-    count: Vec<i32>,
-    /// Per column, the bins written since the last sweep (`lo..=hi`, empty
-    /// when `lo > hi`): the sweep reads only those, and adds to the heatmap
-    /// only bins written in some column (longs never reach bins above their
-    /// entries).
-    written: Vec<(usize, usize)>,
-    /// Per bin while sweeping: block units alive (double-double), their sum
-    /// and the count of cohorts alive.
+    with_predicted: bool,
+    /// Per column and source (`column · sources + source`).
+    changes: Vec<Vec<AliveChange>>,
+    /// Per column.
+    adds: Vec<Vec<CellAdd>>,
+    /// Per source and side: the bins any cohort was alive in (`lo..=hi`,
+    /// empty when `lo > hi`); the sweep reads only those.
+    touched: Vec<(usize, usize)>,
+    /// Per source, side and bin while sweeping: block units alive
+    /// (double-double), their sum and the count of cohorts alive (a bin
+    /// where every cohort has died is exactly 0).
     acc: Vec<(f64, f64)>,
     value: Vec<f64>,
     alive: Vec<i32>,
@@ -590,101 +682,131 @@ pub(super) fn two_sum(a: f64, b: f64) -> (f64, f64) {
     (sum, (a - (sum - b_virtual)) + (b - b_virtual))
 }
 
-const NOTHING_WRITTEN: (usize, usize) = (usize::MAX, 0);
+const NOTHING_TOUCHED: (usize, usize) = (usize::MAX, 0);
 
-impl Scratch {
-    /// Sizes the (zeroed) arrays for a grid; sweeps leave them zeroed.
-    fn prepare(&mut self, columns: usize, bins: usize) {
-        let cells = columns * bins;
-        if self.bins != bins || self.births.len() != cells {
-            *self = Scratch {
-                bins,
-                births: vec![0.0; cells],
-                births_low: vec![0.0; cells],
-                count: vec![0; cells],
-                written: vec![NOTHING_WRITTEN; columns],
-                acc: vec![(0.0, 0.0); bins],
-                value: vec![0.0; bins],
-                alive: vec![0; bins],
-            };
-        }
+impl ByColumn {
+    /// Empties the buckets (keeping their memory) and sizes the state.
+    fn prepare(&mut self, columns: usize, bins: usize, sources: usize, with_predicted: bool) {
+        self.sources = sources;
+        self.bins = bins;
+        self.with_predicted = with_predicted;
+        self.changes.resize_with(columns * sources, Vec::new);
+        self.changes.iter_mut().for_each(Vec::clear);
+        self.adds.resize_with(columns, Vec::new);
+        self.adds.iter_mut().for_each(Vec::clear);
+        self.touched.clear();
+        self.touched.resize(sources * 2, NOTHING_TOUCHED);
+        let slots = sources * 2 * bins;
+        self.acc.clear();
+        self.acc.resize(slots, (0.0, 0.0));
+        self.value.clear();
+        self.value.resize(slots, 0.0);
+        self.alive.clear();
+        self.alive.resize(slots, 0);
     }
 
-    /// Adds `value` to cell (`column`, `bin`), and `cohorts` to its count.
+    /// `count` cohorts worth `units` start (or stop) being alive in `cell`
+    /// from `column` on.
     #[inline]
-    fn add(&mut self, column: usize, bin: usize, value: f64, cohorts: i32) {
-        let i = column * self.bins + bin;
-        let (sum, error) = two_sum(self.births[i], value);
-        self.births[i] = sum;
-        self.births_low[i] += error;
-        self.count[i] += cohorts;
-        let written = &mut self.written[column];
-        *written = (written.0.min(bin), written.1.max(bin));
+    fn change(&mut self, column: usize, cell: Cell, units: f64, count: i32) {
+        let slot = (cell.side * self.bins + cell.bin) as u32;
+        self.changes[column * self.sources + cell.source].push(AliveChange { slot, count, units });
+        let touched = &mut self.touched[cell.source * 2 + cell.side];
+        *touched = (touched.0.min(cell.bin), touched.1.max(cell.bin));
     }
 
-    /// Prefix sums over columns into `heatmap`; leaves the arrays zeroed.
-    fn sweep_into(&mut self, t: &Timeline, heatmap: &mut Grid) {
-        let bins = self.bins;
-        let (lowest, highest) = self
-            .written
-            .iter()
-            .fold(NOTHING_WRITTEN, |(lo, hi), w| (lo.min(w.0), hi.max(w.1)));
-        if lowest > highest {
+    /// `usd` more in `cell` of `column` of `grid`.
+    #[inline]
+    fn add(&mut self, column: usize, grid: usize, cell: Cell, usd: f64) {
+        if grid == PREDICTED && !self.with_predicted {
             return;
         }
-        let touched = lowest..highest + 1;
-        let out_rows = heatmap.values.chunks_exact_mut(bins);
-        for (c, out) in out_rows.enumerate() {
-            let rescale = t.rescale[c];
-            if rescale != 1.0 {
-                let state = self.acc[touched.clone()].iter_mut();
-                for (acc, value) in state.zip(&mut self.value[touched.clone()]) {
-                    *acc = (acc.0 * rescale, acc.1 * rescale);
-                    *value = acc.0 + acc.1;
-                }
+        self.adds[column].push(CellAdd {
+            grid: (grid + cell.side) as u32,
+            bin: cell.bin as u32,
+            usd,
+        });
+    }
+
+    /// Column by column: each source's accumulators take the column's
+    /// changes, their means and the column's additions make its cells.
+    /// Leaves the buckets empty. `factors[s]` is `None` for a source with
+    /// no candles (it has no contributions); `values` is the (empty) memory
+    /// of the grids to fill: heatmap long, short, predicted long, short (the
+    /// last two stay empty unless asked for).
+    fn sweep(
+        &mut self,
+        factors: &[Option<SweepFactors>],
+        mut values: [Vec<f64>; 4],
+    ) -> ([Grid; 2], [Grid; 2]) {
+        let (bins, columns) = (self.bins, self.adds.len());
+        let grid_with = |values| Grid {
+            bins,
+            columns,
+            values,
+        };
+        for c in 0..columns {
+            // The column's cells, zeroed in place: written once, in order.
+            let filled = if self.with_predicted { 4 } else { 2 };
+            for values in &mut values[..filled] {
+                values.resize((c + 1) * bins, 0.0);
             }
-            let (lo, hi) = std::mem::replace(&mut self.written[c], NOTHING_WRITTEN);
-            if lo <= hi {
-                let cells = c * bins + lo..c * bins + hi + 1;
-                let births = &mut self.births[cells.clone()];
-                let births_low = &mut self.births_low[cells.clone()];
-                let count = &mut self.count[cells];
-                let events = births.iter().zip(&*births_low).zip(&*count);
-                let state = self.acc[lo..=hi]
-                    .iter_mut()
-                    .zip(&mut self.value[lo..=hi])
-                    .zip(&mut self.alive[lo..=hi]);
-                for (((birth, birth_low), count), ((acc, value), alive)) in events.zip(state) {
-                    if *count == 0 && *birth == 0.0 {
-                        continue;
+            let column = values
+                .each_mut()
+                .map(|v| v.get_mut(c * bins..).unwrap_or_default());
+            for (s, factors) in factors.iter().enumerate() {
+                let Some(factors) = factors else {
+                    continue;
+                };
+                let state = s * 2 * bins..(s + 1) * 2 * bins;
+                let acc = &mut self.acc[state.clone()];
+                let value = &mut self.value[state.clone()];
+                let alive = &mut self.alive[state];
+                let touched = [self.touched[s * 2], self.touched[s * 2 + 1]];
+                let rescale = factors.rescale[c];
+                if rescale != 1.0 {
+                    for (side, &(lo, hi)) in touched.iter().enumerate() {
+                        if lo > hi {
+                            continue;
+                        }
+                        let range = side * bins + lo..side * bins + hi + 1;
+                        for (acc, value) in acc[range.clone()].iter_mut().zip(&mut value[range]) {
+                            *acc = (acc.0 * rescale, acc.1 * rescale);
+                            *value = acc.0 + acc.1;
+                        }
                     }
-                    *alive += *count;
-                    if *alive == 0 {
+                }
+                for change in self.changes[c * self.sources + s].drain(..) {
+                    let i = change.slot as usize;
+                    alive[i] += change.count;
+                    let acc = &mut acc[i];
+                    if alive[i] == 0 {
                         *acc = (0.0, 0.0);
-                    } else if *birth != 0.0 {
-                        let (sum, error) = two_sum(acc.0, *birth);
-                        let low = error + acc.1 + *birth_low;
+                    } else if change.units != 0.0 {
+                        let (sum, error) = two_sum(acc.0, change.units);
+                        let low = error + acc.1;
                         let hi = sum + low;
                         *acc = (hi, low - (hi - sum));
                     }
-                    *value = acc.0 + acc.1;
+                    value[i] = acc.0 + acc.1;
                 }
-                births.fill(0.0);
-                births_low.fill(0.0);
-                count.fill(0);
+                let to_mean = factors.unit_to_mean[c];
+                for (side, &(lo, hi)) in touched.iter().enumerate() {
+                    if lo > hi {
+                        continue;
+                    }
+                    let alive_units = &value[side * bins + lo..side * bins + hi + 1];
+                    for (out, value) in column[HEATMAP + side][lo..].iter_mut().zip(alive_units) {
+                        *out += value * to_mean;
+                    }
+                }
             }
-            // Cells where every cohort has died hold exactly 0.
-            let to_mean = t.unit_to_mean[c];
-            for (out, value) in out[touched.clone()]
-                .iter_mut()
-                .zip(&self.value[touched.clone()])
-            {
-                *out += value * to_mean;
+            for add in self.adds[c].drain(..) {
+                column[add.grid as usize][add.bin as usize] += add.usd;
             }
         }
-        self.acc.fill((0.0, 0.0));
-        self.value.fill(0.0);
-        self.alive.fill(0);
+        let [long, short, predicted_long, predicted_short] = values.map(grid_with);
+        ([long, short], [predicted_long, predicted_short])
     }
 }
 
@@ -773,7 +895,22 @@ impl FirstPassage {
             Side::Short => -q,
         };
         let searched = &self.chain_values[..within.within.min(self.chain_values.len())];
-        let reached = searched.partition_point(|&x| x <= q);
+        // Galloping from the end (the candles right after the cohort's):
+        // most liquidation prices are reached soon, if at all.
+        let mut end = searched.len();
+        let mut step = 1;
+        let start = loop {
+            if step >= end {
+                break 0;
+            }
+            let probe = end - step;
+            if searched[probe] <= q {
+                break probe + 1;
+            }
+            end = probe;
+            step *= 2;
+        };
+        let reached = start + searched[start..end].partition_point(|&x| x <= q);
         let candle = match reached {
             0 => self.len,
             n => self.chain[n - 1],

@@ -1,9 +1,7 @@
 //! The common grid every source is summed on (spec sections 5 and 6).
 
-use serde::{Deserialize, Serialize};
-
 /// Price bins over `[low, high)`, equal in price or in log price.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PriceBins {
     pub low: f64,
     pub high: f64,
@@ -69,7 +67,7 @@ impl PriceBins {
 
 /// Time columns over the shown window. Column `c` covers
 /// `[start_ms + c·column_ms, start_ms + (c+1)·column_ms)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TimeAxis {
     pub start_ms: i64,
     pub column_ms: i64,
@@ -113,7 +111,7 @@ impl TimeAxis {
 }
 
 /// What the heatmap is computed on: time columns × price bins.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GridSpec {
     pub time: TimeAxis,
     pub prices: PriceBins,
@@ -121,7 +119,7 @@ pub struct GridSpec {
 
 /// A `columns × bins` grid of USD values, stored column after column:
 /// the value of bin `b` in column `c` is `values[c * bins + b]`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Grid {
     pub bins: usize,
     pub columns: usize,

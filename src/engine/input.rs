@@ -1,10 +1,8 @@
 //! What goes into the engine: one [`Source`] per exchange and instrument,
 //! already normalised (USD notional, base units, candles on one time grid).
 
-use serde::{Deserialize, Serialize};
-
 /// How a contract is margined; decides the liquidation price formula.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContractKind {
     /// USDT/USDC margined: PnL and margin in USD.
     Linear,
@@ -13,7 +11,7 @@ pub enum ContractKind {
 }
 
 /// One trade candle. Prices in USD, volumes in base units.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Candle {
     /// Open time, milliseconds since the Unix epoch (UTC).
     pub open_time_ms: i64,
@@ -37,7 +35,7 @@ impl Candle {
 }
 
 /// High and low of the mark price over one candle (exchanges liquidate on it).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct HighLow {
     pub high: f64,
     pub low: f64,
@@ -45,14 +43,14 @@ pub struct HighLow {
 
 /// One funding payment: at `time_ms`, longs pay shorts `rate` × their
 /// notional (shorts pay longs when it is negative). E.g. `0.0001` = 0.01 %.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FundingRate {
     pub time_ms: i64,
     pub rate: f64,
 }
 
 /// One exchange instrument's series, aligned on one candle grid.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Source {
     /// Exchange name shown to the user, e.g. `"Binance"`.
     pub exchange: String,
@@ -72,16 +70,13 @@ pub struct Source {
     pub maintenance_margin_rate: f64,
     /// Funding payments, in any order (only [`super::Params::funding_drift`]
     /// reads them); empty where unknown.
-    #[serde(default)]
     pub funding: Vec<FundingRate>,
     /// The highest leverage the instrument allows at its first tier; tiers
     /// above it are opened at it (spec section 2). `None`: no limit known.
-    #[serde(default)]
     pub max_leverage: Option<f64>,
     /// `missing[k]`: candle `k` is a placeholder for one the exchange did
     /// not deliver (spec section 1, "Gaps"): it opens and liquidates
     /// nothing. Empty (or shorter than `candles`) where nothing is missing.
-    #[serde(default)]
     pub missing: Vec<bool>,
 }
 
@@ -96,6 +91,22 @@ impl Source {
         let first = self.candles.partition_point(|c| c.open_time_ms < start_ms);
         let end = self.candles.partition_point(|c| c.open_time_ms < end_ms);
         (first..end).any(|k| !self.is_missing(k))
+    }
+
+    /// Drops the candles opening before `start_ms`, with their mark, open
+    /// interest and missing flags: a live window that moves on keeps the
+    /// warm-up a fresh load of it would have.
+    pub fn drop_before(&mut self, start_ms: i64) {
+        let n = self.candles.partition_point(|c| c.open_time_ms < start_ms);
+        let cut = |len: usize| n.min(len);
+        self.candles.drain(..n);
+        if let Some(mark) = &mut self.mark {
+            mark.drain(..cut(mark.len()));
+        }
+        if let Some(oi) = &mut self.open_interest {
+            oi.drain(..cut(oi.len()));
+        }
+        self.missing.drain(..cut(self.missing.len()));
     }
 
     /// How many candles are placeholders.

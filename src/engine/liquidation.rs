@@ -1,10 +1,9 @@
 //! Liquidation price of one isolated position (spec section 3).
 
 use super::input::ContractKind;
-use serde::{Deserialize, Serialize};
 
 /// Which way a position bets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Side {
     Long,
     Short,

@@ -49,6 +49,7 @@ pub use liquidation::{liquidation_price, liquidation_price_at_margin, Side};
 pub use output::{Cluster, Estimate, LiqMap};
 pub use params::{LongShare, Mode, Params, Tier};
 
+use fast::Grids;
 pub use fast::Workspace;
 
 /// Runs the model over `sources` on the common grid `spec`.
@@ -64,7 +65,20 @@ pub fn estimate_in(
     params: &Params,
     spec: &GridSpec,
 ) -> Estimate {
-    fast::estimate_fast(workspace, sources, params, spec)
+    fast::estimate_fast(workspace, sources, params, spec, Grids::All)
+}
+
+/// [`estimate_in`] without the predicted liquidations: `predicted` comes
+/// back as two grids of the right shape holding no values (`get` reads 0).
+/// For views that never show them (the heatmap, the map and the analyses
+/// today): it saves writing two more grids of the heatmap's size.
+pub fn estimate_without_predicted_in(
+    workspace: &mut Workspace,
+    sources: &[Source],
+    params: &Params,
+    spec: &GridSpec,
+) -> Estimate {
+    fast::estimate_fast(workspace, sources, params, spec, Grids::WithoutPredicted)
 }
 
 /// The default grid for a window: columns over `[start_ms, end_ms)` (at most

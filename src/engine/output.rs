@@ -2,11 +2,10 @@
 
 use super::grid::{Grid, GridSpec};
 use super::liquidation::Side;
-use serde::{Deserialize, Serialize};
 
 /// The liquidation map: alive notional at the last candle per price bin,
 /// split by source, tier and side. USD.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LiqMap {
     pub bins: usize,
     pub sources: usize,
@@ -121,7 +120,7 @@ impl LiqMap {
 }
 
 /// One level where liquidations pile up (spec section 5, clusters).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Cluster {
     /// Centre of the peak bin, USD.
     pub price: f64,
@@ -134,7 +133,7 @@ pub struct Cluster {
 }
 
 /// Everything the views need for one set of sources and parameters.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Estimate {
     pub grid: GridSpec,
     /// Names of the sources, in the order of the map's source index.

@@ -1,9 +1,9 @@
 //! The model's user-adjustable parameters (spec section 2).
 
-use serde::{Deserialize, Serialize};
+use crate::choice::Choice;
 
 /// One leverage tier and the share of new notional opened at it.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Tier {
     /// Leverage, e.g. `10.0` for 10x.
     pub leverage: f64,
@@ -12,7 +12,7 @@ pub struct Tier {
 }
 
 /// Share of new notional that goes long.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum LongShare {
     /// Taker-buy share `b_k / v_k` where the exchange gives it, else 0.5.
     Auto,
@@ -21,7 +21,7 @@ pub enum LongShare {
 }
 
 /// Where new positions are inferred from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Rises of open interest (sources without OI history fall back to volume).
     OpenInterest,
@@ -29,8 +29,24 @@ pub enum Mode {
     Volume,
 }
 
+impl Choice for Mode {
+    const ALL: &'static [Self] = &[Mode::OpenInterest, Mode::Volume];
+    fn id(self) -> &'static str {
+        match self {
+            Mode::OpenInterest => "oi",
+            Mode::Volume => "volume",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Mode::OpenInterest => "Rises of open interest",
+            Mode::Volume => "Traded volume",
+        }
+    }
+}
+
 /// Everything the model lets a user adjust.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Params {
     pub tiers: Vec<Tier>,
     pub long_share: LongShare,
@@ -40,7 +56,6 @@ pub struct Params {
     /// Funding moves liquidation prices: margin shrinks by the funding a
     /// position pays and grows by what it receives (see
     /// [`super::funding`]). Off by default: the spec's prices are fixed.
-    #[serde(default)]
     pub funding_drift: bool,
 }
 

@@ -493,3 +493,49 @@ fn funding_drift_moves_the_map_by_the_formula() {
         estimate(&unfunded, &params(false), &spec)
     );
 }
+
+#[test]
+fn dropping_the_oldest_candles_keeps_the_series_aligned() {
+    let (mut sources, _, _) = random_case(5);
+    let mut source = sources.remove(0);
+    source.missing = (0..source.candles.len()).map(|k| k % 3 == 0).collect();
+    let before = source.clone();
+    let n = before.candles.len().min(4);
+    let start = before.candles.get(n).map_or(i64::MAX, |c| c.open_time_ms);
+    source.drop_before(start);
+    assert_eq!(source.candles, before.candles[n..]);
+    assert_eq!(source.missing, before.missing[n..]);
+    if let (Some(oi), Some(was)) = (&source.open_interest, &before.open_interest) {
+        assert_eq!(oi[..], was[n..]);
+    }
+    if let (Some(mark), Some(was)) = (&source.mark, &before.mark) {
+        assert_eq!(mark[..], was[n..]);
+    }
+}
+
+#[test]
+fn recycled_memory_and_skipped_predictions_change_nothing_else() {
+    let mut workspace = Workspace::default();
+    let mut previous: Option<Estimate> = None;
+    for seed in 0..200 {
+        // Grids of every size in turn: recycled memory is too small, too
+        // large or just right.
+        let (sources, params, spec) = random_case(seed);
+        let fresh = estimate(&sources, &params, &spec);
+        if let Some(previous) = previous.take() {
+            workspace.recycle(previous);
+        }
+        let recycled = estimate_in(&mut workspace, &sources, &params, &spec);
+        assert_eq!(recycled, fresh, "seed {seed}");
+        workspace.recycle(recycled);
+        let without = estimate_without_predicted_in(&mut workspace, &sources, &params, &spec);
+        for (grid, full) in without.predicted.iter().zip(&fresh.predicted) {
+            assert_eq!((grid.columns, grid.bins), (full.columns, full.bins));
+            assert!(grid.values.is_empty());
+        }
+        let mut with_predicted = without.clone();
+        with_predicted.predicted = fresh.predicted.clone();
+        assert_eq!(with_predicted, fresh, "seed {seed}");
+        previous = Some(without);
+    }
+}

@@ -5,13 +5,14 @@
 use serde_json::Value;
 
 use super::{
-    convert_rows, depth_from_rows, enc, flatten_parsed, json_fields, liquidated_side, ms_to_iso,
-    paged, positive, span, trim_base, validate_candle, validate_funding, validate_liquidation,
+    convert_rows, depth_from_rows, enc, flatten_parsed, json_fields, liquidated_side, paged,
+    positive, span, trim_base, validate_candle, validate_funding, validate_liquidation,
     validate_mmr, validate_oi, Depth, Exchange, ExchangeError, Fields, FundingPoint, Instrument,
     LiquidationEvent, OiPoint, Page, Parsed, Purpose, RawCandle, Request, Resolution, SizeUnit,
     Snapshot, Unfit,
 };
 use crate::engine::input::{Candle, ContractKind};
+use crate::time::{utc_text, Precision};
 
 const EX: Exchange = Exchange::Dydx;
 /// Max rows of `/candles/perpetualMarkets/{ticker}`.
@@ -70,11 +71,11 @@ pub(crate) fn page_request(
 ) -> Option<Request> {
     let base = trim_base(base_url);
     let t = enc(&instrument.symbol);
-    let last = enc(&ms_to_iso(page.end_ms.saturating_sub(1)));
+    let last = enc(&utc_text(page.end_ms.saturating_sub(1), Precision::Milli));
     let url = match purpose {
         Purpose::Candles => {
             let res = Resolution::of_ms(page.step_ms)?.spelling(EX);
-            let first = enc(&ms_to_iso(page.start_ms));
+            let first = enc(&utc_text(page.start_ms, Precision::Milli));
             format!("{base}/candles/perpetualMarkets/{t}?resolution={res}&fromISO={first}&toISO={last}&limit={CANDLES_MAX}")
         }
         Purpose::Funding => {

@@ -53,15 +53,15 @@ pub(crate) use wire::{
     num_at, positional_mark, ts_at, validate_candle, validate_funding, validate_liquidation,
     validate_oi, Fields, RawCandle, Unfit,
 };
-pub use wire::{
-    finite, iso_to_ms, ms_to_iso, non_negative, positive, value_f64, value_i64, value_ms, Num, Ts,
-    MAX_TIME_MS,
-};
+pub use wire::{finite, non_negative, positive, value_f64, value_i64, value_ms, MAX_TIME_MS};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::fmt;
 
+use crate::choice::Choice;
 use crate::engine::input::{ContractKind, HighLow};
+/// The side of a liquidated position: the engine's own.
+pub use crate::engine::Side;
 
 // ---------------------------------------------------------------------------
 // Exchanges, base URLs, resolutions
@@ -154,6 +154,13 @@ pub enum Resolution {
     H1,
     H4,
     D1,
+}
+
+impl Choice for Resolution {
+    const ALL: &'static [Self] = &Resolution::ALL;
+    fn id(self) -> &'static str {
+        self.label()
+    }
 }
 
 const MINUTE_MS: i64 = 60_000;
@@ -483,13 +490,6 @@ pub struct Snapshot {
     pub open_interest: Option<f64>,
     /// Tier-1 maintenance margin rate where the answer carries it.
     pub maintenance_margin_rate: Option<f64>,
-}
-
-/// Which side's positions were liquidated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Side {
-    Long,
-    Short,
 }
 
 /// One actual liquidation (from a WebSocket message or a trades page).

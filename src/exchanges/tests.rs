@@ -1,5 +1,6 @@
 use super::*;
 use crate::engine::input::Candle;
+use crate::time::{utc_text, Precision};
 use proptest::prelude::*;
 
 const BTC: &str = "BTC";
@@ -58,7 +59,7 @@ fn funding_pages_cover_a_30_day_window_and_its_warm_up() {
             let last = requests.last().map(|r| format!("{}{:?}", r.url, r.body));
             let end_text = [
                 (end - 1).to_string(),
-                ms_to_iso(end - 1).replace(':', "%3A"),
+                utc_text(end - 1, Precision::Milli).replace(':', "%3A"),
             ];
             assert!(
                 end_text
@@ -124,7 +125,7 @@ fn a_short_answer_is_followed_from_where_it_stopped() {
             Exchange::Bybit => format!("end={}", newest[0] - 1),
             Exchange::Okx => format!("after={}", newest[0]),
             Exchange::Hyperliquid => format!("\"endTime\":{}", newest[0] - 1),
-            Exchange::Dydx => format!("toISO={}", enc(&ms_to_iso(newest[0] - 1))),
+            Exchange::Dydx => format!("toISO={}", enc(&utc_text(newest[0] - 1, Precision::Milli))),
         };
         let text = format!(
             "{}{}",
@@ -206,25 +207,6 @@ fn exchange_ids_and_names() {
     assert_eq!(Resolution::H4.spelling(Exchange::Bybit), "240");
     assert_eq!(Resolution::M15.spelling(Exchange::Dydx), "15MINS");
     assert_eq!(Resolution::D1.ms(), DAY_MS);
-}
-
-#[test]
-fn iso_round_trip_and_errors() {
-    assert_eq!(
-        iso_to_ms("2025-07-25T09:47:00.000Z"),
-        Some(1_753_436_820_000)
-    );
-    assert_eq!(ms_to_iso(1_753_436_820_000), "2025-07-25T09:47:00.000Z");
-    assert_eq!(iso_to_ms("2024-02-29T23:59:59.5Z"), Some(1_709_251_199_500));
-    for bad in [
-        "",
-        "2025-13-01T00:00:00Z",
-        "2025-07-25",
-        "2025-07-25T09:47:00+02:00",
-        "２０２５-07-25T09:47:00Z",
-    ] {
-        assert_eq!(iso_to_ms(bad), None, "{bad}");
-    }
 }
 
 #[test]
@@ -391,11 +373,6 @@ fn bybit_inverse_oi_converted_to_base() {
 }
 
 proptest! {
-    #[test]
-    fn iso_round_trips(ms in 0i64..MAX_TIME_MS) {
-        prop_assert_eq!(iso_to_ms(&ms_to_iso(ms)), Some(ms));
-    }
-
     #[test]
     fn plans_never_panic_and_stay_bounded(end in any::<i64>(), window in any::<i64>(), r in 0usize..6, e in 0usize..5) {
         let ex = Exchange::ALL[e];

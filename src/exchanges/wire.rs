@@ -2,40 +2,17 @@
 //! in any representation, row helpers shared by the adapters and the
 //! validation of each normalised row.
 
-use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::{
     classify_body, Exchange, ExchangeError, FundingPoint, LiquidationEvent, MarkRow, OiPoint,
-    Parsed, Side, DAY_MS, HOUR_MS, MINUTE_MS,
+    Parsed, Side,
 };
 use crate::engine::input::{Candle, HighLow};
-use crate::time::{civil_from_days, days_from_civil};
+use crate::time::parse_utc;
 
 /// Latest timestamp accepted (year 3000), in ms.
 pub const MAX_TIME_MS: i64 = 32_503_680_000_000;
-
-/// A number given as a JSON number or a string; `None` if absent or unreadable.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Num(pub Option<f64>);
-
-impl<'de> Deserialize<'de> for Num {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        Ok(Num(value_f64(&v)))
-    }
-}
-
-/// A timestamp in ms given as a number, a numeric string or ISO-8601.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Ts(pub Option<i64>);
-
-impl<'de> Deserialize<'de> for Ts {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        Ok(Ts(value_ms(&v)))
-    }
-}
 
 /// Lenient number: a JSON number or a string holding a decimal one (`NaN`
 /// and `inf` are not numbers; validation drops what is out of range).
@@ -76,7 +53,7 @@ pub fn value_ms(v: &Value) -> Option<i64> {
                 Ok(i) => Some(i),
                 Err(_) => match crate::decimal::parse(s) {
                     Some(f) => f64_to_ms(f),
-                    None => iso_to_ms(s),
+                    None => parse_utc(s),
                 },
             }
         }
@@ -102,70 +79,6 @@ pub fn positive(x: Option<f64>) -> Option<f64> {
 /// A finite value (funding rates may be negative).
 pub fn finite(x: Option<f64>) -> Option<f64> {
     x.filter(|v| v.is_finite())
-}
-
-/// `2025-07-25T09:47:00.000Z` for a time in ms (clamped to `0..=MAX_TIME_MS`).
-pub fn ms_to_iso(ms: i64) -> String {
-    let ms = ms.clamp(0, MAX_TIME_MS);
-    let (y, m, d) = civil_from_days(ms.div_euclid(DAY_MS));
-    let r = ms.rem_euclid(DAY_MS);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        r / HOUR_MS,
-        r / MINUTE_MS % 60,
-        r / 1000 % 60,
-        r % 1000
-    )
-}
-
-/// Parse `YYYY-MM-DDTHH:MM:SS[.fff…]Z` (UTC only) into ms.
-pub fn iso_to_ms(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let field = |a: usize, b: usize| -> Option<i64> {
-        let t = s.get(a..b)?;
-        if t.bytes().all(|c| c.is_ascii_digit()) {
-            t.parse().ok()
-        } else {
-            None
-        }
-    };
-    let sep = |i: usize, c: u8| s.as_bytes().get(i) == Some(&c);
-    if !(sep(4, b'-') && sep(7, b'-') && sep(13, b':') && sep(16, b':')) {
-        return None;
-    }
-    if !(sep(10, b'T') || sep(10, b't') || sep(10, b' ')) {
-        return None;
-    }
-    let (y, mo, d) = (field(0, 4)?, field(5, 7)?, field(8, 10)?);
-    let (h, mi, se) = (field(11, 13)?, field(14, 16)?, field(17, 19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
-        return None;
-    }
-    let rest = s.get(19..)?;
-    let (frac, tail) = match rest.strip_prefix('.') {
-        Some(r) => {
-            let digits = r.bytes().take_while(u8::is_ascii_digit).count();
-            let f = r.get(..digits)?;
-            let millis = f
-                .bytes()
-                .take(3)
-                .fold(0i64, |acc, c| acc * 10 + i64::from(c - b'0'));
-            let scale = match f.len().min(3) {
-                0 => 1000,
-                1 => 100,
-                2 => 10,
-                _ => 1,
-            };
-            (millis * scale % 1000, r.get(digits..)?)
-        }
-        None => (0, rest),
-    };
-    if !(tail == "Z" || tail == "z" || tail == "+00:00" || tail.is_empty()) {
-        return None;
-    }
-    let days = days_from_civil(y, mo, d);
-    let ms = days * DAY_MS + h * HOUR_MS + mi * MINUTE_MS + se * 1000 + frac;
-    (0..=MAX_TIME_MS).contains(&ms).then_some(ms)
 }
 
 // ---------------------------------------------------------------------------

@@ -16,8 +16,9 @@ use serde_json::Value;
 use super::{candles, linear_usd, liquidations, CandleUpdate, Connection, LiveError, LiveMessage};
 use crate::exchanges::{
     dydx::{candle_with_open_interest, liquidation_trades},
-    enc, json_fields, ms_to_iso, trim_base, Exchange, Fields, Instrument, Resolution, Unfit,
+    enc, json_fields, trim_base, Exchange, Fields, Instrument, Resolution, Unfit,
 };
+use crate::time::{utc_text, Precision};
 
 const EX: Exchange = Exchange::Dydx;
 pub const URL: &str = "wss://indexer.dydx.trade/v4/ws";
@@ -58,7 +59,10 @@ pub fn trades_url(base_url: &str, market: &str, before_ms: Option<i64>) -> Strin
         enc(market)
     );
     if let Some(t) = before_ms {
-        url.push_str(&format!("&createdBeforeOrAt={}", enc(&ms_to_iso(t))));
+        url.push_str(&format!(
+            "&createdBeforeOrAt={}",
+            enc(&utc_text(t, Precision::Milli))
+        ));
     }
     url
 }

@@ -7,6 +7,7 @@
 
 use super::{price_label, usd_label, utc_label, Look, Theme};
 use crate::analysis::Cascade;
+use crate::choice::Choice;
 use crate::engine::{Estimate, GridSpec, Side};
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
@@ -350,6 +351,16 @@ pub enum StackBy {
     #[default]
     Leverage,
     Exchange,
+}
+
+impl Choice for StackBy {
+    const ALL: &'static [Self] = &[StackBy::Leverage, StackBy::Exchange];
+    fn id(self) -> &'static str {
+        match self {
+            StackBy::Leverage => "leverage",
+            StackBy::Exchange => "exchange",
+        }
+    }
 }
 
 /// A categorical colour per stack layer (Tableau 10, from the colormap crate).

@@ -2,10 +2,12 @@
 //! glue in `ui` only copies the buffer.
 
 pub mod chart;
+pub mod tooltip;
 pub mod zoom;
 
+use crate::choice::Choice;
 use crate::engine::{Candle, Grid, TimeAxis};
-use crate::time::civil_minute;
+pub use crate::time::utc_label;
 use colorous::Gradient;
 
 /// How cell values map to colour intensity.
@@ -16,21 +18,18 @@ pub enum Scale {
     Log,
 }
 
-impl Scale {
-    pub const ALL: [Scale; 3] = [Scale::Linear, Scale::Sqrt, Scale::Log];
-
-    pub fn id(self) -> &'static str {
+impl Choice for Scale {
+    const ALL: &'static [Self] = &[Scale::Linear, Scale::Sqrt, Scale::Log];
+    fn id(self) -> &'static str {
         match self {
             Scale::Linear => "linear",
             Scale::Sqrt => "sqrt",
             Scale::Log => "log",
         }
     }
+}
 
-    pub fn from_id(id: &str) -> Option<Scale> {
-        Scale::ALL.into_iter().find(|s| s.id() == id)
-    }
-
+impl Scale {
     /// Maps `value / max` in `[0, 1]` to an intensity in `[0, 1]`.
     pub fn apply(self, fraction: f64) -> f64 {
         match self {
@@ -51,27 +50,23 @@ pub enum Palette {
     Viridis,
 }
 
-impl Palette {
-    pub const ALL: [Palette; 2] = [Palette::Inferno, Palette::Viridis];
-
-    pub fn id(self) -> &'static str {
+impl Choice for Palette {
+    const ALL: &'static [Self] = &[Palette::Inferno, Palette::Viridis];
+    fn id(self) -> &'static str {
         match self {
             Palette::Inferno => "inferno",
             Palette::Viridis => "viridis",
         }
     }
-
-    pub fn label(self) -> &'static str {
+    fn label(self) -> &'static str {
         match self {
             Palette::Inferno => "Inferno (perceptual)",
             Palette::Viridis => "Purple → yellow",
         }
     }
+}
 
-    pub fn from_id(id: &str) -> Option<Palette> {
-        Palette::ALL.into_iter().find(|p| p.id() == id)
-    }
-
+impl Palette {
     fn gradient(self) -> Gradient {
         match self {
             Palette::Inferno => colorous::INFERNO,
@@ -97,18 +92,13 @@ pub enum Theme {
     Light,
 }
 
-impl Theme {
-    pub const ALL: [Theme; 2] = [Theme::Dark, Theme::Light];
-
-    pub fn id(self) -> &'static str {
+impl Choice for Theme {
+    const ALL: &'static [Self] = &[Theme::Dark, Theme::Light];
+    fn id(self) -> &'static str {
         match self {
             Theme::Dark => "dark",
             Theme::Light => "light",
         }
-    }
-
-    pub fn from_id(id: &str) -> Option<Theme> {
-        Theme::ALL.into_iter().find(|t| t.id() == id)
     }
 }
 
@@ -178,12 +168,6 @@ pub fn column_closes(candles: &[Candle], time: &TimeAxis) -> Vec<Option<f64>> {
     closes
 }
 
-/// `MM-DD HH:MM` in UTC for an axis label.
-pub fn utc_label(ms: i64) -> String {
-    let (_, month, day, hour, minute) = civil_minute(ms);
-    format!("{month:02}-{day:02} {hour:02}:{minute:02}")
-}
-
 /// A price for an axis: thousands separated, decimals only where small.
 pub fn price_label(price: f64) -> String {
     if !price.is_finite() {
@@ -246,9 +230,6 @@ mod tests {
 
     #[test]
     fn labels() {
-        assert_eq!(utc_label(0), "01-01 00:00");
-        // 2024-02-29 13:05 UTC.
-        assert_eq!(utc_label(1_709_211_900_000), "02-29 13:05");
         assert_eq!(price_label(67_000.4), "67,000");
         assert_eq!(price_label(1_234_567.0), "1,234,567");
         assert_eq!(price_label(12.345), "12.35");
@@ -271,8 +252,6 @@ mod tests {
         assert_eq!(pixels[3], 255, "the large cell shows");
         assert_eq!(pixels[7], 0, "the faint cell is hidden");
         assert_ne!(Palette::Inferno.colour(0.5), Palette::Viridis.colour(0.5));
-        assert_eq!(Scale::from_id("log"), Some(Scale::Log));
-        assert_eq!(Palette::from_id("nope"), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Canvas glue: sizing for the device pixel ratio and blitting RGBA buffers.
 
+use leptos::html::Canvas;
 use leptos::prelude::*;
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, IntoDrawingArea};
@@ -178,9 +179,29 @@ thread_local! {
     static OFFSCREEN: std::cell::RefCell<Option<HtmlCanvasElement>> = const { std::cell::RefCell::new(None) };
 }
 
+/// Paints a chart: `paint` runs once the canvas is in the page, and again
+/// whenever a signal it reads changes or the window is resized. When it
+/// painted (`Some`), the canvas is marked `data-painted="true"`, which the
+/// browser tests wait for.
+pub fn repaint(
+    canvas: NodeRef<Canvas>,
+    paint: impl Fn(&HtmlCanvasElement) -> Option<()> + 'static,
+) {
+    let resized = window_resizes();
+    Effect::new(move |_| {
+        resized.track();
+        let Some(element) = canvas.get() else {
+            return;
+        };
+        if paint(&element).is_some() {
+            element.set_attribute("data-painted", "true").ok();
+        }
+    });
+}
+
 /// A signal that changes whenever the window is resized: a drawing effect
 /// tracks it to redraw at the new size. The listener goes with the owner.
-pub fn window_resizes() -> RwSignal<u32> {
+fn window_resizes() -> RwSignal<u32> {
     let resized = RwSignal::new(0_u32);
     let listener = window_event_listener(leptos::ev::resize, move |_| {
         resized.update(|n| *n += 1);

@@ -2,8 +2,8 @@
 //! books; liquidations it trips sell (or buy) into the depth, move the price
 //! further and may trip the next level. Books load when the panel opens.
 
-use super::canvas::{prepare, window_resizes, Prepared};
-use super::ViewData;
+use super::canvas::{prepare, repaint, Prepared};
+use super::ViewMemo;
 use crate::analysis::{
     cascade, runaway_shock, BookLevel, BookSide, Direction, LiqLevels, OrderBook,
 };
@@ -43,7 +43,7 @@ fn merge(books: &[OrderBook]) -> Option<OrderBook> {
 
 #[component]
 pub fn CascadePanel(
-    view: Memo<Option<ViewData>>,
+    view: ViewMemo,
     /// Instruments of the exchanges loaded (none on the simulated market).
     instruments: Signal<Vec<Instrument>>,
     demo: RwSignal<bool>,
@@ -117,22 +117,13 @@ pub fn CascadePanel(
     });
 
     let canvas = NodeRef::<Canvas>::new();
-    let resized = window_resizes();
-    Effect::new(move |_| {
-        resized.track();
+    repaint(canvas, move |element| {
         let theme = theme.get();
-        let Some(element) = canvas.get() else {
-            return;
-        };
         result.with(|r| {
-            if let Some((path, _)) = r {
-                if let Some(Prepared { root, ratio, .. }) = prepare(&element) {
-                    if draw_cascade(&root, path, theme, ratio).is_ok() {
-                        element.set_attribute("data-painted", "true").ok();
-                    }
-                }
-            }
-        });
+            let (path, _) = r.as_ref()?;
+            let Prepared { root, ratio, .. } = prepare(element)?;
+            draw_cascade(&root, path, theme, ratio).ok()
+        })
     });
 
     let summary = move || {

@@ -2,11 +2,11 @@
 //! market) and how (chart first, palette, scale, faint cells, theme).
 
 use super::radios::Radios;
+use super::select::Select;
 use super::view_settings::ViewSettings;
 use crate::exchanges::{affordable_resolutions, Resolution};
 use crate::render::zoom::Zoom;
-use crate::render::{Palette, Scale, Theme};
-use crate::url_state::{Panel, Window};
+use crate::url_state::{coin_symbol, Panel, FAINT_RANGE, MAX_COIN_CHARS};
 use leptos::prelude::*;
 
 /// Coins offered before the exchanges' lists arrive.
@@ -34,13 +34,11 @@ pub fn ControlBar(
     } = settings;
     // Another market: the zoomed range means nothing there.
     let set_coin = move |raw: String| {
-        let typed = raw.trim().to_ascii_uppercase();
-        let plain = !typed.is_empty()
-            && typed.len() <= 12
-            && typed.chars().all(|c| c.is_ascii_alphanumeric());
-        if plain && typed != coin.get_untracked() {
-            zoom.set(Zoom::default());
-            coin.set(typed);
+        if let Some(typed) = coin_symbol(raw.trim()) {
+            if typed != coin.get_untracked() {
+                zoom.set(Zoom::default());
+                coin.set(typed);
+            }
         }
     };
     let choices = move || {
@@ -56,7 +54,7 @@ pub fn ControlBar(
                     data-testid="coin"
                     list="coin-list"
                     size="7"
-                    maxlength="12"
+                    maxlength=MAX_COIN_CHARS
                     autocomplete="off"
                     spellcheck="false"
                     prop:value=move || coin.get()
@@ -74,26 +72,14 @@ pub fn ControlBar(
             </label>
             <label>
                 "Window "
-                <select
-                    data-testid="window"
-                    on:change=move |ev| {
-                        if let Some(w) = Window::from_label(&event_target_value(&ev)) {
-                            zoom.set(Zoom::default());
-                            window.set(w);
-                        }
+                <Select
+                    selected=move || window.get()
+                    on_pick=move |w| {
+                        zoom.set(Zoom::default());
+                        window.set(w);
                     }
-                >
-                    {Window::ALL
-                        .into_iter()
-                        .map(|w| {
-                            view! {
-                                <option value=w.label() prop:selected=move || window.get() == w>
-                                    {w.label()}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
+                    testid="window"
+                />
             </label>
             <label title="Candle length: auto is the finest the exchanges serve within the request budget; finer choices cost more requests and are offered only where affordable">
                 "Resolution "
@@ -142,85 +128,39 @@ pub fn ControlBar(
             />
             <label title="Colour scheme of the heatmap">
                 "Palette "
-                <select
-                    data-testid="palette"
-                    on:change=move |ev| {
-                        if let Some(p) = Palette::from_id(&event_target_value(&ev)) {
-                            look.update(|l| l.palette = p);
-                        }
-                    }
-                >
-                    {Palette::ALL
-                        .into_iter()
-                        .map(|p| {
-                            view! {
-                                <option value=p.id() prop:selected=move || look.get().palette == p>
-                                    {p.label()}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
+                <Select
+                    selected=move || look.get().palette
+                    on_pick=move |p| look.update(|l| l.palette = p)
+                    testid="palette"
+                />
             </label>
             <label title="How USD maps to colour: sqrt and log bring out smaller levels">
                 "Scale "
-                <select
-                    data-testid="scale"
-                    on:change=move |ev| {
-                        if let Some(scale) = Scale::from_id(&event_target_value(&ev)) {
-                            look.update(|l| l.scale = scale);
-                        }
-                    }
-                >
-                    {Scale::ALL
-                        .into_iter()
-                        .map(|scale| {
-                            view! {
-                                <option value=scale.id() prop:selected=move || look.get().scale == scale>
-                                    {scale.id()}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
+                <Select
+                    selected=move || look.get().scale
+                    on_pick=move |scale| look.update(|l| l.scale = scale)
+                    testid="scale"
+                />
             </label>
             <label title="Hide cells fainter than this share of the strongest">
                 "Hide faint "
                 <input
                     type="range"
                     data-testid="threshold"
-                    min="0"
-                    max="0.9"
+                    min=FAINT_RANGE.0
+                    max=FAINT_RANGE.1
                     step="0.05"
                     prop:value=move || look.get().threshold.to_string()
                     on:input=move |ev| {
                         if let Some(t) = crate::decimal::parse(&event_target_value(&ev)) {
-                            look.update(|l| l.threshold = t.clamp(0.0, 0.9));
+                            look.update(|l| l.threshold = t.clamp(FAINT_RANGE.0, FAINT_RANGE.1));
                         }
                     }
                 />
             </label>
             <label title="Dark or light page">
                 "Theme "
-                <select
-                    data-testid="theme"
-                    on:change=move |ev| {
-                        if let Some(t) = Theme::from_id(&event_target_value(&ev)) {
-                            theme.set(t);
-                        }
-                    }
-                >
-                    {Theme::ALL
-                        .into_iter()
-                        .map(|t| {
-                            view! {
-                                <option value=t.id() prop:selected=move || theme.get() == t>
-                                    {t.id()}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
+                <Select selected=move || theme.get() on_pick=move |t| theme.set(t) testid="theme" />
             </label>
         </nav>
     }

@@ -5,21 +5,30 @@
 //! Each [`Lane`] (the whole window; the zoomed part) has at most one job
 //! in flight and keeps only its newest unsent one: a newer request
 //! supersedes an older one, so no stale recomputations queue up. The
-//! sources cross once per change (a load, an appended live candle), before
-//! the first job that needs them; the worker answers in order.
+//! sources cross once per load, a live candle as a push (see
+//! `compute::Push`), before the first job that needs them; the worker
+//! answers in order.
 //!
-//! Where no worker can run (no `Worker`, its files fail to load, it
-//! fails), the page computes on its own thread as it did before.
+//! Where no worker can run (no `Worker`, its files fail to load, it does
+//! not say it listens within [`READY_WITHIN_MS`], it fails), the page
+//! computes on its own thread.
 
-use super::{Inputs, ViewData};
-use crate::compute::{Buffers, Job, Reply, Request, WORKER_READY};
+use super::view_data::{Inputs, ViewData};
+use crate::compute::{
+    Buffers, Job, PushLog, Reply, Request, Revision, WORKER_FAILED, WORKER_READY,
+};
 use crate::engine::{Params, Source, Workspace};
 use crate::render::zoom::Zoom;
 use crate::worker_message::{from_js, to_js};
+use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
+
+/// How long the worker may take to start (fetch and compile its wasm)
+/// before the page computes itself.
+const READY_WITHIN_MS: u32 = 8_000;
 
 /// The views the page keeps, each answered on its own.
 #[derive(Clone, Copy, PartialEq)]
@@ -40,8 +49,14 @@ struct Asked {
 struct LaneState {
     in_flight: Option<Asked>,
     newest_unsent: Option<Asked>,
-    /// An answer the lane's memo has not taken yet.
-    answer: Option<Option<ViewData>>,
+    /// The last view answered.
+    view: Option<Arc<ViewData>>,
+}
+
+/// The sources the worker holds.
+struct Held {
+    sources: Arc<Vec<Source>>,
+    revision: Option<Revision>,
 }
 
 enum Backend {
@@ -49,8 +64,7 @@ enum Backend {
         worker: Worker,
         /// It listens (it says so once its wasm has started).
         ready: bool,
-        /// The sources it holds.
-        sources: Option<Arc<Vec<Source>>>,
+        held: Option<Held>,
     },
     /// No worker: computed here.
     Page(Workspace),
@@ -66,18 +80,23 @@ struct State {
 #[derive(Clone, Copy)]
 pub struct EngineClient {
     state: StoredValue<State, LocalStorage>,
+    /// The live candles since the load (the session records them).
+    pushes: StoredValue<PushLog>,
     arrived: [Trigger; 2],
+    /// The whole window's view arrived a task ago: the charts besides the
+    /// heatmap redraw in their own task, not in the one that drew it.
+    whole_settled: Trigger,
 }
 
 impl EngineClient {
     /// Starts the worker the page's loader names (`data-worker`, see
     /// Trunk.toml), or computes on the page where none can start.
-    pub fn new() -> Self {
+    pub fn new(pushes: StoredValue<PushLog>) -> Self {
         let backend = start_worker().map_or(Backend::Page(Workspace::default()), |worker| {
             Backend::Worker {
                 worker,
                 ready: false,
-                sources: None,
+                held: None,
             }
         });
         let client = EngineClient {
@@ -86,7 +105,9 @@ impl EngineClient {
                 next_id: 1,
                 lanes: Default::default(),
             }),
+            pushes,
             arrived: [Trigger::new(), Trigger::new()],
+            whole_settled: Trigger::new(),
         };
         client.listen();
         client
@@ -95,26 +116,55 @@ impl EngineClient {
     /// Asks for the view of `inputs` that `zoom` shows; supersedes what
     /// the lane asked before and has not sent yet.
     pub fn ask(self, lane: Lane, inputs: &Inputs, zoom: Zoom, bins: usize, params: &Params) {
-        let answered = self.state.try_update_value(|state| {
+        let answered_here = self.state.try_update_value(|state| {
             let id = state.next_id;
             state.next_id += 1;
             let job = inputs.job(id, zoom, bins, params);
             let lane_state = &mut state.lanes[lane as usize];
             if let Backend::Page(workspace) = &mut state.backend {
-                lane_state.answer = Some(inputs.view_here(workspace, &job));
+                lane_state.view = inputs.view_here(workspace, &job).map(Arc::new);
                 return true;
             }
             lane_state.newest_unsent = Some(Asked {
                 job,
                 inputs: inputs.clone(),
             });
-            state.send_next();
+            state.send_next(self.pushes);
             false
         });
-        if answered == Some(true) {
-            self.arrived[lane as usize].notify();
+        if answered_here == Some(true) {
+            self.announce(lane);
         }
         self.show_busy();
+    }
+
+    /// The lane's last answered view (tracked: memos rerun on a new one).
+    pub fn view(self, lane: Lane) -> Option<Arc<ViewData>> {
+        self.arrived[lane as usize].track();
+        self.state
+            .try_with_value(|s| s.lanes[lane as usize].view.clone())
+            .flatten()
+    }
+
+    /// [`Self::view`] of the whole window, a task after it arrived.
+    pub fn whole_settled(self) -> Option<Arc<ViewData>> {
+        self.whole_settled.track();
+        self.state
+            .try_with_value(|s| s.lanes[Lane::Whole as usize].view.clone())
+            .flatten()
+    }
+
+    /// Drops the lane's view (the zoomed part, once not zoomed).
+    pub fn forget(self, lane: Lane) {
+        self.state
+            .update_value(|s| s.lanes[lane as usize].view = None);
+    }
+
+    fn announce(self, lane: Lane) {
+        self.arrived[lane as usize].notify();
+        if lane == Lane::Whole {
+            Timeout::new(0, move || self.whole_settled.notify()).forget();
+        }
     }
 
     /// `data-engine="busy|idle"` on the root element: a browser test waits
@@ -127,26 +177,8 @@ impl EngineClient {
         }
     }
 
-    /// For `Memo::new_owning`: the lane's newest answer, or `previous`
-    /// (unchanged) until one arrives, so the last view stays drawn and
-    /// hoverable while the next one is computed.
-    pub fn latest(
-        self,
-        lane: Lane,
-        previous: Option<Option<ViewData>>,
-    ) -> (Option<ViewData>, bool) {
-        self.arrived[lane as usize].track();
-        let answer = self
-            .state
-            .try_update_value(|s| s.lanes[lane as usize].answer.take())
-            .flatten();
-        match answer {
-            Some(view) => (view, true),
-            None => (previous.flatten(), false),
-        }
-    }
-
-    /// Handles the worker's messages and failures.
+    /// Handles the worker's messages and failures, and gives it
+    /// [`READY_WITHIN_MS`] to start.
     fn listen(self) {
         let worker = self.state.with_value(|s| match &s.backend {
             Backend::Worker { worker, .. } => Some(worker.clone()),
@@ -164,23 +196,37 @@ impl EngineClient {
         // Both live as long as the page.
         on_message.forget();
         on_error.forget();
+        Timeout::new(READY_WITHIN_MS, move || {
+            let waiting = self
+                .state
+                .with_value(|s| matches!(s.backend, Backend::Worker { ready: false, .. }));
+            if waiting {
+                self.fall_back();
+            }
+        })
+        .forget();
     }
 
     fn receive(self, data: &JsValue) {
-        let answered = self.state.try_update_value(|state| {
-            let mut answered = None;
-            if data.as_string().as_deref() == Some(WORKER_READY) {
+        match data.as_string().as_deref() {
+            Some(WORKER_FAILED) => return self.fall_back(),
+            Some(WORKER_READY) => self.state.update_value(|state| {
                 if let Backend::Worker { ready, .. } = &mut state.backend {
                     *ready = true;
                 }
-            } else if let Some(reply) = from_js(data).and_then(|b| Reply::decode(&b)) {
-                answered = state.answer(reply);
-            }
-            state.send_next();
+            }),
+            _ => {}
+        }
+        // The worker's messages are outside data: anything but a reply to
+        // a job in flight is dropped.
+        let reply = from_js(data).and_then(|b| Reply::decode(&b));
+        let answered = self.state.try_update_value(|state| {
+            let answered = reply.and_then(|reply| state.answer(reply));
+            state.send_next(self.pushes);
             answered
         });
         if let Some(lane) = answered.flatten() {
-            self.arrived[lane as usize].notify();
+            self.announce(lane);
         }
         self.show_busy();
     }
@@ -194,18 +240,21 @@ impl EngineClient {
             }
             let mut workspace = Workspace::default();
             let mut answered = Vec::new();
-            for (index, lane) in state.lanes.iter_mut().enumerate() {
-                let newest = lane.newest_unsent.take().or(lane.in_flight.take());
+            for (lane, lane_state) in [Lane::Whole, Lane::Shown].into_iter().zip(&mut state.lanes) {
+                let newest = lane_state
+                    .newest_unsent
+                    .take()
+                    .or(lane_state.in_flight.take());
                 if let Some(Asked { job, inputs }) = newest {
-                    lane.answer = Some(inputs.view_here(&mut workspace, &job));
-                    answered.push(index);
+                    lane_state.view = inputs.view_here(&mut workspace, &job).map(Arc::new);
+                    answered.push(lane);
                 }
             }
             state.backend = Backend::Page(workspace);
             answered
         });
-        for index in lanes.unwrap_or_default() {
-            self.arrived[index].notify();
+        for lane in lanes.unwrap_or_default() {
+            self.announce(lane);
         }
         self.show_busy();
     }
@@ -227,7 +276,9 @@ impl State {
         if lane == Lane::Whole && lane_state.newest_unsent.is_some() {
             return None;
         }
-        lane_state.answer = Some(reply.estimate.map(|e| inputs.view_of(e, &job.params)));
+        lane_state.view = reply
+            .estimate
+            .map(|e| Arc::new(inputs.view_of(e, &job.params)));
         Some(lane)
     }
 
@@ -238,13 +289,14 @@ impl State {
             .any(|l| l.in_flight.is_some() || l.newest_unsent.is_some())
     }
 
-    /// Sends each idle lane's newest job (and the sources first when they
-    /// changed), once the worker listens.
-    fn send_next(&mut self) {
+    /// Sends each idle lane's newest job (and first the sources, or the
+    /// live candles that joined them, when the worker lacks them), once
+    /// the worker listens.
+    fn send_next(&mut self, pushes: StoredValue<PushLog>) {
         let Backend::Worker {
             worker,
             ready: true,
-            sources,
+            held,
         } = &mut self.backend
         else {
             return;
@@ -256,12 +308,34 @@ impl State {
             let Some(asked) = lane.newest_unsent.take() else {
                 continue;
             };
-            if !sources
+            let inputs = &asked.inputs;
+            if !held
                 .as_ref()
-                .is_some_and(|s| Arc::ptr_eq(s, &asked.inputs.sources))
+                .is_some_and(|h| Arc::ptr_eq(&h.sources, &inputs.sources))
             {
-                post(worker, Request::encode_sources(&asked.inputs.sources));
-                *sources = Some(asked.inputs.sources.clone());
+                let caught_up = held
+                    .as_ref()
+                    .and_then(|h| h.revision.zip(inputs.revision))
+                    .is_some_and(|(from, to)| {
+                        pushes
+                            .try_update_value(|log| {
+                                let sent = log.between(from, to).map(|between| {
+                                    for push in between {
+                                        post(worker, Request::Push(*push).encode());
+                                    }
+                                });
+                                log.forget_before(to);
+                                sent.is_some()
+                            })
+                            .unwrap_or(false)
+                    });
+                if !caught_up {
+                    post(worker, Request::encode_sources(&inputs.sources));
+                }
+                *held = Some(Held {
+                    sources: inputs.sources.clone(),
+                    revision: inputs.revision,
+                });
             }
             post(worker, Request::Estimate(asked.job.clone()).encode());
             lane.in_flight = Some(asked);

@@ -1,14 +1,14 @@
 //! The heatmap panel: estimate → pixels → canvas, with price and time axes.
 
-use super::canvas::{blit_rgba, prepare, window_resizes, Prepared};
-use super::ViewData;
-use crate::engine::{cell_breakdown, effective_tiers};
+use super::canvas::{blit_rgba, prepare, repaint, Prepared};
+use super::{ViewData, ViewMemo};
 use crate::render::chart::{
     draw_heatmap_overlay, fill_background, heatmap_plot_rect, Bubble, HeatmapOverlay,
     HEATMAP_AXIS_BOTTOM, HEATMAP_AXIS_RIGHT,
 };
+use crate::render::tooltip::{cell_at, cell_lines};
 use crate::render::zoom::Zoom;
-use crate::render::{heatmap_rgba, price_label, usd_label, utc_label, Look, Theme};
+use crate::render::{heatmap_rgba, Look, Theme};
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
@@ -18,7 +18,7 @@ const AXIS_BOTTOM: f64 = HEATMAP_AXIS_BOTTOM;
 
 #[component]
 pub fn Heatmap(
-    view: Memo<Option<ViewData>>,
+    view: ViewMemo,
     look: RwSignal<Look>,
     theme: RwSignal<Theme>,
     zoom: RwSignal<Zoom>,
@@ -26,24 +26,13 @@ pub fn Heatmap(
     bubbles: Signal<Vec<Bubble>>,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
-    let resized = window_resizes();
-
-    Effect::new(move |_| {
-        resized.track();
+    repaint(canvas, move |element| {
         let (look, theme) = (look.get(), theme.get());
         let bubbles = bubbles.get();
-        let Some(element) = canvas.get() else {
-            return;
-        };
         // Read in place: the view is megabytes.
         view.with(|data| {
-            let Some(data) = data else {
-                return;
-            };
-            if draw(&element, data, (look, theme), &bubbles).is_none() {
-                return;
-            }
-            element.set_attribute("data-painted", "true").ok();
+            let data = data.as_ref()?;
+            draw(element, data, (look, theme), &bubbles)?;
             // What is shown, for tests and scripts: time and price range.
             let grid = &data.estimate.grid;
             let shown = format!(
@@ -57,7 +46,8 @@ pub fn Heatmap(
             if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
                 performance.mark("liqmap:heatmap-painted").ok();
             }
-        });
+            Some(())
+        })
     });
 
     // Hover: the cell under the pointer, described in words.
@@ -276,79 +266,9 @@ struct Hover {
 
 /// The cell at `(x, y)` CSS pixels inside a plot `plot_w × plot_h`.
 fn describe(data: &ViewData, x: f64, y: f64, plot_w: f64, plot_h: f64) -> Option<Hover> {
-    let estimate = &data.estimate;
-    if !(0.0..plot_w).contains(&x) || !(0.0..plot_h).contains(&y) {
-        return None;
-    }
-    let (grid, time) = (estimate.grid.prices, estimate.grid.time);
-    let column = ((x / plot_w) * time.columns as f64) as usize;
-    let bin = ((1.0 - y / plot_h) * grid.count as f64) as usize;
-    let long = estimate.heatmap[0].get(column, bin);
-    let short = estimate.heatmap[1].get(column, bin);
-    let start = time.column_start_ms(column);
-    let (low, high) = (grid.edge(bin), grid.edge(bin + 1));
-    let mut lines = vec![
-        format!(
-            "{} – {} UTC",
-            utc_label(start),
-            utc_label(start + time.column_ms)
-        ),
-        format!("{} – {}", price_label(low), price_label(high)),
-        format!("Longs: {}", usd_label(long)),
-        format!("Shorts: {}", usd_label(short)),
-    ];
-    if long + short > 0.0 {
-        lines.extend(split_lines(data, column, bin));
-    }
-    let end = start + time.column_ms;
-    for source in data.sources.iter().filter(|s| !s.delivered_in(start, end)) {
-        lines.push(format!(
-            "{}: no candle here (the exchange did not deliver it)",
-            source.exchange
-        ));
-    }
+    let cell = cell_at(&data.estimate, (x, y), (plot_w, plot_h))?;
+    let lines = cell_lines(&data.estimate, &data.sources, &data.params, cell);
     Some(Hover { x, y, lines })
-}
-
-/// The cell's USD by exchange (when there are several) and by leverage.
-fn split_lines(data: &ViewData, column: usize, bin: usize) -> Vec<String> {
-    let split = cell_breakdown(
-        &data.sources,
-        &data.params,
-        &data.estimate.grid,
-        column,
-        bin,
-    );
-    let both = |v: &[f64; 2]| v[0] + v[1];
-    let mut lines = Vec::new();
-    if split.usd.len() > 1 {
-        for (name, tiers) in data.estimate.sources.iter().zip(&split.usd) {
-            let usd: f64 = tiers.iter().map(both).sum();
-            if usd > 0.0 {
-                lines.push(format!("{name}: {}", usd_label(usd)));
-            }
-        }
-    }
-    // By the leverage each source opens a tier at (folded to its maximum).
-    let mut by_leverage: Vec<(f64, f64)> = Vec::new();
-    for (source, tiers) in data.sources.iter().zip(&split.usd) {
-        for (tier, usd) in effective_tiers(source, &data.params).iter().zip(tiers) {
-            match by_leverage.iter_mut().find(|(l, _)| *l == tier.leverage) {
-                Some(entry) => entry.1 += both(usd),
-                None => by_leverage.push((tier.leverage, both(usd))),
-            }
-        }
-    }
-    crate::sorting::sort_by_key(&mut by_leverage, |(l, _)| crate::sorting::f64_key(*l));
-    let by_tier: Vec<String> = by_leverage
-        .into_iter()
-        .filter(|(_, usd)| *usd > 0.0)
-        .map(|(leverage, usd)| format!("{leverage}x {}", usd_label(usd)))
-        .collect();
-    if !by_tier.is_empty() {
-        lines.push(by_tier.join(" · "));
-    }
-    lines
 }
 
 fn draw(

@@ -2,9 +2,9 @@
 //! by leverage tier, longs below and shorts above the current price, with
 //! the two cumulative curves.
 
-use super::canvas::{prepare, window_resizes, Prepared};
+use super::canvas::{prepare, repaint, Prepared};
 use super::radios::Radios;
-use super::ViewData;
+use super::ViewMemo;
 use crate::engine::Estimate;
 use crate::render::chart::{
     draw_liquidation_map, stack_colour, StackBy, CUMULATIVE_LONG, CUMULATIVE_SHORT,
@@ -15,26 +15,15 @@ use leptos::prelude::*;
 
 #[component]
 pub fn LiquidationMap(
-    view: Memo<Option<ViewData>>,
+    view: ViewMemo,
     theme: RwSignal<Theme>,
     stack_by: RwSignal<StackBy>,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
-    let resized = window_resizes();
-    Effect::new(move |_| {
-        resized.track();
+    repaint(canvas, move |element| {
         let (stack_by, theme) = (stack_by.get(), theme.get());
-        let Some(element) = canvas.get() else {
-            return;
-        };
         // Read in place: the view is megabytes.
-        view.with(|data| {
-            if let Some(data) = data {
-                if draw(&element, &data.estimate, stack_by, theme).is_some() {
-                    element.set_attribute("data-painted", "true").ok();
-                }
-            }
-        });
+        view.with(|data| draw(element, &data.as_ref()?.estimate, stack_by, theme))
     });
     view! {
         <canvas

@@ -1,7 +1,8 @@
 //! Model settings: every parameter of the model, adjustable. Edits go
 //! straight into the `Params` signal; the views recompute.
 
-use crate::engine::{LongShare, Mode, Params, Tier};
+use super::select::Select;
+use crate::engine::{LongShare, Params, Tier};
 use leptos::prelude::*;
 
 use crate::url_state::{LEVERAGE_RANGE, MAX_TIERS};
@@ -146,21 +147,12 @@ pub fn ModelSettings(params: RwSignal<Params>) -> impl IntoView {
                 </fieldset>
                 <fieldset>
                     <legend>"New positions from"</legend>
-                    <select
-                        data-testid="mode"
-                        aria-label="Where new positions are inferred from"
-                        on:change=move |ev| {
-                            let mode = if event_target_value(&ev) == "volume" { Mode::Volume } else { Mode::OpenInterest };
-                            params.update(|p| p.mode = mode);
-                        }
-                    >
-                        <option value="oi" prop:selected=move || params.with(|p| p.mode == Mode::OpenInterest)>
-                            "Rises of open interest"
-                        </option>
-                        <option value="volume" prop:selected=move || params.with(|p| p.mode == Mode::Volume)>
-                            "Traded volume"
-                        </option>
-                    </select>
+                    <Select
+                        selected=move || params.with(|p| p.mode)
+                        on_pick=move |mode| params.update(|p| p.mode = mode)
+                        testid="mode"
+                        aria_label="Where new positions are inferred from"
+                    />
                 </fieldset>
                 <fieldset>
                     <legend>"Funding"</legend>

@@ -1,5 +1,7 @@
 //! Functions the browser tests and the timing script call through
-//! `window.wasmBindings` (Trunk exposes the wasm exports there).
+//! `window.wasmBindings` (src/boot.js exposes the wasm exports there). Only
+//! in builds with the `test-hooks` feature (`make build-e2e`): the page
+//! visitors download has none of them.
 
 use crate::engine::{estimate_in, Workspace};
 use crate::sim::workload::{workload, Scale};
@@ -64,14 +66,10 @@ pub fn wasm_memory_bytes() -> f64 {
 #[wasm_bindgen]
 pub fn demo_heatmap_csv(now_ms: f64, window_ms: f64) -> String {
     let defaults = crate::url_state::ViewState::default();
-    super::Inputs::demo(defaults.seed, window_ms as i64, now_ms as i64)
+    super::view_data::Inputs::demo(defaults.seed, window_ms as i64, now_ms as i64)
         .and_then(|inputs| {
-            inputs.view(
-                &mut Workspace::default(),
-                Default::default(),
-                defaults.bins,
-                &defaults.params,
-            )
+            let job = inputs.job(0, Default::default(), defaults.bins, &defaults.params);
+            inputs.view_here(&mut Workspace::default(), &job)
         })
         .map(|view| crate::export::heatmap_csv(&view.estimate))
         .unwrap_or_default()

@@ -12,100 +12,79 @@ use crate::url_state::{Ignored, Panel, ViewState, Window};
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 
-/// Every setting of the page, one signal each (signals are `Copy`, so is
-/// this).
-#[derive(Clone, Copy)]
-pub struct ViewSettings {
-    pub coin: RwSignal<String>,
-    pub exchanges: RwSignal<Vec<Exchange>>,
-    pub window: RwSignal<Window>,
-    pub resolution: RwSignal<Option<Resolution>>,
-    pub params: RwSignal<Params>,
-    pub panel: RwSignal<Panel>,
-    pub zoom: RwSignal<Zoom>,
-    pub bins: RwSignal<usize>,
-    pub look: RwSignal<Look>,
-    pub theme: RwSignal<Theme>,
-    pub stack: RwSignal<StackBy>,
-    pub demo: RwSignal<bool>,
-    pub seed: RwSignal<u64>,
-    pub at: RwSignal<Option<i64>>,
-    pub horizon_ms: RwSignal<i64>,
-    pub shock_pct: RwSignal<f64>,
-}
-
-impl ViewSettings {
-    pub fn new(state: &ViewState) -> Self {
-        ViewSettings {
-            coin: RwSignal::new(state.coin.clone()),
-            exchanges: RwSignal::new(state.exchanges.clone()),
-            window: RwSignal::new(state.window),
-            resolution: RwSignal::new(state.resolution),
-            params: RwSignal::new(state.params.clone()),
-            panel: RwSignal::new(state.panel),
-            zoom: RwSignal::new(zoom_of(state)),
-            bins: RwSignal::new(state.bins),
-            look: RwSignal::new(look_of(state)),
-            theme: RwSignal::new(state.theme),
-            stack: RwSignal::new(state.stack),
-            demo: RwSignal::new(state.demo),
-            seed: RwSignal::new(state.seed),
-            at: RwSignal::new(state.at),
-            horizon_ms: RwSignal::new(state.horizon_ms),
-            shock_pct: RwSignal::new(state.shock_pct),
+/// Declares [`ViewSettings`]: one signal per setting, each listed once.
+/// `same` signals hold the `ViewState` field of their name; `split`
+/// signals hold a value made of the fields in brackets, read from a state
+/// by the first function and written back into one by the second. A
+/// `ViewState` field left out of both lists does not compile.
+macro_rules! view_settings {
+    (
+        same { $($field:ident: $type:ty),* $(,)? }
+        split { $($split:ident: $split_type:ty [$($part:ident),*] = $of:ident / $into:ident),* $(,)? }
+    ) => {
+        /// Every setting of the page, one signal each (signals are `Copy`,
+        /// so is this).
+        #[derive(Clone, Copy)]
+        pub struct ViewSettings {
+            $(pub $field: RwSignal<$type>,)*
+            $(pub $split: RwSignal<$split_type>,)*
         }
-    }
 
-    /// The settings now (tracked: an effect reading this reruns on any change).
-    pub fn state(&self) -> ViewState {
-        let (zoom, look) = (self.zoom.get(), self.look.get());
-        ViewState {
-            coin: self.coin.get(),
-            exchanges: self.exchanges.get(),
-            window: self.window.get(),
-            resolution: self.resolution.get(),
-            params: self.params.get(),
-            panel: self.panel.get(),
-            prices: zoom.prices,
-            times: zoom.time,
-            bins: self.bins.get(),
-            scale: look.scale,
-            palette: look.palette,
-            theme: self.theme.get(),
-            faint: look.threshold,
-            stack: self.stack.get(),
-            demo: self.demo.get(),
-            seed: self.seed.get(),
-            at: self.at.get(),
-            horizon_ms: self.horizon_ms.get(),
-            shock_pct: self.shock_pct.get(),
-        }
-    }
+        impl ViewSettings {
+            pub fn new(state: &ViewState) -> Self {
+                let ViewState { $($field: _,)* $($($part: _,)*)* } = state;
+                ViewSettings {
+                    $($field: RwSignal::new(state.$field.clone()),)*
+                    $($split: RwSignal::new($of(state)),)*
+                }
+            }
 
-    /// Puts a state's settings in place (signals that would not change are
-    /// left alone, so nothing reloads for nothing).
-    pub fn apply(&self, state: &ViewState) {
-        fn put<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
-            if signal.with_untracked(|now| *now != value) {
-                signal.set(value);
+            /// The settings now (tracked: an effect reading this reruns on
+            /// any change).
+            pub fn state(&self) -> ViewState {
+                let mut state = ViewState::default();
+                $(state.$field = self.$field.get();)*
+                $($into(&mut state, self.$split.get());)*
+                state
+            }
+
+            /// Puts a state's settings in place (signals that would not
+            /// change are left alone, so nothing reloads for nothing).
+            pub fn apply(&self, state: &ViewState) {
+                $(put(self.$field, state.$field.clone());)*
+                $(put(self.$split, $of(state));)*
             }
         }
-        put(self.coin, state.coin.clone());
-        put(self.exchanges, state.exchanges.clone());
-        put(self.window, state.window);
-        put(self.resolution, state.resolution);
-        put(self.params, state.params.clone());
-        put(self.panel, state.panel);
-        put(self.zoom, zoom_of(state));
-        put(self.bins, state.bins);
-        put(self.look, look_of(state));
-        put(self.theme, state.theme);
-        put(self.stack, state.stack);
-        put(self.demo, state.demo);
-        put(self.seed, state.seed);
-        put(self.at, state.at);
-        put(self.horizon_ms, state.horizon_ms);
-        put(self.shock_pct, state.shock_pct);
+    };
+}
+
+view_settings! {
+    same {
+        coin: String,
+        exchanges: Vec<Exchange>,
+        window: Window,
+        resolution: Option<Resolution>,
+        params: Params,
+        panel: Panel,
+        bins: usize,
+        theme: Theme,
+        stack: StackBy,
+        demo: bool,
+        seed: u64,
+        at: Option<i64>,
+        horizon_ms: i64,
+        shock_pct: f64,
+    }
+    split {
+        zoom: Zoom [times, prices] = zoom_of / put_zoom,
+        look: Look [palette, scale, faint] = look_of / put_look,
+    }
+}
+
+/// Sets `signal` to `value` unless it holds that already.
+fn put<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    if signal.with_untracked(|now| *now != value) {
+        signal.set(value);
     }
 }
 
@@ -116,12 +95,23 @@ fn zoom_of(state: &ViewState) -> Zoom {
     }
 }
 
+fn put_zoom(state: &mut ViewState, zoom: Zoom) {
+    state.times = zoom.time;
+    state.prices = zoom.prices;
+}
+
 fn look_of(state: &ViewState) -> Look {
     Look {
         palette: state.palette,
         scale: state.scale,
         threshold: state.faint,
     }
+}
+
+fn put_look(state: &mut ViewState, look: Look) {
+    state.palette = look.palette;
+    state.scale = look.scale;
+    state.faint = look.threshold;
 }
 
 /// The query string of the page's address.

@@ -9,6 +9,7 @@ const medianMs = async (group, fn) => {
 for (const scale of ['engine_M', 'engine_L', 'engine_XL']) {
   console.log(`BENCH ${scale} native_ms=${(await medianMs(scale, 'fast')).toFixed(2)}`);
 }
+console.log(`BENCH engine_percandle native_ms=${(await medianMs('engine_percandle', 'fast')).toFixed(2)}`);
 const ratio = (await medianMs('engine_M', 'direct')) / (await medianMs('engine_M', 'fast'));
 console.log(`RATIO engine_M fast_vs_direct=${ratio.toFixed(1)}`);
 console.log(`BENCH live_candle_L us=${((await medianMs('live_candle_L', 'push')) * 1e3).toFixed(1)}`);

@@ -1,6 +1,6 @@
 // Browser timing: loads the release build in headless Chromium and prints
 // `KIND name key=value` lines (first paint, engine in wasm, wasm memory).
-// BENCH_DIST=<dir> times another build.
+// BENCH_DIST=<dir> times another build (built with `--features test-hooks`).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startServer, launchBrowser, openPage, distDir, fixturesDir } from './harness.mjs';
@@ -51,13 +51,14 @@ async function firstPaint(query, routes, network) {
   return median(times);
 }
 
-/** Requests a 7-day BTC view of the five exchanges sends (instrument lists,
- * asked once a session, not counted, as in `NET 7d`), from the emulated
- * exchanges serving at most `cap` of each page. */
+/** Requests a 7-day BTC view of the five exchanges sends, from the
+ * emulated exchanges serving at most `cap` of each page. Counted as `NET 7d`
+ * counts the plan: not the instrument lists (asked once a session) nor live
+ * mode's past liquidations (dYdX trades). */
 async function viewRequests(cap) {
   const emulator = emulatedExchanges({ cap });
   const page = await openPage(browser, server.url, { routes: emulator.routes });
-  const lists = /exchangeInfo|instruments-info|public\/instruments|"type":"meta"|v4\/perpetualMarkets$/;
+  const lists = /exchangeInfo|instruments-info|public\/instruments|"type":"meta"|v4\/perpetualMarkets$|\/trades\//;
   let count = 0;
   page.on('request', (request) => {
     const url = request.url();
@@ -86,8 +87,12 @@ try {
 
   // The longest main-thread task (the browser's long-task observer; it
   // sees tasks over 50 ms only: 0 means none) in a scripted session on the
-  // heaviest view (month.mjs): load 30 days, zoom in, pan, hover; the
-  // engine runs in its worker meanwhile.
+  // heaviest view (month.mjs, the L scale: 30 days at 5 minutes): load,
+  // zoom in, pan, hover, back to the whole window, two closed candles; the
+  // engine runs in its worker meanwhile. And per closed candle, the main
+  // thread's own time from its arrival until the heatmap shows it and the
+  // other charts redrew (Chromium's TaskDuration: the sum of its tasks,
+  // idle time not counted), the larger of the two.
   {
     const session = await openMonth(browser, server.url, {
       viewport: { width: 1920, height: 1080 },
@@ -102,22 +107,49 @@ try {
     const at = (x, y) => [canvas.x + canvas.width * x, canvas.y + canvas.height * y];
     const shown = () => session.getByTestId('heatmap').getAttribute('data-shown');
     const settle = async (before) => session.waitForFunction(
-      (b) => document.querySelector('[data-testid="heatmap"]').dataset.shown !== b, before, { timeout: 60_000 });
+      (b) => document.querySelector('[data-testid="heatmap"]').dataset.shown !== b
+        && document.documentElement.dataset.engine === 'idle', before, { timeout: 60_000 });
     await session.mouse.move(...at(0.5, 0.5));
     for (let i = 0; i < 3; i++) {
       const before = await shown();
       await session.mouse.wheel(0, -300);
       await settle(before);
     }
-    const before = await shown();
+    let before = await shown();
     await session.mouse.down();
     for (let i = 1; i <= 20; i++) await session.mouse.move(...at(0.5 - i * 0.01, 0.5 + i * 0.005));
     await session.mouse.up();
     await settle(before);
     for (let i = 0; i < 30; i++) await session.mouse.move(...at(0.2 + i * 0.02, 0.3 + (i % 5) * 0.08));
+    before = await shown();
+    await session.getByTestId('heatmap').focus();
+    await session.keyboard.press('0');
+    await settle(before);
+    // Two closed 5-minute candles on Binance's kline stream (documented
+    // shape), each after the last one.
+    const binance = session.sockets.find((s) => s.url.includes('fstream.binance.com'));
+    const cdp = await session.context().newCDPSession(session);
+    await cdp.send('Performance.enable');
+    const taskMs = async () => (await cdp.send('Performance.getMetrics')).metrics
+      .find((m) => m.name === 'TaskDuration').value * 1000;
+    const FIVE = 300_000;
+    let candleMs = 0;
+    for (const t of [END, END + FIVE]) {
+      before = await shown();
+      const start = await taskMs();
+      binance.ws.send(JSON.stringify({
+        e: 'kline', E: t + FIVE, s: 'BTCUSDT',
+        k: { t, T: t + FIVE - 1, s: 'BTCUSDT', i: '5m', f: 1, L: 2, o: '87000', c: '87100', h: '87200', l: '86900', v: '12', n: 2, x: true, q: '1044000', V: '6', Q: '522000', B: '0' },
+      }));
+      await settle(before);
+      // The other charts redraw a task later.
+      await session.evaluate(() => new Promise((done) => setTimeout(done, 50)));
+      candleMs = Math.max(candleMs, (await taskMs()) - start);
+    }
     await session.waitForTimeout(200);
     const longest = await session.evaluate(() => window.longestTask);
     console.log(`BENCH main_thread_longest_task ms=${longest.toFixed(0)}`);
+    console.log(`BENCH live_candle_page ms=${candleMs.toFixed(1)}`);
     await session.closeAll();
   }
 

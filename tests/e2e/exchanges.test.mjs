@@ -212,3 +212,26 @@ test('the tooltip splits a cell by exchange and leverage', async () => {
   assertClean(assert, page);
   await page.closeAll();
 });
+
+test('a model parameter recomputes the view without asking the exchanges again', async () => {
+  const page = await openView(FIXTURES);
+  await waitSettled(page);
+  await waitForHeatmap(page);
+  let asked = 0;
+  page.on('request', (request) => {
+    if (Object.values(HOST).some((host) => request.url().includes(host))) asked += 1;
+  });
+  const before = await page.evaluate(() => location.search);
+  await page.getByTestId('model-settings').locator('summary').click();
+  await page.getByTestId('tier-weight-0').fill('40');
+  await page.getByTestId('tier-weight-0').press('Tab');
+  await page.waitForFunction((was) => location.search !== was, before, { timeout: 10_000 });
+  await waitForHeatmap(page);
+  await page.waitForTimeout(500);
+  assert.equal(asked, 0, 'no exchange asked again');
+  for (const exchange of EXCHANGES) {
+    assert.equal(await chip(page, exchange).getAttribute('data-state'), 'ready', exchange);
+  }
+  assertClean(assert, page);
+  await page.closeAll();
+});

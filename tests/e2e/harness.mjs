@@ -1,7 +1,8 @@
-// Browser test harness: serves dist/ on a free loopback port, drives Debian's
-// Chromium with playwright-core, routes every exchange host to fixtures or a
-// failure (no test ever reaches the internet), and fails a test on any
-// console error, page error or wasm panic.
+// Browser test harness: serves the release build with the tests' hooks
+// (`make build-e2e`: target/e2e-dist/) on a free loopback port, drives
+// Debian's Chromium with playwright-core, routes every exchange host to
+// fixtures or a failure (no test ever reaches the internet), and fails a
+// test on any console error, page error or wasm panic.
 import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { extname, join, normalize, dirname } from 'node:path';
@@ -10,7 +11,7 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = join(here, '..', '..');
-export const distDir = join(repoRoot, 'dist');
+export const distDir = join(repoRoot, 'target', 'e2e-dist');
 export const fixturesDir = join(repoRoot, 'tests', 'fixtures');
 export const screenshotDir = join(repoRoot, 'target', 'e2e-screenshots');
 
@@ -33,7 +34,7 @@ const MIME = {
   '.svg': 'image/svg+xml',
 };
 
-/** Serves dist/ on 127.0.0.1 at a free port; unknown paths get index.html. */
+/** Serves a build on 127.0.0.1 at a free port; unknown paths get index.html. */
 export async function startServer(root = distDir) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));

@@ -161,8 +161,10 @@ test('a copied link, live or pinned, opens the same view; a pinned one gives the
   await page.getByTestId('theme').selectOption('light');
   await page.getByTestId('view-map').check();
   await page.getByTestId('use-okx').uncheck();
-  // The view of the four exchanges, before zooming it.
+  // Unchecking OKX loads the view again: zoom what it shows once loaded
+  // and computed.
   await waitForSettled(page);
+  await waitForHeatmap(page);
   await page.locator('[data-testid="heatmap"]').focus();
   await page.keyboard.press('+');
   await page.waitForFunction(() => location.search.includes('tmin='), null, { timeout: 5000 });
