@@ -160,11 +160,19 @@ impl EngineClient {
             .update_value(|s| s.lanes[lane as usize].view = None);
     }
 
+    /// Hands a lane's new view to its readers in later tasks, not in the
+    /// one that received it: decoding, drawing the heatmap and redrawing
+    /// the whole window's other charts (map, clusters, cascade, live,
+    /// model) each take a task of their own, so none blocks the pointer
+    /// for long.
     fn announce(self, lane: Lane) {
-        self.arrived[lane as usize].notify();
-        if lane == Lane::Whole {
-            Timeout::new(0, move || self.whole_settled.notify()).forget();
-        }
+        Timeout::new(0, move || {
+            self.arrived[lane as usize].notify();
+            if lane == Lane::Whole {
+                Timeout::new(0, move || self.whole_settled.notify()).forget();
+            }
+        })
+        .forget();
     }
 
     /// `data-engine="busy|idle"` on the root element: a browser test waits
