@@ -21,6 +21,7 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --bin liqmap $(WASM) -- -D warnings
 	cargo clippy --bin liqmap $(WASM) --features test-hooks -- -D warnings
+	cargo clippy --bin engine_worker --no-default-features $(WASM) -- -D warnings
 
 unit:
 	cargo test --release

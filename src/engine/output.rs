@@ -23,6 +23,32 @@ impl LiqMap {
         }
     }
 
+    /// A map from its values as [`LiqMap::values`] gives them; `None`
+    /// when their count does not fit the shape.
+    pub fn from_values(
+        bins: usize,
+        sources: usize,
+        tiers: usize,
+        values: Vec<f64>,
+    ) -> Option<Self> {
+        let expected = bins
+            .checked_mul(sources)?
+            .checked_mul(tiers)?
+            .checked_mul(2)?;
+        (values.len() == expected).then_some(LiqMap {
+            bins,
+            sources,
+            tiers,
+            values,
+        })
+    }
+
+    /// Every value, `((source * tiers + tier) * 2 + side) * bins + bin`
+    /// (what crosses to and from the engine's worker).
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
     fn index(&self, source: usize, tier: usize, side: Side, bin: usize) -> usize {
         ((source * self.tiers + tier) * 2 + side.index()) * self.bins + bin
     }

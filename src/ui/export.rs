@@ -2,7 +2,7 @@
 //! The CSV text comes from the pure `crate::export`; this only downloads.
 
 use super::measured::Measured;
-use super::ViewData;
+use super::{ViewData, ViewMemo};
 use crate::export::{heatmap_csv, map_csv};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -10,18 +10,17 @@ use wasm_bindgen::JsCast;
 #[component]
 pub fn ExportBar(
     /// What the heatmap shows (maybe zoomed): the PNG and the heatmap CSV.
-    shown: Memo<Option<ViewData>>,
+    shown: ViewMemo,
     /// The whole window: the map CSV (the map is at the last candle).
-    whole: Memo<Option<ViewData>>,
+    whole: ViewMemo,
 ) -> impl IntoView {
-    let csv =
-        move |view: Memo<Option<ViewData>>, make: fn(&ViewData) -> String, name: &'static str| {
-            move |_| {
-                if let Some(data) = view.get_untracked() {
-                    download_text(&make(&data), name, "text/csv");
-                }
+    let csv = move |view: ViewMemo, make: fn(&ViewData) -> String, name: &'static str| {
+        move |_| {
+            if let Some(data) = view.get_untracked() {
+                download_text(&make(&data), name, "text/csv");
             }
-        };
+        }
+    };
     view! {
         <div class="exports" role="group" aria-label="Export">
             <button data-testid="export-png" title="The heatmap as a PNG image" on:click=move |_| {

@@ -2,7 +2,7 @@
 //! candles and actual liquidations. Liquidations show as a feed, totals,
 //! bubbles on the heatmap, and a hit lift saying how well the estimate did.
 
-use super::ViewData;
+use super::{ViewData, ViewMemo};
 use crate::accuracy::{hit_lift_interval, Event, LiftInterval};
 use crate::engine::{Grid, LiveCandle};
 use crate::exchanges::{Exchange, Side};
@@ -222,7 +222,7 @@ fn state_text(state: StreamState) -> String {
 }
 
 #[component]
-pub fn LivePanel(feed: LiveFeed, view: Memo<Option<ViewData>>) -> impl IntoView {
+pub fn LivePanel(feed: LiveFeed, view: ViewMemo) -> impl IntoView {
     let LiveFeed {
         events,
         malformed,

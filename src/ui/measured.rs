@@ -9,7 +9,7 @@ use super::canvas::{prepare, repaint, Prepared};
 use super::liqmap::css;
 use super::live::LiveFeed;
 use super::view_settings::ViewSettings;
-use super::ViewData;
+use super::{ViewData, ViewMemo};
 use crate::engine::{ExchangeWeights, PriceBins, Tier};
 use crate::exchanges::{Exchange, ExchangeError};
 use crate::live::hyperliquid::trades::{connection, parse_trades};
@@ -78,7 +78,7 @@ pub struct Summary {
 }
 
 impl Measured {
-    pub fn new(settings: ViewSettings, feed: LiveFeed, view: Memo<Option<ViewData>>) -> Self {
+    pub fn new(settings: ViewSettings, feed: LiveFeed, view: ViewMemo) -> Self {
         let ViewSettings {
             coin,
             demo,

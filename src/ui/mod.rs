@@ -4,6 +4,7 @@ mod canvas;
 mod cascade;
 mod clusters;
 mod controls;
+mod engine_client;
 mod export;
 mod heatmap;
 mod liqmap;
@@ -39,8 +40,8 @@ use session::Session;
 use settings::ModelSettings;
 use share::{IgnoredNotice, ShareLink};
 use status::{ExchangeStatus, StatusBar};
-pub use view_data::ViewData;
 use view_data::Views;
+pub use view_data::{ViewData, ViewMemo};
 use view_settings::{location_query, sync_with_address, ViewSettings};
 
 /// Entry point called from `main`.

@@ -1,7 +1,7 @@
 //! "How is this computed?": the model in plain words, its formulas, the
 //! parameters in force and how accurate it measured. Text only.
 
-use super::ViewData;
+use super::ViewMemo;
 use crate::engine::{effective_tiers, LongShare, Mode, Params, Source};
 use leptos::prelude::*;
 
@@ -51,7 +51,7 @@ fn source_line(source: &Source, params: &Params) -> String {
 }
 
 #[component]
-pub fn ModelPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
+pub fn ModelPanel(view: ViewMemo) -> impl IntoView {
     // The parameters the shown view was computed with.
     let params = move || {
         view.with(|v| v.as_ref().map(|v| v.params.clone()))
