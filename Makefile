@@ -21,6 +21,7 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --bin liqmap $(WASM) -- -D warnings
 	cargo clippy --bin liqmap $(WASM) --features test-hooks -- -D warnings
+	cargo clippy --bin engine_worker --no-default-features $(WASM) -- -D warnings
 
 unit:
 	cargo test --release
@@ -61,6 +62,7 @@ bench: tools build build-e2e
 	@node tests/bench/criterion.mjs
 	@cargo bench --bench net 2>/dev/null | grep -E '^NET '
 	@cargo test --release --test accuracy -- --nocapture 2>/dev/null | grep -E '^ACCURACY '
+	@cargo test --release --test measured -- --nocapture 2>/dev/null | grep -E '^(NET|ACCURACY) '
 	@node tests/e2e/bench.mjs
 	@node tests/e2e/soak.mjs
 	@node proxy/bench/viral.mjs

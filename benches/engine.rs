@@ -1,16 +1,16 @@
 //! Engine benchmarks (criterion). `make bench` turns criterion's medians into
 //! `BENCH engine_<scale> native_ms=…`, `BENCH engine_percandle native_ms=…`,
-//! `RATIO engine_M fast_vs_direct=…`, `BENCH live_candle_L us=…` and
+//! `RATIO engine_M fast_vs_direct=…`, `BENCH live_candle_L native_ms=…` and
 //! `BENCH cascade ms=…`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use liqmap::analysis::{cascade, runaway_shock, BookLevel, Direction, LiqLevels, OrderBook};
 use liqmap::engine::{
-    estimate, estimate_in, reference::estimate_direct, Candle, LiveCandle, LiveEstimate, Params,
-    Source, Workspace,
+    append_candle, default_grid, estimate, estimate_in, reference::estimate_direct, Candle,
+    LiveCandle, Params, Source, Workspace,
 };
 use liqmap::sim::rng::Rng;
-use liqmap::sim::workload::{per_candle_workload, workload, Scale};
+use liqmap::sim::workload::{per_candle_workload, workload, Scale, COLUMNS};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -56,61 +56,72 @@ fn per_candle(c: &mut Criterion) {
     group.finish();
 }
 
-/// One appended candle on the engine_L workload: the sources take turns,
-/// each candle a small random step from the source's last close (kept inside
-/// the price bins) with open interest up or down a little.
+/// What live mode does per closed candle on the engine_L workload: append
+/// it to its source, slide the window by one candle, choose the grid again
+/// and recompute (in the page's engine worker). The sources take turns,
+/// each candle a small random step from the source's last close with open
+/// interest up or down a little.
 fn live_candle(c: &mut Criterion) {
-    let (sources, spec) = workload(Scale::L);
-    let mut live = LiveEstimate::new(sources, Params::default(), spec);
-    let (low, high) = (spec.prices.low * 1.05, spec.prices.high / 1.05);
+    let (mut sources, spec) = workload(Scale::L);
+    let window_ms = spec.time.end_ms() - spec.time.start_ms;
+    let bins = spec.prices.count;
+    let mut workspace = Workspace::default();
     let mut rng = Rng::new(7);
     let mut turn = 0;
-    let mut next = move |live: &LiveEstimate| {
-        let index = turn % live.sources().len();
-        turn += 1;
-        let source: &Source = &live.sources()[index];
-        let last = *source
-            .candles
-            .last()
-            .expect("workload sources have candles");
-        let oi = source
-            .open_interest
-            .as_ref()
-            .and_then(|oi| oi.last().copied());
-        let open = last.close;
-        let mut close = open * (1.0 + rng.range(-0.004, 0.004));
-        if !(low..high).contains(&close) {
-            close = open;
-        }
-        let volume = rng.range(1.0, 50.0);
-        let candle = Candle {
-            open_time_ms: last.open_time_ms + source.interval_ms,
-            open,
-            high: open.max(close) * (1.0 + rng.range(0.0, 0.002)),
-            low: open.min(close) * (1.0 - rng.range(0.0, 0.002)),
-            close,
-            base_volume: volume,
-            quote_volume: volume * close,
-            taker_buy_base: Some(volume * rng.range(0.3, 0.7)),
-        };
-        let live_candle = LiveCandle {
-            candle,
-            mark: None,
-            open_interest: oi.map(|oi| oi * rng.range(0.99, 1.012)),
-        };
-        (index, live_candle)
-    };
     let mut group = c.benchmark_group("live_candle_L");
     group
-        .sample_size(20)
+        .sample_size(10)
         .measurement_time(Duration::from_secs(4));
-    group.bench_function("push", |b| {
+    group.bench_function("append_and_recompute", |b| {
         b.iter(|| {
-            let (index, candle) = next(&live);
-            black_box(live.push(index, candle).expect("a valid next candle"))
+            let index = turn % sources.len();
+            turn += 1;
+            let candle = next_candle(&sources[index], &mut rng);
+            let source = &mut sources[index];
+            append_candle(source, &candle).expect("a valid next candle");
+            let end = candle.candle.open_time_ms + source.interval_ms;
+            source.drop_before(end - 2 * window_ms);
+            let spec = default_grid(&sources, end - window_ms, end, COLUMNS, bins)
+                .expect("workload sources have candles");
+            black_box(estimate_in(
+                &mut workspace,
+                &sources,
+                &Params::default(),
+                &spec,
+            ))
         })
     });
     group.finish();
+}
+
+/// A small random step from the source's last candle.
+fn next_candle(source: &Source, rng: &mut Rng) -> LiveCandle {
+    let last = *source
+        .candles
+        .last()
+        .expect("workload sources have candles");
+    let oi = source
+        .open_interest
+        .as_ref()
+        .and_then(|oi| oi.last().copied());
+    let open = last.close;
+    let close = open * (1.0 + rng.range(-0.004, 0.004));
+    let volume = rng.range(1.0, 50.0);
+    let candle = Candle {
+        open_time_ms: last.open_time_ms + source.interval_ms,
+        open,
+        high: open.max(close) * (1.0 + rng.range(0.0, 0.002)),
+        low: open.min(close) * (1.0 - rng.range(0.0, 0.002)),
+        close,
+        base_volume: volume,
+        quote_volume: volume * close,
+        taker_buy_base: Some(volume * rng.range(0.3, 0.7)),
+    };
+    LiveCandle {
+        candle,
+        mark: None,
+        open_interest: oi.map(|oi| oi * rng.range(0.99, 1.012)),
+    }
 }
 
 /// A 1000-level book each side of `price`, levels 0.02 % apart, each

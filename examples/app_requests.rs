@@ -4,16 +4,18 @@
 //! lets each one through. Views of BTC over every window and resolution,
 //! funding history, order books, live mode's open-interest requests,
 //! follow-ups of short pages (`follow_up`: either end, Bybit's cursor) and
-//! dYdX's past liquidations.
+//! dYdX's past liquidations, Hyperliquid's account positions.
 //!
 //! `cargo run --release --example app_requests [now_ms]`
 
 use liqmap::choice::Choice;
+use liqmap::exchanges::hyperliquid::accounts::account_request;
 use liqmap::exchanges::{
     default_instrument, depth_request, follow_up, funding_requests, instruments_request,
     open_interest_requests, plan, Exchange, Method, Purpose, Request, Resolution, Served,
 };
 use liqmap::live::dydx;
+use liqmap::measured::Address;
 use liqmap::url_state::Window;
 
 fn main() {
@@ -58,6 +60,12 @@ fn main() {
             .collect();
         for request in requests.iter().chain(&follow_ups) {
             print(exchange, request);
+        }
+        if exchange == Exchange::Hyperliquid {
+            // Measured positions: one account's positions.
+            let user = Address::parse("0x31ca8395cf837de08b24da3f660e77761dfb974b");
+            user.iter()
+                .for_each(|user| print(exchange, &account_request(base, user)));
         }
         if exchange == Exchange::Dydx {
             for before in [None, Some(now - 60_000)] {

@@ -55,19 +55,23 @@ fn hits<'a>(
     events: &'a [Event],
 ) -> impl Iterator<Item = (&'a Event, bool)> + 'a {
     let top_cells = ((density.bins as f64 * TOP).ceil() as usize).max(1);
-    // Per column, the smallest density still in the top 20 % (non-zero only).
-    let thresholds: Vec<f64> = (0..density.columns)
-        .map(|c| {
-            let mut column: Vec<f64> = density.column(c).to_vec();
-            crate::sorting::sort_f64(&mut column, true);
-            column.get(top_cells - 1).copied().unwrap_or(0.0)
-        })
-        .collect();
+    // Per column, the smallest density still in the top 20 % (non-zero
+    // only), found for the columns events fall in only: sorting all of a
+    // 30-day heatmap's columns took the page's main thread ~50 ms.
+    let mut thresholds: Vec<Option<f64>> = vec![None; density.columns];
+    let threshold = move |column: usize| {
+        let mut values: Vec<f64> = density.column(column).to_vec();
+        crate::sorting::sort_f64(&mut values, true);
+        values.get(top_cells - 1).copied().unwrap_or(0.0)
+    };
     events.iter().filter_map(move |e| {
         let column = spec.time.column_of(e.time_ms)?;
         let is_hit = spec.prices.bin_of(e.price).is_some_and(|bin| {
             let value = density.get(column, bin);
-            value > 0.0 && thresholds.get(column).is_some_and(|t| value >= *t)
+            let t = thresholds
+                .get_mut(column)
+                .map(|t| *t.get_or_insert_with(|| threshold(column)));
+            value > 0.0 && t.is_some_and(|t| value >= t)
         });
         Some((e, is_hit))
     })

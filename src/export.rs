@@ -6,7 +6,8 @@
 //! to the same value, no thousands separators); text fields are quoted per
 //! RFC 4180 where needed. Rows end in `\n`.
 
-use crate::engine::{effective_tiers, Estimate, Params, Side, Source};
+use crate::engine::{effective_tiers, Estimate, Params, PriceBins, Side, Source};
+use crate::measured::MeasuredMap;
 use crate::time::{utc_text, Precision};
 use std::fmt::Write as _;
 
@@ -95,6 +96,38 @@ pub fn map_csv(estimate: &Estimate, sources: &[Source], params: &Params) -> Stri
                     );
                 }
             }
+        }
+    }
+    out
+}
+
+/// The exchange column of measured rows.
+pub const MEASURED_EXCHANGE: &str = "Hyperliquid (measured)";
+
+/// The rows [`map_csv`] gains from measured positions (spec section 10),
+/// in its columns, ordered by bin then side: exchange
+/// [`MEASURED_EXCHANGE`], leverage empty (every leverage together).
+pub fn measured_csv_rows(measured: &MeasuredMap, prices: &PriceBins) -> String {
+    let mut out = String::new();
+    for b in 0..prices.count {
+        for side in Side::BOTH {
+            let usd = measured
+                .bins
+                .get(side.index())
+                .and_then(|v| v.get(b))
+                .copied()
+                .unwrap_or(0.0);
+            if usd == 0.0 {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "{},{},{MEASURED_EXCHANGE},,{},{}",
+                number(prices.edge(b)),
+                number(prices.edge(b.saturating_add(1))),
+                side_name(side),
+                number(usd),
+            );
         }
     }
     out
@@ -344,5 +377,24 @@ mod tests {
             },
         );
         assert!(csv.lines().skip(1).all(|r| fields(r).len() == 6));
+    }
+
+    #[test]
+    fn measured_rows_name_the_measured_exchange() {
+        let prices = PriceBins {
+            low: 0.0,
+            high: 40.0,
+            count: 4,
+            log: false,
+        };
+        let measured = MeasuredMap {
+            bins: [vec![0.0, 5.0, 0.0, 0.0], vec![0.0, 0.0, 0.0, 2.5]],
+            ..MeasuredMap::default()
+        };
+        assert_eq!(
+            measured_csv_rows(&measured, &prices),
+            "10,20,Hyperliquid (measured),,long,5\n30,40,Hyperliquid (measured),,short,2.5\n"
+        );
+        assert_eq!(measured_csv_rows(&MeasuredMap::default(), &prices), "");
     }
 }

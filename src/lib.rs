@@ -8,6 +8,7 @@
 //! - [`exchanges`]: one module per exchange: requests and answer parsing (pure).
 //! - [`live`]: WebSocket subscriptions, heartbeats and message parsing for
 //!   live mode, reconnect backoff, a bounded event buffer (pure).
+//! - [`compute`]: the engine's work as messages to and from its Web Worker (pure).
 //! - [`choice`]: the names of settings with a few values (pure).
 //! - [`decimal`]: decimal text to `f64` without core's 10 KB table (pure).
 //! - [`export`]: CSV of the heatmap and of the map (pure).
@@ -20,20 +21,25 @@
 //! - [`time`]: UTC times written and read as ISO-8601 text (pure).
 //! - [`url_state`]: the view's settings in the query string (pure).
 //! - `kept` (wasm only): the browser database (IndexedDB) around `store`.
+//! - `net`, `stream`, `ui` need the `page` feature (default; the engine
+//!   worker is built without it).
 //! - `net` (wasm only): fetching, retries, cache around `exchanges`.
 //! - `stream` (wasm only): reconnecting WebSockets around `live`.
+//! - `worker_message` (wasm only): `compute`'s messages as transferable buffers.
 //! - `ui` (wasm only): the Leptos components and canvas glue.
 
 pub mod accuracy;
 pub mod alerts;
 pub mod analysis;
 pub mod choice;
+pub mod compute;
 pub mod decimal;
 pub mod engine;
 pub mod exchanges;
 pub mod export;
 pub mod json_text;
 pub mod live;
+pub mod measured;
 pub mod render;
 pub mod sim;
 pub mod sorting;
@@ -41,11 +47,13 @@ pub mod store;
 pub mod time;
 pub mod url_state;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod kept;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod net;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod stream;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod ui;
+#[cfg(target_arch = "wasm32")]
+pub mod worker_message;

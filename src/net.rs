@@ -5,12 +5,15 @@
 
 use crate::engine::Source;
 use crate::exchanges::collect::Collector;
+use crate::exchanges::hyperliquid::accounts::{account_request, parse_account};
+use crate::exchanges::Parsed;
 use crate::exchanges::{
     candle_span, classify_http, depth_request, find_instrument, follow_up, funding_requests,
     instruments_request, open_interest_requests, parse_depth, parse_instruments, plan, Coverage,
     Depth, Exchange, ExchangeError, Instrument, Method, Purpose, Request, Resolution,
 };
 use crate::live::{dydx, LiqEvent, LiveMessage};
+use crate::measured::{Address, Position};
 use crate::store;
 use futures::future::{self, Either};
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -245,6 +248,15 @@ pub async fn load_depth(instrument: &Instrument) -> Result<Depth, ExchangeError>
     let request = depth_request(instrument, base_url(exchange));
     let body = send(exchange, &request).await?;
     parse_depth(instrument, &body)
+}
+
+/// One Hyperliquid account's positions now (measured positions, spec
+/// section 10). Sent once, never cached: `measured::Scheduler` decides
+/// when to ask and backs off a 429 itself.
+pub async fn load_account(user: &Address) -> Result<Parsed<Position>, ExchangeError> {
+    let exchange = Exchange::Hyperliquid;
+    let request = account_request(base_url(exchange), user);
+    parse_account(&fetch(exchange, &request).await?)
 }
 
 /// How long a closed candle waits for its open interest; then it joins with

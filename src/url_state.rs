@@ -20,7 +20,7 @@
 
 use crate::analysis::HORIZONS_MS;
 use crate::choice::Choice;
-use crate::engine::{LongShare, Params, Tier};
+use crate::engine::{ExchangeWeights, LongShare, Params, Tier};
 use crate::exchanges::{Exchange, Resolution, QUERY_ESCAPED};
 use crate::render::chart::StackBy;
 use crate::render::{Palette, Scale, Theme};
@@ -125,6 +125,8 @@ pub struct ViewState {
     pub horizon_ms: i64,
     /// The cascade simulator's price shock, percent.
     pub shock_pct: f64,
+    /// Hyperliquid's measured positions beside the map (spec section 10).
+    pub measured: bool,
 }
 
 /// Reach horizons offered (the analysis' own), with their names in links.
@@ -174,6 +176,7 @@ impl Default for ViewState {
             at: None,
             horizon_ms: HORIZONS_MS[1],
             shock_pct: DEFAULT_SHOCK_PCT,
+            measured: false,
         }
     }
 }
@@ -266,6 +269,46 @@ const SETTINGS: &[Setting] = &[
         "lev",
         |r, v| noted(&mut r.state.params.tiers, parse_tiers(v)?),
         |s| (s.params.tiers != Params::default().tiers).then(|| tiers_text(&s.params.tiers)),
+    )
+    .longer(MAX_TIERS_CHARS),
+    // Where the tier weights came from: `assumed` (not written) or
+    // `measured` (Hyperliquid's measured mix, spec section 10).
+    Setting::new(
+        "mix",
+        |r, v| {
+            let origins = [("assumed", false), ("measured", true)];
+            set(&mut r.state.params.weights_measured, one_of(v, &origins))
+        },
+        |s| {
+            Some(
+                if s.params.weights_measured {
+                    "measured"
+                } else {
+                    "assumed"
+                }
+                .into(),
+            )
+        },
+    ),
+    // Hyperliquid's own weights in percent, one per tier of `lev` in its
+    // order (its measured mix for Hyperliquid only): `46.2,23.1,30.8,0,0`.
+    Setting::new(
+        "hlmix",
+        |r, v| {
+            let weights = parse_weights(v).map(|weights| {
+                let exchange = Exchange::Hyperliquid.name().into();
+                Some(ExchangeWeights { exchange, weights })
+            });
+            set(&mut r.state.params.exchange_weights, weights)
+        },
+        |s| {
+            let own = s.params.exchange_weights.as_ref();
+            let hyperliquid = own.filter(|w| w.exchange == Exchange::Hyperliquid.name());
+            hyperliquid.map(|w| {
+                let items: Vec<String> = w.weights.iter().map(|x| number(percent(*x))).collect();
+                items.join(",")
+            })
+        },
     )
     .longer(MAX_TIERS_CHARS),
     // Long share of new positions: `auto` (not written) or 0–1.
@@ -398,6 +441,15 @@ const SETTINGS: &[Setting] = &[
         "shock",
         |r, v| noted(&mut r.state.shock_pct, clamped(finite(v)?, SHOCK_RANGE_PCT)),
         |s| Some(number(s.shock_pct)),
+    ),
+    // Measured positions beside the map (`measured` alone is on).
+    Setting::new(
+        "measured",
+        |r, v| {
+            let flags = [("1", true), ("", true), ("0", false)];
+            set(&mut r.state.measured, one_of(v, &flags))
+        },
+        |s| Some(flag(s.measured)),
     ),
     // Pinned end of the window (UTC, as `tmin`); without it the view
     // follows now.
@@ -628,6 +680,21 @@ fn parse_tiers(value: &str) -> Result<Noted<Vec<Tier>>, Why> {
     Ok((tiers, note))
 }
 
+/// `46.2,23.1,…`: weights in percent, at most [`MAX_TIERS`], not all zero.
+fn parse_weights(value: &str) -> Result<Vec<f64>, Why> {
+    let mut weights = Vec::new();
+    for item in value.split(',').take(MAX_TIERS) {
+        match finite(item)? {
+            w if w < 0.0 => return Err("negative weight".into()),
+            w => weights.push(w / 100.0),
+        }
+    }
+    if weights.iter().all(|w| *w == 0.0) {
+        return Err("all weights zero".into());
+    }
+    Ok(weights)
+}
+
 /// `auto`, or the long share of new positions.
 fn parse_long(value: &str) -> Result<Noted<LongShare>, Why> {
     if value == "auto" {
@@ -758,6 +825,11 @@ mod tests {
                 long_share: LongShare::Fixed(0.6),
                 mode: Mode::Volume,
                 funding_drift: true,
+                exchange_weights: Some(ExchangeWeights {
+                    exchange: "Hyperliquid".into(),
+                    weights: vec![0.25, 0.75],
+                }),
+                weights_measured: true,
                 ..Params::default()
             },
             panel: Panel::Map,
@@ -774,6 +846,7 @@ mod tests {
             at: Some(1_767_225_600_000),
             horizon_ms: 3_600_000,
             shock_pct: 5.5,
+            measured: true,
         }
     }
 
@@ -790,10 +863,10 @@ mod tests {
         let query = state.to_query();
         assert_eq!(
             query,
-            "?sym=ETH&ex=binance,dydx&window=1d&res=15m&lev=3:50,20:50&long=0.6&mode=volume\
-             &view=map&pmin=60000.5&pmax=70000&tmin=2025-12-29T09:20Z&tmax=1767200000000&bins=800\
+            "?sym=ETH&ex=binance,dydx&window=1d&res=15m&lev=3:50,20:50&mix=measured&hlmix=25,75\
+             &long=0.6&mode=volume&view=map&pmin=60000.5&pmax=70000&tmin=2025-12-29T09:20Z&tmax=1767200000000&bins=800\
              &scale=log&palette=viridis&theme=light&faint=0.25&stack=exchange&demo=1&seed=42\
-             &funding=1&horizon=1h&shock=5.5&at=2026-01-01T00:00Z"
+             &funding=1&horizon=1h&shock=5.5&measured=1&at=2026-01-01T00:00Z"
         );
         assert_eq!(ViewState::parse(&query), (state, vec![]));
     }
@@ -828,6 +901,9 @@ mod tests {
             ("shock=NaN", "shock"),
             ("horizon=2h", "horizon"),
             ("funding=yes", "funding"),
+            ("mix=guessed", "mix"),
+            ("hlmix=0,0", "hlmix"),
+            ("hlmix=-5,10", "hlmix"),
         ];
         for (query, key) in cases {
             let (state, ignored) = ViewState::parse(query);

@@ -355,8 +355,9 @@ pub struct EffectiveTier {
 }
 
 /// The tiers of `params` as `source` opens them, in the parameters' order:
-/// folded to the instrument's maximum leverage, and dropped where the
-/// position could not exist.
+/// with its exchange's own weights where it has them, folded to the
+/// instrument's maximum leverage, and dropped where the position could not
+/// exist.
 pub fn effective_tiers(source: &Source, params: &Params) -> Vec<EffectiveTier> {
     let cap = source
         .max_leverage
@@ -365,7 +366,7 @@ pub fn effective_tiers(source: &Source, params: &Params) -> Vec<EffectiveTier> {
     params
         .tiers
         .iter()
-        .zip(params.normalised_weights())
+        .zip(params.weights_for(&source.exchange))
         .map(|(tier, weight)| {
             let leverage = tier.leverage.min(cap);
             EffectiveTier {

@@ -676,7 +676,7 @@ struct ByColumn {
 
 /// `a + b` as a rounded sum and its exact rounding error (Knuth's TwoSum).
 #[inline]
-pub(super) fn two_sum(a: f64, b: f64) -> (f64, f64) {
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
     let sum = a + b;
     let b_virtual = sum - a;
     (sum, (a - (sum - b_virtual)) + (b - b_virtual))

@@ -13,7 +13,7 @@
 //!
 //! [`estimate`] is the fast implementation; [`reference::estimate_direct`]
 //! walks every cohort over every candle and is what tests compare it with.
-//! [`LiveEstimate`] keeps the same result up to date one candle at a time.
+//! Live mode appends closed candles ([`append_candle`]) and recomputes.
 //!
 //! Deliberate readings of the spec:
 //! - `C_j / C_k` is taken as `r_{k+1} ⋯ r_j`, so it stays defined after
@@ -26,28 +26,28 @@
 //!   the funding it has paid or received; formula and readings in
 //!   [`funding`].
 
+mod append;
 mod breakdown;
 mod clusters;
 mod cohort;
 mod fast;
 pub mod funding;
 pub mod grid;
-mod incremental;
 pub mod input;
 pub mod liquidation;
 mod output;
 pub mod params;
 pub mod reference;
 
+pub use append::{append_candle, AppendError, LiveCandle};
 pub use breakdown::{cell_breakdown, CellBreakdown};
 pub use clusters::{find_clusters, TOP_CLUSTERS};
 pub use cohort::{effective_tiers, Cohort, EffectiveTier};
 pub use grid::{Grid, GridSpec, PriceBins, TimeAxis};
-pub use incremental::{append_candle, LiveCandle, LiveEstimate, PushError, Pushed};
 pub use input::{Candle, ContractKind, FundingRate, HighLow, Source};
 pub use liquidation::{liquidation_price, liquidation_price_at_margin, Side};
 pub use output::{Cluster, Estimate, LiqMap};
-pub use params::{LongShare, Mode, Params, Tier};
+pub use params::{ExchangeWeights, LongShare, Mode, Params, Tier};
 
 use fast::Grids;
 pub use fast::Workspace;

@@ -23,6 +23,32 @@ impl LiqMap {
         }
     }
 
+    /// A map from its values as [`LiqMap::values`] gives them; `None`
+    /// when their count does not fit the shape.
+    pub fn from_values(
+        bins: usize,
+        sources: usize,
+        tiers: usize,
+        values: Vec<f64>,
+    ) -> Option<Self> {
+        let expected = bins
+            .checked_mul(sources)?
+            .checked_mul(tiers)?
+            .checked_mul(2)?;
+        (values.len() == expected).then_some(LiqMap {
+            bins,
+            sources,
+            tiers,
+            values,
+        })
+    }
+
+    /// Every value, `((source * tiers + tier) * 2 + side) * bins + bin`
+    /// (what crosses to and from the engine's worker).
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
     fn index(&self, source: usize, tier: usize, side: Side, bin: usize) -> usize {
         ((source * self.tiers + tier) * 2 + side.index()) * self.bins + bin
     }
@@ -32,16 +58,6 @@ impl LiqMap {
         if let Some(v) = self.values.get_mut(i) {
             *v += usd;
         }
-    }
-
-    /// One source's values, `(tier * 2 + side) * bins + bin`: the live
-    /// engine rewrites a source's part in place.
-    pub(crate) fn source_mut(&mut self, source: usize) -> &mut [f64] {
-        let per_source = self.tiers * 2 * self.bins;
-        let start = source * per_source;
-        self.values
-            .get_mut(start..start + per_source)
-            .unwrap_or_default()
     }
 
     /// USD of one source, tier and side in one bin.

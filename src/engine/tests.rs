@@ -115,7 +115,15 @@ pub(super) fn random_case(seed: u64) -> (Vec<Source>, Params, GridSpec) {
             leverage: [1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 125.0][rng.below(8)],
             weight: rng.range(0.05, 1.0),
         })
-        .collect();
+        .collect::<Vec<Tier>>();
+    // Sometimes the first source's exchange opens its tiers with weights
+    // of its own (a measured mix for one exchange). Drawn from a generator
+    // of their own, so the cases drawn before these weights existed stay.
+    let mut own = Rng::new(seed ^ 0x5eed_f00d);
+    let exchange_weights = own.chance(0.3).then(|| ExchangeWeights {
+        exchange: "ex0".into(),
+        weights: tiers.iter().map(|_| own.range(0.0, 1.0)).collect(),
+    });
     let params = Params {
         tiers,
         long_share: if rng.chance(0.5) {
@@ -130,6 +138,8 @@ pub(super) fn random_case(seed: u64) -> (Vec<Source>, Params, GridSpec) {
         },
         memory_ms: INTERVAL * (1 + rng.below(60)) as i64,
         funding_drift: false,
+        exchange_weights,
+        weights_measured: false,
     };
     let start = T0 + first.warmup as i64 * INTERVAL;
     let end = T0 + candles as i64 * INTERVAL;

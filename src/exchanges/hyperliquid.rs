@@ -338,5 +338,7 @@ pub fn parse_depth(body: &str) -> Result<Depth, ExchangeError> {
     })
 }
 
+pub mod accounts;
+
 #[cfg(test)]
 mod tests;

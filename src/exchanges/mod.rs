@@ -271,6 +271,9 @@ pub enum Purpose {
     /// The order book now ([`depth_request`], read by [`parse_depth`]); not
     /// part of a [`plan`]: a view asks for it when it simulates a cascade.
     OrderBook,
+    /// One account's positions (Hyperliquid `clearinghouseState`, read by
+    /// `hyperliquid::accounts`), for measured positions.
+    Positions,
 }
 
 /// One HTTP request to send. Never carries custom headers (a plain GET is a

@@ -92,5 +92,7 @@ pub fn parse(text: &str, instrument: &Instrument) -> Result<Vec<LiveMessage>, Li
     }
 }
 
+pub mod trades;
+
 #[cfg(test)]
 pub(super) mod tests;

@@ -6,7 +6,7 @@
 //!    texts, and its heartbeat text every `heartbeat.every_ms`;
 //! 2. hands each text frame to [`parse`] and acts on the [`LiveMessage`]s:
 //!    liquidations into an [`EventRing`] (bubbles, hit lift), candles through
-//!    a [`CandleCloser`] into [`crate::engine::LiveEstimate::push`]; an
+//!    a [`CandleCloser`] into [`crate::engine::append_candle`]; an
 //!    `Err` is counted, never fatal;
 //! 3. on close, or when the socket stays silent longer than
 //!    [`Connection::silence_limit_ms`], waits [`backoff_ms`] and reconnects.
@@ -297,7 +297,7 @@ fn candles(rows: impl IntoIterator<Item = Option<CandleUpdate>>) -> Vec<LiveMess
 }
 
 /// Turns a stream of candle updates into closed candles for
-/// [`crate::engine::LiveEstimate::push`]: a candle is closed when the
+/// [`crate::engine::append_candle`]: a candle is closed when the
 /// exchange says so, or when an update for a later candle arrives. Each
 /// closed candle comes out once. Where the next candle carries the open
 /// interest at its open, that is the closed candle's open interest at close.

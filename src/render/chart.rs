@@ -8,7 +8,7 @@
 use super::{price_label, usd_label, utc_label, Look, Theme};
 use crate::analysis::Cascade;
 use crate::choice::Choice;
-use crate::engine::{Estimate, GridSpec, Side};
+use crate::engine::{Estimate, GridSpec, PriceBins, Side};
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -561,6 +561,97 @@ pub fn draw_cascade<DB: DrawingBackend>(
         )
     });
     chart.draw_series(dots).map_err(failed)?;
+    Ok(())
+}
+
+/// Measured positions' bars (spec section 10): their own colour, apart
+/// from every stack colour.
+pub const MEASURED: [u8; 3] = [0xff, 0xb3, 0x00];
+/// The model's map of the same exchange, drawn behind them.
+pub const MODEL_OF_MEASURED: [u8; 3] = [0x78, 0x90, 0x9c];
+
+/// Bars drawn at most: a few sampled positions must stay visible on a map
+/// of hundreds of bins, so neighbouring bins are drawn together.
+const MEASURED_BARS: usize = 100;
+
+/// The measured map beside the model's map of the same exchange, on the
+/// map's price bins (drawn in groups of neighbours, at most
+/// [`MEASURED_BARS`]): each as its share of its own total (shapes, as the
+/// cosine compares them), the model's wide and behind, the measured
+/// narrower in front, and the current price.
+pub fn draw_measured_map<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    prices: PriceBins,
+    (measured, model): (&[f64], &[f64]),
+    current_price: Option<f64>,
+    theme: Theme,
+    ratio: f64,
+) -> ChartResult {
+    let ink = theme.ink();
+    root.fill(&ink.background).map_err(failed)?;
+    let group = prices.count.div_ceil(MEASURED_BARS).max(1);
+    let shares = |v: &[f64]| {
+        let total: f64 = v.iter().sum();
+        let grouped = v.chunks(group).map(|c| c.iter().sum::<f64>());
+        let shares: Vec<f64> = grouped
+            .map(|x| if total > 0.0 { x / total } else { 0.0 })
+            .collect();
+        shares
+    };
+    let (measured, model) = (shares(measured), shares(model));
+    let tallest = measured
+        .iter()
+        .chain(&model)
+        .fold(0.0, |a: f64, b| a.max(*b));
+    if tallest <= 0.0 || prices.count == 0 {
+        return Ok(());
+    }
+    let x = XAxis {
+        range: (prices.low..prices.high).into(),
+        ticks: None,
+    };
+    let mut chart = ChartBuilder::on(root)
+        .x_label_area_size(MAP_AXIS_BOTTOM * ratio)
+        .y_label_area_size(MAP_AXIS_LEFT * ratio)
+        .build_cartesian_2d(x, 0.0..tallest * 1.05)
+        .map_err(failed)?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(ink.grid)
+        .axis_style(ink.grid)
+        .x_labels(((f64::from(root.dim_in_pixel().0) / ratio / 110.0) as usize).max(2))
+        .y_labels(4)
+        .x_label_formatter(&|p| price_label(*p))
+        .y_label_formatter(&|share| format!("{:.0} %", share * 100.0))
+        .label_style(font(11.0, ratio, ink.text))
+        .draw()
+        .map_err(failed)?;
+    for (values, [r, g, b], inset) in [(&model, MODEL_OF_MEASURED, 0.0), (&measured, MEASURED, 0.2)]
+    {
+        let bars = values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v > 0.0)
+            .map(|(bar, v)| {
+                let last = ((bar + 1) * group).min(prices.count);
+                let (low, high) = (prices.edge(bar * group), prices.edge(last));
+                let pad = (high - low) * inset;
+                Rectangle::new(
+                    [(low + pad, 0.0), (high - pad, *v)],
+                    RGBColor(r, g, b).filled(),
+                )
+            });
+        chart.draw_series(bars).map_err(failed)?;
+    }
+    if let Some(price) = current_price {
+        chart
+            .draw_series(LineSeries::new(
+                [(price, 0.0), (price, tallest * 1.05)],
+                ShapeStyle::from(ink.current).stroke_width(ratio.ceil() as u32),
+            ))
+            .map_err(failed)?;
+    }
     Ok(())
 }
 

@@ -143,7 +143,9 @@ pub fn heatmap_rgba(grid: &Grid, look: Look) -> Vec<u8> {
         for (bin, value) in values.iter().enumerate() {
             let t = look.scale.apply(value / max);
             if *value > 0.0 && t >= look.threshold {
-                let shade = (t * (SHADES - 1) as f64).round() as usize;
+                // t ≥ 0: adding a half and truncating rounds, without
+                // wasm's out-of-line `round` per cell.
+                let shade = (t * (SHADES - 1) as f64 + 0.5) as usize;
                 let [r, g, b] = shades[shade.min(SHADES - 1)];
                 let i = ((bins - 1 - bin) * columns + column) * 4;
                 pixels[i..i + 4].copy_from_slice(&[r, g, b, 255]);

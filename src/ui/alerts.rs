@@ -5,7 +5,7 @@
 //! a system notification where the user allowed them. When a rule fires is
 //! `crate::alerts` (pure).
 
-use super::ViewData;
+use super::ViewMemo;
 use crate::alerts::text::{read, write};
 use crate::alerts::{Alert, Firing, Level, Market, Rule, Sides, Watch};
 use crate::live::LiveMessage;
@@ -264,7 +264,7 @@ fn alert_row(
 }
 
 #[component]
-pub fn AlertsPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
+pub fn AlertsPanel(view: ViewMemo) -> impl IntoView {
     let alerts = RwSignal::new(saved_alerts());
     let toasts = RwSignal::new(Vec::<Toast>::new());
     TOASTS.set(Some(toasts));

@@ -3,7 +3,7 @@
 //! further and may trip the next level. Books load when the panel opens.
 
 use super::canvas::{prepare, repaint, Prepared};
-use super::ViewData;
+use super::ViewMemo;
 use crate::analysis::{
     cascade, runaway_shock, BookLevel, BookSide, Direction, LiqLevels, OrderBook,
 };
@@ -43,7 +43,7 @@ fn merge(books: &[OrderBook]) -> Option<OrderBook> {
 
 #[component]
 pub fn CascadePanel(
-    view: Memo<Option<ViewData>>,
+    view: ViewMemo,
     /// Instruments of the exchanges loaded (none on the simulated market).
     instruments: Signal<Vec<Instrument>>,
     demo: RwSignal<bool>,

@@ -2,7 +2,7 @@
 //! the current price, with the chance the price reaches each within the
 //! chosen horizon and the liquidation USD that chance is worth.
 
-use super::ViewData;
+use super::{ViewData, ViewMemo};
 use crate::analysis::{cluster_reach, ClusterReach, Volatility};
 use crate::render::zoom::Zoom;
 use crate::render::{price_label, usd_label};
@@ -33,7 +33,7 @@ fn reach_rows(view: &ViewData, horizon_ms: i64) -> (Vec<ClusterReach>, Option<f6
 
 #[component]
 pub fn ClustersTable(
-    view: Memo<Option<ViewData>>,
+    view: ViewMemo,
     zoom: RwSignal<Zoom>,
     horizon_ms: RwSignal<i64>,
 ) -> impl IntoView {

@@ -1,7 +1,8 @@
 //! Export buttons: the heatmap as PNG, the heatmap and the map as CSV.
 //! The CSV text comes from the pure `crate::export`; this only downloads.
 
-use super::ViewData;
+use super::measured::Measured;
+use super::{ViewData, ViewMemo};
 use crate::export::{heatmap_csv, map_csv};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -9,18 +10,17 @@ use wasm_bindgen::JsCast;
 #[component]
 pub fn ExportBar(
     /// What the heatmap shows (maybe zoomed): the PNG and the heatmap CSV.
-    shown: Memo<Option<ViewData>>,
+    shown: ViewMemo,
     /// The whole window: the map CSV (the map is at the last candle).
-    whole: Memo<Option<ViewData>>,
+    whole: ViewMemo,
 ) -> impl IntoView {
-    let csv =
-        move |view: Memo<Option<ViewData>>, make: fn(&ViewData) -> String, name: &'static str| {
-            move |_| {
-                if let Some(data) = view.get_untracked() {
-                    download_text(&make(&data), name, "text/csv");
-                }
+    let csv = move |view: ViewMemo, make: fn(&ViewData) -> String, name: &'static str| {
+        move |_| {
+            if let Some(data) = view.get_untracked() {
+                download_text(&make(&data), name, "text/csv");
             }
-        };
+        }
+    };
     view! {
         <div class="exports" role="group" aria-label="Export">
             <button data-testid="export-png" title="The heatmap as a PNG image" on:click=move |_| {
@@ -38,7 +38,14 @@ pub fn ExportBar(
             <button
                 data-testid="export-map-csv"
                 title="price band, exchange, leverage, side and USD"
-                on:click=csv(whole, |d| map_csv(&d.estimate, &d.sources, &d.params), "liqmap-map.csv")
+                on:click=move |_| {
+                    // Measured positions, where shown, are rows of the map too.
+                    let measured = use_context::<Measured>().map(|m| m.csv_rows()).unwrap_or_default();
+                    if let Some(d) = whole.get_untracked() {
+                        let text = map_csv(&d.estimate, &d.sources, &d.params) + &measured;
+                        download_text(&text, "liqmap-map.csv", "text/csv");
+                    }
+                }
             >
                 "Map CSV"
             </button>

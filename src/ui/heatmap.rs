@@ -1,7 +1,7 @@
 //! The heatmap panel: estimate → pixels → canvas, with price and time axes.
 
 use super::canvas::{blit_rgba, prepare, repaint, Prepared};
-use super::ViewData;
+use super::{ViewData, ViewMemo};
 use crate::render::chart::{
     draw_heatmap_overlay, fill_background, heatmap_plot_rect, Bubble, HeatmapOverlay,
     HEATMAP_AXIS_BOTTOM, HEATMAP_AXIS_RIGHT,
@@ -18,7 +18,7 @@ const AXIS_BOTTOM: f64 = HEATMAP_AXIS_BOTTOM;
 
 #[component]
 pub fn Heatmap(
-    view: Memo<Option<ViewData>>,
+    view: ViewMemo,
     look: RwSignal<Look>,
     theme: RwSignal<Theme>,
     zoom: RwSignal<Zoom>,

@@ -4,7 +4,7 @@
 
 use super::canvas::{prepare, repaint, Prepared};
 use super::radios::Radios;
-use super::ViewData;
+use super::ViewMemo;
 use crate::engine::Estimate;
 use crate::render::chart::{
     draw_liquidation_map, stack_colour, StackBy, CUMULATIVE_LONG, CUMULATIVE_SHORT,
@@ -15,7 +15,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn LiquidationMap(
-    view: Memo<Option<ViewData>>,
+    view: ViewMemo,
     theme: RwSignal<Theme>,
     stack_by: RwSignal<StackBy>,
 ) -> impl IntoView {
@@ -80,6 +80,6 @@ fn draw(
 }
 
 /// A chart colour as CSS, for the legend.
-fn css([r, g, b]: [u8; 3]) -> String {
+pub(super) fn css([r, g, b]: [u8; 3]) -> String {
     format!("rgb({r},{g},{b})")
 }

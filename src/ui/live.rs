@@ -2,7 +2,7 @@
 //! candles and actual liquidations. Liquidations show as a feed, totals,
 //! bubbles on the heatmap, and a hit lift saying how well the estimate did.
 
-use super::ViewData;
+use super::{ViewData, ViewMemo};
 use crate::accuracy::{hit_lift_interval, Event, LiftInterval};
 use crate::engine::{Grid, LiveCandle};
 use crate::exchanges::{Exchange, Side};
@@ -238,7 +238,7 @@ fn state_text(state: StreamState) -> String {
 }
 
 #[component]
-pub fn LivePanel(feed: LiveFeed, view: Memo<Option<ViewData>>) -> impl IntoView {
+pub fn LivePanel(feed: LiveFeed, view: ViewMemo) -> impl IntoView {
     let LiveFeed {
         events,
         malformed,
@@ -333,6 +333,10 @@ pub fn LivePanel(feed: LiveFeed, view: Memo<Option<ViewData>>) -> impl IntoView 
                 <span class="hint">
                     "(share of liquidations in the estimate's top 20 % cells ÷ 0.2; 1 = no better than chance)"
                 </span>
+                {move || {
+                    let measured = use_context::<super::measured::Measured>().and_then(|m| m.cosine_line());
+                    measured.map(|line| view! { <span class="lift" data-testid="accuracy-measured">{line}</span> })
+                }}
                 {move || {
                     accuracy()
                         .unwrap_or_default()

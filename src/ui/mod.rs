@@ -5,10 +5,12 @@ mod canvas;
 mod cascade;
 mod clusters;
 mod controls;
+mod engine_client;
 mod export;
 mod heatmap;
 mod liqmap;
 mod live;
+mod measured;
 mod model;
 mod panic;
 mod radios;
@@ -35,14 +37,15 @@ use heatmap::Heatmap;
 use leptos::prelude::*;
 use liqmap::LiquidationMap;
 use live::LivePanel;
+use measured::{Measured, MeasuredSection, MeasuredToggle};
 use model::ModelPanel;
 use session::Session;
 use settings::ModelSettings;
 use share::{IgnoredNotice, ShareLink};
 use status::{ExchangeStatus, StatusBar};
 use storage::StoragePanel;
-pub use view_data::ViewData;
 use view_data::Views;
+pub use view_data::{ViewData, ViewMemo};
 use view_settings::{location_query, sync_with_address, ViewSettings};
 
 /// Entry point called from `main`.
@@ -71,6 +74,7 @@ fn App() -> impl IntoView {
         at,
         horizon_ms,
         shock_pct,
+        measured: measured_on,
         ..
     } = settings;
 
@@ -98,6 +102,8 @@ fn App() -> impl IntoView {
         whole: view_data,
         shown: heat_data,
     } = Views::new(session, settings);
+    let measured = Measured::new(settings, feed, view_data);
+    provide_context(measured);
     let coins = Signal::derive(move || {
         let mut all: Vec<String> = COMMON_COINS.iter().map(|c| c.to_string()).collect();
         listed_coins.with(|listed| {
@@ -183,8 +189,10 @@ fn App() -> impl IntoView {
                     <div class="panel-head">
                         <h2>"Liquidation map"</h2>
                         <span class="hint">"Now, by price and leverage"</span>
+                        <MeasuredToggle on=measured_on />
                     </div>
                     <LiquidationMap view=view_data theme=theme stack_by=stack />
+                    <MeasuredSection measured=measured settings=settings theme=theme />
                 </section>
                 <section class="panel clusters-panel" aria-label="Clusters">
                     <ClustersTable view=view_data zoom=zoom horizon_ms=horizon_ms />

@@ -1,7 +1,7 @@
 //! "How is this computed?": the model in plain words, its formulas, the
 //! parameters in force and how accurate it measured. Text only.
 
-use super::ViewData;
+use super::ViewMemo;
 use crate::engine::{effective_tiers, LongShare, Mode, Params, Source};
 use leptos::prelude::*;
 
@@ -51,7 +51,7 @@ fn source_line(source: &Source, params: &Params) -> String {
 }
 
 #[component]
-pub fn ModelPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
+pub fn ModelPanel(view: ViewMemo) -> impl IntoView {
     // The parameters the shown view was computed with.
     let params = move || {
         view.with(|v| v.as_ref().map(|v| v.params.clone()))
@@ -67,6 +67,23 @@ pub fn ModelPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
             .map(|(t, w)| format!("{}x {:.0} %", t.leverage, w * 100.0))
             .collect::<Vec<_>>()
             .join(", ")
+    };
+    let weights_origin = move || {
+        let params = params();
+        let all = if params.weights_measured {
+            "Tier weights: measured on Hyperliquid (its sampled positions' leverage mix)"
+        } else if params.tiers == Params::default().tiers {
+            "Tier weights: assumed (the defaults)"
+        } else {
+            "Tier weights: set by hand"
+        };
+        match params.exchange_weights {
+            Some(own) => format!(
+                "{all}; {}: its own measured mix (see its line below)",
+                own.exchange
+            ),
+            None => all.to_string(),
+        }
     };
     let share_and_mode = move || {
         let params = params();
@@ -160,6 +177,7 @@ pub fn ModelPanel(view: Memo<Option<ViewData>>) -> impl IntoView {
             <h3>"Parameters in force"</h3>
             <ul>
                 <li>"Leverage tiers: " {tiers}</li>
+                <li data-testid="weights-origin">{weights_origin}</li>
                 <li>{share_and_mode}</li>
                 <li>{grid_text}</li>
                 {move || {

@@ -9,7 +9,8 @@
 use super::live::{closed_candle, LiveFeed};
 use super::status::ExchangeStatus;
 use super::view_settings::ViewSettings;
-use crate::engine::{append_candle, LiveCandle, Source};
+use crate::compute::{Push, PushLog};
+use crate::engine::{LiveCandle, Source};
 use crate::exchanges::{
     affordable_resolutions, auto_resolution, candle_span, Exchange, Instrument, Resolution,
 };
@@ -43,6 +44,9 @@ pub struct Session {
     pub feed: LiveFeed,
     /// Bumped to load again (after a stream reconnects: fill the gap).
     pub refresh: RwSignal<u32>,
+    /// The live candles appended to `sources` since they last changed
+    /// otherwise: what the engine's worker is sent instead of them.
+    pub pushes: StoredValue<PushLog>,
     /// What the current load asked for (the live window keeps its length).
     want: StoredValue<Option<Want>>,
     current: StoredValue<LoadToken>,
@@ -63,6 +67,7 @@ impl Session {
             instruments: RwSignal::new(Vec::new()),
             feed: LiveFeed::new(),
             refresh: RwSignal::new(0),
+            pushes: StoredValue::new(PushLog::default()),
             want: StoredValue::new(None),
             current: StoredValue::new(LoadToken::default()),
             streams: StoredValue::new_local(Vec::new()),
@@ -144,6 +149,7 @@ impl Session {
     pub fn clear(&self) -> LoadToken {
         self.current.update_value(|t| t.0 += 1);
         self.sources.set(Vec::new());
+        self.pushes.update_value(PushLog::reset);
         self.instruments.set(Vec::new());
         self.statuses.set(Vec::new());
         self.streams.set_value(Vec::new());
@@ -201,6 +207,7 @@ impl Session {
                     limits_assumed: loaded.limits_assumed,
                 };
                 session.set_status(token, exchange, ready);
+                session.pushes.update_value(PushLog::reset);
                 session.sources.update(|all| {
                     let at = all.partition_point(|(e, _)| *e < exchange);
                     all.insert(at, (exchange, loaded.source));
@@ -321,15 +328,25 @@ impl Session {
             .with_untracked(|all| all.iter().find(|i| i.exchange == exchange).cloned());
         let mut appended = None;
         self.sources.update(|all| {
-            if let Some((_, source)) = all.iter_mut().find(|(e, _)| *e == exchange) {
-                if append_candle(source, &candle).is_ok() {
-                    let close = candle.candle.open_time_ms + source.interval_ms;
-                    if let (Some(want), Some(instrument)) = (&want, &instrument) {
-                        let span = candle_span(instrument, close, want.window_ms, want.resolution);
-                        source.drop_before(span.0);
-                    }
-                    appended = Some(close);
-                }
+            let Some(index) = all.iter().position(|(e, _)| *e == exchange) else {
+                return;
+            };
+            let Some((_, source)) = all.get_mut(index) else {
+                return;
+            };
+            let close = candle.candle.open_time_ms + source.interval_ms;
+            let drop_before_ms = want
+                .as_ref()
+                .zip(instrument.as_ref())
+                .map(|(want, i)| candle_span(i, close, want.window_ms, want.resolution).0);
+            let push = Push {
+                source: index,
+                candle,
+                drop_before_ms,
+            };
+            appended = push.apply(source);
+            if appended.is_some() {
+                self.pushes.update_value(|log| log.record(push));
             }
         });
         if let Some(close) = appended {

@@ -14,6 +14,7 @@ pub fn ModelSettings(params: RwSignal<Params>) -> impl IntoView {
             params.update(|p| {
                 if let Some(tier) = p.tiers.get_mut(i) {
                     edit(tier, value);
+                    p.tiers_edited();
                 }
             });
         }
@@ -69,6 +70,7 @@ pub fn ModelSettings(params: RwSignal<Params>) -> impl IntoView {
                                 on:click=move |_| params.update(|p| {
                                     if p.tiers.len() > 1 && i < p.tiers.len() {
                                         p.tiers.remove(i);
+                                        p.tiers_edited();
                                     }
                                 })
                             >
@@ -100,6 +102,7 @@ pub fn ModelSettings(params: RwSignal<Params>) -> impl IntoView {
                         on:click=move |_| params.update(|p| {
                             if p.tiers.len() < MAX_TIERS {
                                 p.tiers.push(Tier { leverage: 20.0, weight: 0.1 });
+                                p.tiers_edited();
                             }
                         })
                     >

@@ -65,16 +65,11 @@ pub fn wasm_memory_bytes() -> f64 {
 /// `now_ms`, computed apart from the page, to compare with its export.
 #[wasm_bindgen]
 pub fn demo_heatmap_csv(now_ms: f64, window_ms: f64) -> String {
-    let workspace = leptos::prelude::StoredValue::new(Workspace::default());
     let defaults = crate::url_state::ViewState::default();
     super::view_data::Inputs::demo(defaults.seed, window_ms as i64, now_ms as i64)
         .and_then(|inputs| {
-            inputs.view(
-                workspace,
-                Default::default(),
-                defaults.bins,
-                &defaults.params,
-            )
+            let job = inputs.job(0, Default::default(), defaults.bins, &defaults.params);
+            inputs.view_here(&mut Workspace::default(), &job)
         })
         .map(|view| crate::export::heatmap_csv(&view.estimate))
         .unwrap_or_default()

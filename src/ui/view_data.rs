@@ -2,17 +2,20 @@
 //! market) over the window or its zoomed part, and what the charts need
 //! beside it.
 
+use super::engine_client::{EngineClient, Lane};
 use super::session::Session;
 use super::view_settings::ViewSettings;
-use crate::engine::{default_grid, estimate_in, Estimate, Params, PriceBins, Source, Workspace};
+use crate::compute::{run, Job, Revision};
+use crate::engine::{Estimate, Params, Source, Workspace};
 use crate::render::column_closes;
 use crate::render::zoom::Zoom;
 use crate::sim::{checksum, demo_market, funding_series};
 use leptos::prelude::*;
 use std::sync::Arc;
 
-/// Heatmap resolution: at most this many time columns.
-const MAX_COLUMNS: usize = 1000;
+/// A view as the charts read it: shared, never copied (an estimate is
+/// megabytes).
+pub type ViewMemo = Memo<Option<Arc<ViewData>>>;
 
 /// What the heatmap draws.
 #[derive(Clone, PartialEq)]
@@ -33,45 +36,6 @@ pub struct ViewData {
     pub sim_checksum: Option<u64>,
 }
 
-impl ViewData {
-    /// The estimate of `sources` over the window `[end − window, end)`, or
-    /// the part of it `zoom` shows, re-binned for that part.
-    pub fn compute(
-        workspace: StoredValue<Workspace>,
-        sources: &Arc<Vec<Source>>,
-        (end_ms, window_ms): (i64, i64),
-        (zoom, bins): (Zoom, usize),
-        params: &Params,
-        sim_checksum: Option<u64>,
-    ) -> Option<Self> {
-        let window = (end_ms - window_ms, end_ms);
-        let (start, end) = zoom.time.unwrap_or(window);
-        let mut grid = default_grid(sources, start, end, MAX_COLUMNS, bins)?;
-        if let Some((low, high)) = zoom.prices {
-            grid.prices = PriceBins {
-                low,
-                high,
-                count: bins,
-                log: false,
-            };
-        }
-        let estimate = workspace.try_update_value(|ws| estimate_in(ws, sources, params, &grid))?;
-        let closes = sources
-            .first()
-            .map(|s| column_closes(&s.candles, &estimate.grid.time))
-            .unwrap_or_default();
-        Some(ViewData {
-            estimate,
-            closes,
-            params: params.clone(),
-            sources: sources.clone(),
-            window,
-            candle_ms: sources.first().map_or(1, |s| s.interval_ms),
-            sim_checksum,
-        })
-    }
-}
-
 /// What a view is computed from: the sources and the window.
 #[derive(Clone, PartialEq)]
 pub struct Inputs {
@@ -79,6 +43,9 @@ pub struct Inputs {
     pub end_ms: i64,
     pub window_ms: i64,
     pub sim_checksum: Option<u64>,
+    /// Where the session's sources stand (`None` for the simulated
+    /// market): the worker catches up by the live candles between.
+    pub revision: Option<Revision>,
 }
 
 impl Inputs {
@@ -96,25 +63,47 @@ impl Inputs {
             window_ms,
             sim_checksum,
             sources: Arc::new(vec![market.source]),
+            revision: None,
         })
     }
 
-    pub fn view(
-        &self,
-        workspace: StoredValue<Workspace>,
-        zoom: Zoom,
-        bins: usize,
-        params: &Params,
-    ) -> Option<ViewData> {
-        let span = (self.end_ms, self.window_ms);
-        ViewData::compute(
-            workspace,
-            &self.sources,
-            span,
-            (zoom, bins),
-            params,
-            self.sim_checksum,
-        )
+    /// The job for the view `zoom` shows (all of the window by default).
+    pub fn job(&self, id: u64, zoom: Zoom, bins: usize, params: &Params) -> Job {
+        Job {
+            id,
+            time: zoom.time.unwrap_or(self.window()),
+            prices: zoom.prices,
+            bins,
+            params: params.clone(),
+        }
+    }
+
+    fn window(&self) -> (i64, i64) {
+        (self.end_ms - self.window_ms, self.end_ms)
+    }
+
+    /// What the charts draw of `estimate`, computed with `params`.
+    pub fn view_of(&self, estimate: Estimate, params: &Params) -> ViewData {
+        let closes = self
+            .sources
+            .first()
+            .map(|s| column_closes(&s.candles, &estimate.grid.time))
+            .unwrap_or_default();
+        ViewData {
+            estimate,
+            closes,
+            params: params.clone(),
+            sources: self.sources.clone(),
+            window: self.window(),
+            candle_ms: self.sources.first().map_or(1, |s| s.interval_ms),
+            sim_checksum: self.sim_checksum,
+        }
+    }
+
+    /// The view of `job`, computed here on the page (where no worker runs).
+    pub fn view_here(&self, workspace: &mut Workspace, job: &Job) -> Option<ViewData> {
+        let estimate = run(workspace, &self.sources, job)?;
+        Some(self.view_of(estimate, &job.params))
     }
 }
 
@@ -131,10 +120,10 @@ pub struct Views {
     /// market, and the window.
     pub inputs: Memo<Option<Inputs>>,
     /// The whole window: the map and clusters (defined at the last candle).
-    pub whole: Memo<Option<ViewData>>,
+    pub whole: ViewMemo,
     /// What the heatmap shows: the whole window, or the zoomed part
     /// re-binned.
-    pub shown: Memo<Option<ViewData>>,
+    pub shown: ViewMemo,
 }
 
 impl Views {
@@ -149,7 +138,6 @@ impl Views {
             at,
             ..
         } = settings;
-        let workspace = StoredValue::new(Workspace::default());
         let opened_ms = js_sys::Date::now() as i64;
         let inputs = Memo::new_with_compare(
             move |_| {
@@ -165,30 +153,38 @@ impl Views {
                     end_ms: session.end_ms.get(),
                     window_ms: window.get().ms(),
                     sim_checksum: None,
+                    revision: Some(session.pushes.with_value(|log| log.revision())),
                 })
             },
             always_changed,
         );
-        let whole = Memo::new_with_compare(
-            move |_| {
-                let (params, bins) = (params.get(), bins.get());
-                inputs.with(|i| {
-                    i.as_ref()
-                        .and_then(|i| i.view(workspace, Zoom::default(), bins, &params))
-                })
-            },
-            always_changed,
-        );
+        // Computed in the engine's worker: each memo keeps its last view
+        // (drawn and hoverable) until the newest one it asked for arrives.
+        let engine = EngineClient::new(session.pushes);
+        let ask = move |lane, zoom| {
+            let (params, bins) = (params.get(), bins.get());
+            inputs.with(|i| {
+                if let Some(i) = i {
+                    engine.ask(lane, i, zoom, bins, &params);
+                }
+            });
+        };
+        Effect::new(move |_| ask(Lane::Whole, Zoom::default()));
+        Effect::new(move |_| match zoom.get() {
+            z if z == Zoom::default() => engine.forget(Lane::Shown),
+            z => ask(Lane::Shown, z),
+        });
+        // Zooming in shows the whole window until the zoomed part arrives.
         let shown = Memo::new_with_compare(
             move |_| match zoom.get() {
-                z if z == Zoom::default() => whole.get(),
-                z => {
-                    let (params, bins) = (params.get(), bins.get());
-                    inputs.with(|i| i.as_ref().and_then(|i| i.view(workspace, z, bins, &params)))
-                }
+                z if z == Zoom::default() => engine.view(Lane::Whole),
+                _ => engine
+                    .view(Lane::Shown)
+                    .or_else(|| engine.view(Lane::Whole)),
             },
             always_changed,
         );
+        let whole = Memo::new_with_compare(move |_| engine.whole_settled(), always_changed);
         Views {
             inputs,
             whole,

@@ -74,6 +74,7 @@ view_settings! {
         at: Option<i64>,
         horizon_ms: i64,
         shock_pct: f64,
+        measured: bool,
     }
     split {
         zoom: Zoom [times, prices] = zoom_of / put_zoom,

@@ -12,6 +12,6 @@ for (const scale of ['engine_M', 'engine_L', 'engine_XL']) {
 console.log(`BENCH engine_percandle native_ms=${(await medianMs('engine_percandle', 'fast')).toFixed(2)}`);
 const ratio = (await medianMs('engine_M', 'direct')) / (await medianMs('engine_M', 'fast'));
 console.log(`RATIO engine_M fast_vs_direct=${ratio.toFixed(1)}`);
-console.log(`BENCH live_candle_L us=${((await medianMs('live_candle_L', 'push')) * 1e3).toFixed(1)}`);
+console.log(`BENCH live_candle_L native_ms=${(await medianMs('live_candle_L', 'append_and_recompute')).toFixed(2)}`);
 console.log(`BENCH cascade ms=${(await medianMs('cascade', 'shock')).toFixed(3)}`);
 console.log(`BENCH cascade_runaway ms=${(await medianMs('cascade', 'runaway')).toFixed(3)}`);

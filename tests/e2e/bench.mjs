@@ -1,9 +1,12 @@
 // Browser timing: loads the release build in headless Chromium and prints
 // `KIND name key=value` lines (first paint, engine in wasm, wasm memory).
 // BENCH_DIST=<dir> times another build (built with `--features test-hooks`).
-import { startServer, launchBrowser, openPage, distDir } from './harness.mjs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startServer, launchBrowser, openPage, distDir, fixturesDir } from './harness.mjs';
 import { END, FIXTURES, HOST } from './fixtures.mjs';
 import { emulatedExchanges } from './emulator.mjs';
+import { openMonth } from './month.mjs';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -11,12 +14,34 @@ const server = await startServer(process.env.BENCH_DIST ?? distDir);
 const browser = await launchBrowser();
 
 /** Navigation → heatmap painted, in ms, measured from Node (the page's own
- * clock is faked to the fixtures' time). Median of 5 fresh loads. */
-async function firstPaint(query, routes) {
+ * clock is faked to the fixtures' time). Median of 5 fresh loads.
+ * `network`: Chromium's network emulation ({ mbps, rttMs }) for the page's
+ * own files; fixture answers wait one round trip too (they never reach the
+ * network stack). */
+async function firstPaint(query, routes, network) {
   const times = [];
+  if (network) {
+    const delay = (answer) => async (route, request) => {
+      await new Promise((done) => setTimeout(done, network.rttMs));
+      if (typeof answer === 'function') return answer(route, request);
+      return route.fulfill({
+        status: answer.status ?? 200,
+        headers: { 'access-control-allow-origin': '*', 'content-type': 'application/json', ...answer.headers },
+        body: answer.file ? await readFile(join(fixturesDir, answer.file)) : answer.body ?? '',
+      });
+    };
+    routes = Object.fromEntries(Object.entries(routes).map(([pattern, answer]) => [pattern, delay(answer)]));
+  }
   for (let i = 0; i < 5; i++) {
     const page = await openPage(browser, server.url, { routes, viewport: { width: 1920, height: 1080 } });
     await page.clock.setFixedTime(END);
+    if (network) {
+      const cdp = await page.context().newCDPSession(page);
+      const bytesPerSecond = (network.mbps * 1e6) / 8;
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false, latency: network.rttMs, downloadThroughput: bytesPerSecond, uploadThroughput: bytesPerSecond,
+      });
+    }
     const start = performance.now();
     await page.goto(server.url + query);
     await page.waitForSelector('[data-testid="heatmap"][data-painted="true"]', { timeout: 30_000 });
@@ -74,6 +99,82 @@ try {
   // Five exchanges answered from fixtures on loopback, 1-day BTC view.
   console.log(`BENCH first_heatmap ms=${(await firstPaint('?sym=BTC&window=1d', FIXTURES)).toFixed(0)}`);
   console.log(`BENCH first_heatmap_demo ms=${(await firstPaint('?demo=1', {})).toFixed(0)}`);
+  // The same on a 4G-like link: 9 Mbit/s, 150 ms round trip.
+  const fourG = { mbps: 9, rttMs: 150 };
+  console.log(`BENCH first_heatmap_4g ms=${(await firstPaint('?sym=BTC&window=1d', FIXTURES, fourG)).toFixed(0)}`);
+
+  // The longest main-thread task (the browser's long-task observer; it
+  // sees tasks over 50 ms only: 0 means none) in a scripted session on the
+  // heaviest view (month.mjs, the L scale: 30 days at 5 minutes): zoom in,
+  // pan, hover, back to the whole window, two closed candles, once the
+  // first heatmap is drawn; the engine runs in its worker meanwhile. The
+  // load before it (the page's start, the exchanges' answers read, the
+  // first heatmap drawn) apart: `_load`. And per closed candle, the main
+  // thread's own time from its arrival until the heatmap shows it and the
+  // other charts redrew (Chromium's TaskDuration: the sum of its tasks,
+  // idle time not counted), the larger of the two.
+  {
+    const session = await openMonth(browser, server.url, {
+      viewport: { width: 1920, height: 1080 },
+      init: () => {
+        window.longTasks = [];
+        new PerformanceObserver((list) => {
+          window.longTasks.push(...list.getEntries().map((e) => [e.startTime, e.duration]));
+        }).observe({ type: 'longtask', buffered: true });
+      },
+    });
+    const loaded = await session.evaluate(() => performance.now());
+    const canvas = await session.getByTestId('heatmap').boundingBox();
+    const at = (x, y) => [canvas.x + canvas.width * x, canvas.y + canvas.height * y];
+    const shown = () => session.getByTestId('heatmap').getAttribute('data-shown');
+    const settle = async (before) => session.waitForFunction(
+      (b) => document.querySelector('[data-testid="heatmap"]').dataset.shown !== b
+        && document.documentElement.dataset.engine === 'idle', before, { timeout: 60_000 });
+    await session.mouse.move(...at(0.5, 0.5));
+    for (let i = 0; i < 3; i++) {
+      const before = await shown();
+      await session.mouse.wheel(0, -300);
+      await settle(before);
+    }
+    let before = await shown();
+    await session.mouse.down();
+    for (let i = 1; i <= 20; i++) await session.mouse.move(...at(0.5 - i * 0.01, 0.5 + i * 0.005));
+    await session.mouse.up();
+    await settle(before);
+    for (let i = 0; i < 30; i++) await session.mouse.move(...at(0.2 + i * 0.02, 0.3 + (i % 5) * 0.08));
+    before = await shown();
+    await session.getByTestId('heatmap').focus();
+    await session.keyboard.press('0');
+    await settle(before);
+    // Two closed 5-minute candles on Binance's kline stream (documented
+    // shape), each after the last one.
+    const binance = session.sockets.find((s) => s.url.includes('fstream.binance.com'));
+    const cdp = await session.context().newCDPSession(session);
+    await cdp.send('Performance.enable');
+    const taskMs = async () => (await cdp.send('Performance.getMetrics')).metrics
+      .find((m) => m.name === 'TaskDuration').value * 1000;
+    const FIVE = 300_000;
+    let candleMs = 0;
+    for (const t of [END, END + FIVE]) {
+      before = await shown();
+      const start = await taskMs();
+      binance.ws.send(JSON.stringify({
+        e: 'kline', E: t + FIVE, s: 'BTCUSDT',
+        k: { t, T: t + FIVE - 1, s: 'BTCUSDT', i: '5m', f: 1, L: 2, o: '87000', c: '87100', h: '87200', l: '86900', v: '12', n: 2, x: true, q: '1044000', V: '6', Q: '522000', B: '0' },
+      }));
+      await settle(before);
+      // The other charts redraw a task later.
+      await session.evaluate(() => new Promise((done) => setTimeout(done, 50)));
+      candleMs = Math.max(candleMs, (await taskMs()) - start);
+    }
+    await session.waitForTimeout(200);
+    const tasks = await session.evaluate(() => window.longTasks);
+    const longest = (keep) => Math.max(0, ...tasks.filter(([start]) => keep(start)).map(([, ms]) => ms));
+    console.log(`BENCH main_thread_longest_task ms=${longest((start) => start >= loaded).toFixed(0)}`);
+    console.log(`BENCH main_thread_longest_task_load ms=${longest((start) => start < loaded).toFixed(0)}`);
+    console.log(`BENCH live_candle_page ms=${candleMs.toFixed(1)}`);
+    await session.closeAll();
+  }
 
   // Frames at 1920×1080 on the simulated market, for hovering and for
   // dragging (pan re-bins the grid): the work one pointer event causes,

@@ -131,6 +131,14 @@ export async function waitForHeatmap(page) {
   await page.waitForSelector('[data-testid="heatmap"][data-painted="true"]', { timeout: 20_000 });
 }
 
+/** Waits until every exchange chip has settled and the engine's worker
+ * has answered the newest request (views are computed asynchronously). */
+export async function waitForSettled(page) {
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid^="status-"]')]
+    .every((chip) => ['ready', 'failed', 'off'].includes(chip.dataset.state))
+    && document.documentElement.dataset.engine !== 'busy', null, { timeout: 20_000 });
+}
+
 /** One static server and one browser for a test file, closed after it:
  * call at the top level, then use `env.server` and `env.browser`. */
 export function sharedBrowser({ before, after }) {

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap,
+  sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap, waitForSettled,
 } from './harness.mjs';
 import { END, FIXTURES } from './fixtures.mjs';
 
@@ -161,9 +161,9 @@ test('a copied link, live or pinned, opens the same view; a pinned one gives the
   await page.getByTestId('theme').selectOption('light');
   await page.getByTestId('view-map').check();
   await page.getByTestId('use-okx').uncheck();
-  // Unchecking OKX loads the view again: zoom what it shows once loaded.
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid^="status-"]')]
-    .every((chip) => ['ready', 'failed', 'off'].includes(chip.dataset.state)));
+  // Unchecking OKX loads the view again: zoom what it shows once loaded
+  // and computed.
+  await waitForSettled(page);
   await waitForHeatmap(page);
   await page.locator('[data-testid="heatmap"]').focus();
   await page.keyboard.press('+');

@@ -1,0 +1,492 @@
+//! Measured positions (spec section 10), the browser side: the coin's
+//! Hyperliquid trades name accounts, [`Scheduler`] picks which to ask, the
+//! answers become the measured map beside the model's, its coverage, the
+//! cosine between the two, a leverage mix to use instead of the assumed
+//! one and the largest positions near the price. Live data: it follows the
+//! coin and the live/paused state; a pinned view does not claim it.
+
+use super::canvas::{prepare, repaint, Prepared};
+use super::liqmap::css;
+use super::live::LiveFeed;
+use super::view_settings::ViewSettings;
+use super::{ViewData, ViewMemo};
+use crate::engine::{ExchangeWeights, PriceBins, Tier};
+use crate::exchanges::{Exchange, ExchangeError};
+use crate::live::hyperliquid::trades::{connection, parse_trades};
+use crate::measured::{
+    coverage, largest_near, leverage_mix, measured_map, model_map_of, parse_pasted, similarity,
+    with_mix, Address, Holdings, MeasuredMap, NearRow, Next, Scheduler,
+};
+use crate::net::load_account;
+use crate::render::chart::{draw_measured_map, MEASURED, MODEL_OF_MEASURED};
+use crate::render::{price_label, usd_label};
+use crate::stream::{open as open_stream, Handlers, Stream, StreamState};
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+const HYPERLIQUID: &str = "Hyperliquid";
+/// With nothing to ask, look again this often (new accounts come in trades).
+const IDLE_MS: i64 = 1_000;
+/// Accounts whose answers are kept at most (the oldest make room).
+const MAX_HOLDINGS: usize = 5_000;
+/// The table: positions liquidated within this distance of the price.
+const NEAR_PCT: f64 = 20.0;
+const NEAR_ROWS: usize = 10;
+
+/// What was measured, and what asks for more. Every field is a handle
+/// (`Copy`); `App` creates one and shares it with `provide_context`.
+#[derive(Clone, Copy)]
+pub struct Measured {
+    /// Accounts answered for the coin, each with its positions on it.
+    holdings: RwSignal<Vec<Holdings>>,
+    /// Accounts found (in trades or pasted).
+    known: RwSignal<usize>,
+    failures: RwSignal<usize>,
+    last_failure: RwSignal<Option<String>>,
+    /// A 429's wait, in seconds, while it lasts.
+    backing_off_s: RwSignal<Option<i64>>,
+    trades: RwSignal<Option<StreamState>>,
+    refused: RwSignal<Vec<String>>,
+    /// Whether measured data may show: on, live, and not the simulated market.
+    pub shown: Memo<bool>,
+    /// What the views draw from it, with the model's map beside.
+    pub summary: Memo<Option<Summary>>,
+    scheduler: StoredValue<Scheduler>,
+    pasted: StoredValue<Vec<Address>>,
+    socket: StoredValue<Option<Stream>, LocalStorage>,
+    /// Bumped when asking stops (pause, coin, off): the loop of an older
+    /// run ends. `epoch` is bumped when the coin changes: older answers are
+    /// dropped.
+    run: StoredValue<u64>,
+    epoch: StoredValue<u64>,
+}
+
+/// The measured map and the figures shown with it.
+#[derive(Clone)]
+pub struct Summary {
+    pub map: MeasuredMap,
+    pub prices: PriceBins,
+    /// The model's map of Hyperliquid alone (`None`: not loaded).
+    model: Option<Vec<f64>>,
+    pub coverage: Option<f64>,
+    pub cosine: Option<f64>,
+    mix: Option<Vec<f64>>,
+    tiers: Vec<Tier>,
+    near: Vec<NearRow>,
+    mark: f64,
+}
+
+impl Measured {
+    pub fn new(settings: ViewSettings, feed: LiveFeed, view: ViewMemo) -> Self {
+        let ViewSettings {
+            coin,
+            demo,
+            at,
+            measured,
+            ..
+        } = settings;
+        let shown = Memo::new(move |_| measured.get() && !demo.get() && at.get().is_none());
+        let holdings = RwSignal::new(Vec::<Holdings>::new());
+        // Recomputed on every answer: always new, never compared.
+        let summary = Memo::new_with_compare(
+            move |_| {
+                let coin = coin.get();
+                holdings.with(|h| view.with(|v| summarise(h, &coin, v.as_ref()?)))
+            },
+            |_, _| true,
+        );
+        let m = Measured {
+            holdings,
+            known: RwSignal::new(0),
+            failures: RwSignal::new(0),
+            last_failure: RwSignal::new(None),
+            backing_off_s: RwSignal::new(None),
+            trades: RwSignal::new(None),
+            refused: RwSignal::new(Vec::new()),
+            shown,
+            summary,
+            scheduler: StoredValue::new(Scheduler::default()),
+            pasted: StoredValue::new(Vec::new()),
+            socket: StoredValue::new_local(None),
+            run: StoredValue::new(0),
+            epoch: StoredValue::new(0),
+        };
+        let asked_for = StoredValue::new(String::new());
+        Effect::new(move |_| {
+            let coin = coin.get();
+            let running = shown.get() && !feed.paused.get() && !feed.hidden.get();
+            if asked_for.get_value() != coin {
+                asked_for.set_value(coin.clone());
+                m.forget();
+            }
+            m.run.update_value(|r| *r += 1);
+            m.socket.set_value(None);
+            m.trades.set(None);
+            if running {
+                m.start(coin);
+            }
+        });
+        m
+    }
+
+    /// A new coin: what was measured is another coin's; pasted accounts
+    /// stay wanted.
+    fn forget(&self) {
+        self.epoch.update_value(|e| *e += 1);
+        self.holdings.set(Vec::new());
+        let mut scheduler = Scheduler::default();
+        self.pasted
+            .with_value(|all| all.iter().for_each(|a| scheduler.add_pasted(a.clone())));
+        self.known.set(scheduler.known());
+        self.scheduler.set_value(scheduler);
+        self.failures.set(0);
+        self.last_failure.set(None);
+    }
+
+    /// Follows the coin's trades and asks accounts until the run ends.
+    fn start(&self, coin: String) {
+        let m = *self;
+        let run = self.run.get_value();
+        let reading = coin.clone();
+        let handlers = Handlers {
+            on_text: Box::new(move |text| {
+                let Ok(trades) = parse_trades(text, &reading) else {
+                    return;
+                };
+                if trades.is_empty() {
+                    return;
+                }
+                let known = m.scheduler.try_update_value(|s| {
+                    for t in trades {
+                        s.saw_trade(t.buyer, t.usd);
+                        s.saw_trade(t.seller, t.usd);
+                    }
+                    s.known()
+                });
+                m.known.set(known.unwrap_or(0));
+            }),
+            on_state: Box::new(move |state| m.trades.set(Some(state))),
+            on_reopened: Box::new(|| {}),
+        };
+        self.socket
+            .set_value(Some(open_stream(connection(&coin), handlers)));
+        spawn_local(async move {
+            while m.run.get_value() == run {
+                let now = js_sys::Date::now() as i64;
+                let wait = match m.scheduler.try_update_value(|s| s.next(now)) {
+                    Some(Next::Ask(address)) => {
+                        spawn_local(m.ask(address, coin.clone()));
+                        0
+                    }
+                    Some(Next::Wait(ms)) => ms,
+                    _ => IDLE_MS,
+                };
+                gloo_timers::future::TimeoutFuture::new(wait.clamp(0, 60_000) as u32).await;
+            }
+        });
+    }
+
+    async fn ask(self, address: Address, coin: String) {
+        let epoch = self.epoch.get_value();
+        let answer = load_account(&address).await;
+        if self.epoch.get_value() != epoch {
+            return;
+        }
+        match answer {
+            Ok(parsed) => {
+                self.scheduler.update_value(|s| s.answered(&address));
+                self.backing_off_s.set(None);
+                let mine = parsed.rows.into_iter().filter(|p| p.coin == coin).collect();
+                self.holdings.update(|all| {
+                    all.retain(|(a, _)| *a != address);
+                    if all.len() >= MAX_HOLDINGS {
+                        all.remove(0);
+                    }
+                    all.push((address, mine));
+                });
+            }
+            Err(ExchangeError::RateLimited { retry_after_s, .. }) => {
+                let now = js_sys::Date::now() as i64;
+                let wait = self
+                    .scheduler
+                    .try_update_value(|s| s.rate_limited(&address, now, retry_after_s));
+                self.backing_off_s.set(wait.map(|ms| ms / 1000));
+            }
+            Err(error) => {
+                self.scheduler.update_value(|s| s.answered(&address));
+                self.failures.update(|n| *n += 1);
+                self.last_failure.set(Some(error.to_string()));
+            }
+        }
+    }
+
+    /// Pasted text: its addresses are asked first, the rest refused (shown
+    /// back, never sent).
+    fn paste(&self, text: &str) {
+        let pasted = parse_pasted(text);
+        self.refused.set(pasted.refused);
+        let known = self.scheduler.try_update_value(|s| {
+            pasted
+                .addresses
+                .iter()
+                .for_each(|a| s.add_pasted(a.clone()));
+            s.known()
+        });
+        self.known.set(known.unwrap_or(0));
+        self.pasted.update_value(|all| {
+            all.extend(pasted.addresses);
+            all.dedup();
+        });
+    }
+
+    /// "Measured now · …" for the accuracy panel; `None` while nothing is.
+    pub fn cosine_line(&self) -> Option<String> {
+        let s = self.summary.get()?;
+        self.shown.get().then(|| {
+            format!(
+                "Hyperliquid measured vs model: cosine {} (coverage {})",
+                figure(s.cosine, 2),
+                percent(s.coverage)
+            )
+        })
+    }
+
+    /// The map CSV's measured rows (empty when none are shown).
+    pub fn csv_rows(&self) -> String {
+        match (self.shown.get_untracked(), self.summary.get_untracked()) {
+            (true, Some(s)) => crate::export::measured_csv_rows(&s.map, &s.prices),
+            _ => String::new(),
+        }
+    }
+}
+
+fn summarise(holdings: &[Holdings], coin: &str, view: &ViewData) -> Option<Summary> {
+    let estimate = &view.estimate;
+    let hyperliquid = view.sources.iter().find(|s| s.exchange == HYPERLIQUID);
+    // The mark: Hyperliquid's last close, else the map's current price.
+    let mark = hyperliquid
+        .and_then(|s| s.candles.last().map(|c| c.close))
+        .or(estimate.current_price)?;
+    let prices = estimate.grid.prices;
+    let map = measured_map(holdings, coin, &prices, mark);
+    let model = model_map_of(estimate, HYPERLIQUID);
+    let tiers = view.params.tiers.clone();
+    Some(Summary {
+        coverage: coverage(
+            map.sampled_usd,
+            hyperliquid.and_then(|s| s.current_open_interest),
+            mark,
+        ),
+        cosine: model.as_deref().and_then(|m| similarity(&map.total(), m)),
+        mix: leverage_mix(holdings, coin, &tiers, mark),
+        near: largest_near(holdings, coin, mark, NEAR_PCT, NEAR_ROWS),
+        map,
+        prices,
+        model,
+        tiers,
+        mark,
+    })
+}
+
+/// One figure of the summary, or a dash before there is one.
+fn shown_of(summary: Memo<Option<Summary>>, text: impl Fn(&Summary) -> String) -> String {
+    summary.with(|s| s.as_ref().map_or("–".into(), text))
+}
+
+fn figure(x: Option<f64>, decimals: usize) -> String {
+    x.map_or("–".into(), |x| format!("{x:.decimals$}"))
+}
+
+fn percent(x: Option<f64>) -> String {
+    x.map_or("–".into(), |x| format!("{:.2} %", x * 100.0))
+}
+
+/// The "Measured" switch of the map panel.
+#[component]
+pub fn MeasuredToggle(on: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <label class="measured-toggle" title="Hyperliquid's real positions and liquidation prices beside the estimate (asks Hyperliquid about the accounts seen trading)">
+            <input
+                type="checkbox"
+                data-testid="measured-toggle"
+                prop:checked=move || on.get()
+                on:change=move |ev| on.set(event_target_checked(&ev))
+            />
+            " Measured"
+        </label>
+    }
+}
+
+/// The measured section under the map: figures, chart, mix, table, paste.
+#[component]
+pub fn MeasuredSection(
+    measured: Measured,
+    settings: ViewSettings,
+    theme: RwSignal<crate::render::Theme>,
+) -> impl IntoView {
+    let ViewSettings {
+        params,
+        measured: on,
+        ..
+    } = settings;
+    let summary = measured.summary;
+    let canvas = NodeRef::<Canvas>::new();
+    repaint(canvas, move |element| {
+        let theme = theme.get();
+        summary.with(|s| {
+            let s = s.as_ref()?;
+            let Prepared { root, ratio, .. } = prepare(element)?;
+            let model = s.model.as_deref().unwrap_or(&[]);
+            draw_measured_map(
+                &root,
+                s.prices,
+                (&s.map.total(), model),
+                Some(s.mark),
+                theme,
+                ratio,
+            )
+            .ok()
+        })
+    });
+    let hyperliquid_only = RwSignal::new(false);
+    let use_mix = move |_| {
+        let Some(mix) = summary.with_untracked(|s| s.as_ref().and_then(|s| s.mix.clone())) else {
+            return;
+        };
+        params.update(|p| {
+            if hyperliquid_only.get_untracked() {
+                let exchange = Exchange::Hyperliquid.name().into();
+                p.exchange_weights = Some(ExchangeWeights {
+                    exchange,
+                    weights: mix,
+                });
+            } else {
+                p.tiers = with_mix(&p.tiers, &mix);
+                p.weights_measured = true;
+                p.exchange_weights = None;
+            }
+        });
+    };
+    let paste_box = NodeRef::<leptos::html::Textarea>::new();
+    let status = move || {
+        let trades = match measured.trades.get() {
+            Some(StreamState::Open) => "following trades",
+            Some(_) => "connecting to trades…",
+            None => "paused",
+        };
+        let mut text = format!("{} accounts found · {trades}", measured.known.get());
+        if let Some(s) = measured.backing_off_s.get() {
+            text.push_str(&format!(
+                " · Hyperliquid is limiting requests (HTTP 429): asking no more accounts for {s} s"
+            ));
+        }
+        let failures = measured.failures.get();
+        if failures > 0 {
+            let last = measured.last_failure.get().unwrap_or_default();
+            text.push_str(&format!(
+                " · {failures} accounts could not be read (last: {last})"
+            ));
+        }
+        text
+    };
+    view! {
+        <Show when=move || on.get()>
+            <Show
+                when=move || measured.shown.get()
+                fallback=|| view! {
+                    <p class="hint" data-testid="measured-pinned">
+                        "Measured positions are Hyperliquid's accounts now: neither a pinned view nor the simulated market can show them. Follow now to measure."
+                    </p>
+                }
+            >
+                <div class="measured" data-testid="measured">
+                    <p class="measured-figures" data-testid="measured-summary">
+                        <strong>"Measured now"</strong>
+                        " · "
+                        <span data-testid="measured-accounts">{move || shown_of(summary, |s| format!(
+                            "{} accounts ({} hold the coin, {} positions)",
+                            s.map.accounts, s.map.holders, s.map.positions
+                        ))}</span>
+                        " · coverage "
+                        <span data-testid="measured-coverage" title="Sampled notional ÷ Hyperliquid's open interest × price">{move || shown_of(summary, |s| percent(s.coverage))}</span>
+                        " · cosine to the model's Hyperliquid map "
+                        <span data-testid="measured-cosine" title="1 = the same shape; the sample's coverage says how far it is from the whole">{move || shown_of(summary, |s| figure(s.cosine, 2))}</span>
+                        <span class="hint" data-testid="measured-no-price">{move || shown_of(summary, |s| match s.map.without_price {
+                            0 => String::new(),
+                            n => format!(" · {n} without a liquidation price (cross margin covered): counted in coverage, not on the map"),
+                        })}</span>
+                    </p>
+                    <p class="hint" data-testid="measured-status" role="status">{status}</p>
+                    <canvas node_ref=canvas class="measured-map" data-testid="measured-map" role="img"
+                        aria-label="Measured map: Hyperliquid positions' own liquidation prices beside the model's Hyperliquid map"></canvas>
+                    <ul class="legend">
+                        <li><span class="swatch" style:background=css(MEASURED)></span>"Measured (share of sampled USD)"</li>
+                        <li><span class="swatch" style:background=css(MODEL_OF_MEASURED)></span>"Model, Hyperliquid only"</li>
+                    </ul>
+                    <div class="measured-mix">
+                        <h3>"Sampled notional by leverage"</h3>
+                        <ul class="histogram" data-testid="measured-mix">
+                            {move || summary.with(|s| {
+                                let s = s.as_ref()?;
+                                let mix = s.mix.clone()?;
+                                Some(s.tiers.iter().zip(mix).map(|(t, w)| view! {
+                                    <li>
+                                        <span class="label">{format!("{}x", t.leverage)}</span>
+                                        <span class="bar" style:width=format!("{:.1}%", w * 100.0)></span>
+                                        <span class="value">{format!("{:.0} %", w * 100.0)}</span>
+                                    </li>
+                                }).collect_view())
+                            })}
+                        </ul>
+                        <label title="Otherwise every exchange's tiers take the measured mix">
+                            <input type="checkbox" data-testid="mix-hyperliquid-only" on:change=move |ev| hyperliquid_only.set(event_target_checked(&ev)) />
+                            " Hyperliquid only"
+                        </label>
+                        <button
+                            data-testid="use-measured-mix"
+                            title="Set the tier weights to the measured mix (recorded in the link)"
+                            disabled=move || summary.with(|s| s.as_ref().is_none_or(|s| s.mix.is_none()))
+                            on:click=use_mix
+                        >
+                            "Use the measured mix"
+                        </button>
+                    </div>
+                    <table class="measured-table" data-testid="measured-table">
+                        <caption>{format!("Largest measured positions within {NEAR_PCT} % of the price")}</caption>
+                        <thead><tr><th>"Account"</th><th>"Side"</th><th>"Size"</th><th>"Leverage"</th><th>"Liquidation"</th><th>"Distance"</th></tr></thead>
+                        <tbody>
+                            {move || summary.with(|s| s.as_ref().map(|s| s.near.iter().map(|r| {
+                                let href = format!("https://app.hyperliquid.xyz/explorer/address/{}", r.address);
+                                let side = if r.position.side == crate::engine::Side::Long { "long" } else { "short" };
+                                view! {
+                                    <tr>
+                                        <td><a href=href target="_blank" rel="noopener noreferrer" title=r.address.to_string()>{r.address.short()}</a></td>
+                                        <td class=side>{side}</td>
+                                        <td>{usd_label(r.usd)}</td>
+                                        <td>{format!("{}x", r.position.leverage)}</td>
+                                        <td>{price_label(r.liquidation_price)}</td>
+                                        <td>{format!("{:+.1} %", r.distance_pct)}</td>
+                                    </tr>
+                                }
+                            }).collect_view()))}
+                        </tbody>
+                    </table>
+                    <div class="measured-paste">
+                        <label for="measured-paste">"Also ask these accounts (0x + 40 hex digits, one per line or comma-separated)"</label>
+                        <textarea id="measured-paste" node_ref=paste_box data-testid="measured-paste" rows="2" spellcheck="false"></textarea>
+                        <button data-testid="measured-paste-add" on:click=move |_| {
+                            if let Some(area) = paste_box.get_untracked() {
+                                measured.paste(&area.value());
+                            }
+                        }>"Ask"</button>
+                        <p class="error" data-testid="measured-refused" role="alert">{move || {
+                            let refused = measured.refused.get();
+                            (!refused.is_empty()).then(|| format!("Not addresses, not sent: {}", refused.join(", ")))
+                        }}</p>
+                    </div>
+                </div>
+            </Show>
+        </Show>
+    }
+}
