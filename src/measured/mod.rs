@@ -19,6 +19,7 @@
 
 mod address;
 mod schedule;
+pub mod text;
 
 pub use address::{parse_pasted, Address, Pasted};
 pub use schedule::{

@@ -13,24 +13,28 @@ use super::{ViewData, ViewMemo};
 use crate::engine::{ExchangeWeights, PriceBins, Tier};
 use crate::exchanges::{Exchange, ExchangeError};
 use crate::live::hyperliquid::trades::{connection, parse_trades};
+use crate::measured::text::SectionText;
+use crate::measured::text::{figure, percent, refused_line, section_text, status_line};
 use crate::measured::{
     coverage, largest_near, leverage_mix, measured_map, model_map_of, parse_pasted, similarity,
     with_mix, Address, Holdings, MeasuredMap, NearRow, Next, Scheduler,
 };
 use crate::net::load_account;
 use crate::render::chart::{draw_measured_map, MEASURED, MODEL_OF_MEASURED};
-use crate::render::{price_label, usd_label};
 use crate::stream::{open as open_stream, Handlers, Stream, StreamState};
-use leptos::html::Canvas;
+use leptos::html::{Canvas, Div};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 
 const HYPERLIQUID: &str = "Hyperliquid";
 /// With nothing to ask, look again this often (new accounts come in trades).
 const IDLE_MS: i64 = 1_000;
 /// Accounts whose answers are kept at most (the oldest make room).
 const MAX_HOLDINGS: usize = 5_000;
-/// The table: positions liquidated within this distance of the price.
+/// The table: positions liquidated within this distance of the price (its
+/// caption says 20 %).
 const NEAR_PCT: f64 = 20.0;
 const NEAR_ROWS: usize = 10;
 
@@ -289,19 +293,6 @@ fn summarise(holdings: &[Holdings], coin: &str, view: &ViewData) -> Option<Summa
     })
 }
 
-/// One figure of the summary, or a dash before there is one.
-fn shown_of(summary: Memo<Option<Summary>>, text: impl Fn(&Summary) -> String) -> String {
-    summary.with(|s| s.as_ref().map_or("–".into(), text))
-}
-
-fn figure(x: Option<f64>, decimals: usize) -> String {
-    x.map_or("–".into(), |x| format!("{x:.decimals$}"))
-}
-
-fn percent(x: Option<f64>) -> String {
-    x.map_or("–".into(), |x| format!("{:.2} %", x * 100.0))
-}
-
 /// The "Measured" switch of the map panel.
 #[component]
 pub fn MeasuredToggle(on: RwSignal<bool>) -> impl IntoView {
@@ -319,6 +310,12 @@ pub fn MeasuredToggle(on: RwSignal<bool>) -> impl IntoView {
 }
 
 /// The measured section under the map: figures, chart, mix, table, paste.
+///
+/// Small in wasm on purpose: a static skeleton, two effects writing the
+/// text of [`section_text`] and [`status_line`] into it (the histogram's
+/// bars and the table's rows as plain DOM), and one click handler for both
+/// buttons. Each reactive view closure, handler or `view!` shape would be
+/// its own generic code.
 #[component]
 pub fn MeasuredSection(
     measured: Measured,
@@ -349,46 +346,69 @@ pub fn MeasuredSection(
             .ok()
         })
     });
-    let hyperliquid_only = RwSignal::new(false);
-    let use_mix = move |_| {
-        let Some(mix) = summary.with_untracked(|s| s.as_ref().and_then(|s| s.mix.clone())) else {
+    let root = NodeRef::<Div>::new();
+    Effect::new(move |_| {
+        let Some(root) = root.get() else {
             return;
         };
-        params.update(|p| {
-            if hyperliquid_only.get_untracked() {
-                let exchange = Exchange::Hyperliquid.name().into();
-                p.exchange_weights = Some(ExchangeWeights {
-                    exchange,
-                    weights: mix,
-                });
-            } else {
-                p.tiers = with_mix(&p.tiers, &mix);
-                p.weights_measured = true;
-                p.exchange_weights = None;
-            }
+        let text = summary.with(|s| {
+            s.as_ref().map_or_else(Default::default, |s| {
+                section_text(
+                    &s.map,
+                    s.coverage,
+                    s.cosine,
+                    s.mix.as_deref(),
+                    &s.tiers,
+                    &s.near,
+                )
+            })
         });
-    };
-    let paste_box = NodeRef::<leptos::html::Textarea>::new();
-    let status = move || {
-        let trades = match measured.trades.get() {
-            Some(StreamState::Open) => "following trades",
-            Some(_) => "connecting to trades…",
-            None => "paused",
+        write_section(&root, &text);
+    });
+    Effect::new(move |_| {
+        let Some(root) = root.get() else {
+            return;
         };
-        let mut text = format!("{} accounts found · {trades}", measured.known.get());
-        if let Some(s) = measured.backing_off_s.get() {
-            text.push_str(&format!(
-                " · Hyperliquid is limiting requests (HTTP 429): asking no more accounts for {s} s"
-            ));
+        let trades = measured
+            .trades
+            .get()
+            .map(|s| matches!(s, StreamState::Open));
+        let last = measured.last_failure.get();
+        let status = status_line(
+            measured.known.get(),
+            trades,
+            measured.backing_off_s.get(),
+            measured.failures.get(),
+            last.as_deref(),
+        );
+        set_text(&root, "[data-testid=measured-status]", &status);
+        let refused = measured.refused.with(|r| refused_line(r));
+        set_text(&root, "[data-testid=measured-refused]", &refused);
+    });
+    // Both buttons, by the clicked element's test id.
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let (Some(target), Some(root)) = (
+            ev.target().and_then(|t| t.dyn_into::<Element>().ok()),
+            root.get_untracked(),
+        ) else {
+            return;
+        };
+        match target.get_attribute("data-testid").as_deref() {
+            Some("use-measured-mix") => {
+                let only = part(&root, "[data-testid=mix-hyperliquid-only]")
+                    .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+                    .is_some_and(|e| e.checked());
+                use_mix(summary, params, only);
+            }
+            Some("measured-paste-add") => {
+                if let Some(area) = part(&root, "#measured-paste")
+                    .and_then(|e| e.dyn_into::<HtmlTextAreaElement>().ok())
+                {
+                    measured.paste(&area.value());
+                }
+            }
+            _ => {}
         }
-        let failures = measured.failures.get();
-        if failures > 0 {
-            let last = measured.last_failure.get().unwrap_or_default();
-            text.push_str(&format!(
-                " · {failures} accounts could not be read (last: {last})"
-            ));
-        }
-        text
     };
     view! {
         <Show when=move || on.get()>
@@ -400,24 +420,18 @@ pub fn MeasuredSection(
                     </p>
                 }
             >
-                <div class="measured" data-testid="measured">
+                <div class="measured" data-testid="measured" node_ref=root on:click=on_click>
                     <p class="measured-figures" data-testid="measured-summary">
                         <strong>"Measured now"</strong>
                         " · "
-                        <span data-testid="measured-accounts">{move || shown_of(summary, |s| format!(
-                            "{} accounts ({} hold the coin, {} positions)",
-                            s.map.accounts, s.map.holders, s.map.positions
-                        ))}</span>
+                        <span data-testid="measured-accounts">"–"</span>
                         " · coverage "
-                        <span data-testid="measured-coverage" title="Sampled notional ÷ Hyperliquid's open interest × price">{move || shown_of(summary, |s| percent(s.coverage))}</span>
+                        <span data-testid="measured-coverage" title="Sampled notional ÷ Hyperliquid's open interest × price">"–"</span>
                         " · cosine to the model's Hyperliquid map "
-                        <span data-testid="measured-cosine" title="1 = the same shape; the sample's coverage says how far it is from the whole">{move || shown_of(summary, |s| figure(s.cosine, 2))}</span>
-                        <span class="hint" data-testid="measured-no-price">{move || shown_of(summary, |s| match s.map.without_price {
-                            0 => String::new(),
-                            n => format!(" · {n} without a liquidation price (cross margin covered): counted in coverage, not on the map"),
-                        })}</span>
+                        <span data-testid="measured-cosine" title="1 = the same shape; the sample's coverage says how far it is from the whole">"–"</span>
+                        <span class="hint" data-testid="measured-no-price"></span>
                     </p>
-                    <p class="hint" data-testid="measured-status" role="status">{status}</p>
+                    <p class="hint" data-testid="measured-status" role="status"></p>
                     <canvas node_ref=canvas class="measured-map" data-testid="measured-map" role="img"
                         aria-label="Measured map: Hyperliquid positions' own liquidation prices beside the model's Hyperliquid map"></canvas>
                     <ul class="legend">
@@ -426,67 +440,113 @@ pub fn MeasuredSection(
                     </ul>
                     <div class="measured-mix">
                         <h3>"Sampled notional by leverage"</h3>
-                        <ul class="histogram" data-testid="measured-mix">
-                            {move || summary.with(|s| {
-                                let s = s.as_ref()?;
-                                let mix = s.mix.clone()?;
-                                Some(s.tiers.iter().zip(mix).map(|(t, w)| view! {
-                                    <li>
-                                        <span class="label">{format!("{}x", t.leverage)}</span>
-                                        <span class="bar" style:width=format!("{:.1}%", w * 100.0)></span>
-                                        <span class="value">{format!("{:.0} %", w * 100.0)}</span>
-                                    </li>
-                                }).collect_view())
-                            })}
-                        </ul>
+                        <ul class="histogram" data-testid="measured-mix"></ul>
                         <label title="Otherwise every exchange's tiers take the measured mix">
-                            <input type="checkbox" data-testid="mix-hyperliquid-only" on:change=move |ev| hyperliquid_only.set(event_target_checked(&ev)) />
+                            <input type="checkbox" data-testid="mix-hyperliquid-only" />
                             " Hyperliquid only"
                         </label>
                         <button
                             data-testid="use-measured-mix"
                             title="Set the tier weights to the measured mix (recorded in the link)"
-                            disabled=move || summary.with(|s| s.as_ref().is_none_or(|s| s.mix.is_none()))
-                            on:click=use_mix
+                            disabled
                         >
                             "Use the measured mix"
                         </button>
                     </div>
                     <table class="measured-table" data-testid="measured-table">
-                        <caption>{format!("Largest measured positions within {NEAR_PCT} % of the price")}</caption>
+                        <caption>"Largest measured positions within 20 % of the price"</caption>
                         <thead><tr><th>"Account"</th><th>"Side"</th><th>"Size"</th><th>"Leverage"</th><th>"Liquidation"</th><th>"Distance"</th></tr></thead>
-                        <tbody>
-                            {move || summary.with(|s| s.as_ref().map(|s| s.near.iter().map(|r| {
-                                let href = format!("https://app.hyperliquid.xyz/explorer/address/{}", r.address);
-                                let side = if r.position.side == crate::engine::Side::Long { "long" } else { "short" };
-                                view! {
-                                    <tr>
-                                        <td><a href=href target="_blank" rel="noopener noreferrer" title=r.address.to_string()>{r.address.short()}</a></td>
-                                        <td class=side>{side}</td>
-                                        <td>{usd_label(r.usd)}</td>
-                                        <td>{format!("{}x", r.position.leverage)}</td>
-                                        <td>{price_label(r.liquidation_price)}</td>
-                                        <td>{format!("{:+.1} %", r.distance_pct)}</td>
-                                    </tr>
-                                }
-                            }).collect_view()))}
-                        </tbody>
+                        <tbody data-testid="measured-rows"></tbody>
                     </table>
                     <div class="measured-paste">
                         <label for="measured-paste">"Also ask these accounts (0x + 40 hex digits, one per line or comma-separated)"</label>
-                        <textarea id="measured-paste" node_ref=paste_box data-testid="measured-paste" rows="2" spellcheck="false"></textarea>
-                        <button data-testid="measured-paste-add" on:click=move |_| {
-                            if let Some(area) = paste_box.get_untracked() {
-                                measured.paste(&area.value());
-                            }
-                        }>"Ask"</button>
-                        <p class="error" data-testid="measured-refused" role="alert">{move || {
-                            let refused = measured.refused.get();
-                            (!refused.is_empty()).then(|| format!("Not addresses, not sent: {}", refused.join(", ")))
-                        }}</p>
+                        <textarea id="measured-paste" data-testid="measured-paste" rows="2" spellcheck="false"></textarea>
+                        <button data-testid="measured-paste-add">"Ask"</button>
+                        <p class="error" data-testid="measured-refused" role="alert"></p>
                     </div>
                 </div>
             </Show>
         </Show>
     }
+}
+
+/// "Use the measured mix": every exchange's tiers, or Hyperliquid's alone.
+fn use_mix(summary: Memo<Option<Summary>>, params: RwSignal<crate::engine::Params>, only: bool) {
+    let Some(mix) = summary.with_untracked(|s| s.as_ref().and_then(|s| s.mix.clone())) else {
+        return;
+    };
+    params.update(|p| {
+        if only {
+            let exchange = Exchange::Hyperliquid.name().into();
+            p.exchange_weights = Some(ExchangeWeights {
+                exchange,
+                weights: mix,
+            });
+        } else {
+            p.tiers = with_mix(&p.tiers, &mix);
+            p.weights_measured = true;
+            p.exchange_weights = None;
+        }
+    });
+}
+
+fn part(root: &Element, selector: &str) -> Option<Element> {
+    root.query_selector(selector).ok().flatten()
+}
+
+fn set_text(root: &Element, selector: &str, text: &str) {
+    if let Some(e) = part(root, selector) {
+        e.set_text_content(Some(text));
+    }
+}
+
+/// A new `tag` child of `parent` with `text` (text only: never HTML).
+fn child(parent: &Element, tag: &str, text: &str) -> Option<Element> {
+    let e = parent.owner_document()?.create_element(tag).ok()?;
+    if !text.is_empty() {
+        e.set_text_content(Some(text));
+    }
+    parent.append_child(&e).ok()?;
+    Some(e)
+}
+
+/// Writes the section's text, histogram bars and table rows.
+fn write_section(root: &Element, t: &SectionText) -> Option<()> {
+    set_text(root, "[data-testid=measured-accounts]", &t.accounts);
+    set_text(root, "[data-testid=measured-coverage]", &t.coverage);
+    set_text(root, "[data-testid=measured-cosine]", &t.cosine);
+    set_text(root, "[data-testid=measured-no-price]", &t.no_price);
+    part(root, "[data-testid=use-measured-mix]")?
+        .toggle_attribute_with_force("disabled", !t.has_mix)
+        .ok()?;
+    let bars = part(root, "[data-testid=measured-mix]")?;
+    bars.set_text_content(None);
+    for [label, width, value] in &t.mix {
+        let li = child(&bars, "li", "")?;
+        child(&li, "span", label)?.set_class_name("label");
+        let bar = child(&li, "span", "")?.dyn_into::<HtmlElement>().ok()?;
+        bar.set_class_name("bar");
+        // The style object, not a style attribute: the CSP allows it.
+        bar.style().set_property("width", width).ok()?;
+        child(&li, "span", value)?.set_class_name("value");
+    }
+    let rows = part(root, "[data-testid=measured-rows]")?;
+    rows.set_text_content(None);
+    for r in &t.rows {
+        let tr = child(&rows, "tr", "")?;
+        let a = child(&child(&tr, "td", "")?, "a", &r.short)?;
+        for (name, value) in [
+            ("href", r.href.as_str()),
+            ("target", "_blank"),
+            ("rel", "noopener noreferrer"),
+            ("title", &r.address),
+        ] {
+            a.set_attribute(name, value).ok()?;
+        }
+        child(&tr, "td", r.side)?.set_class_name(r.side);
+        for cell in &r.cells {
+            child(&tr, "td", cell)?;
+        }
+    }
+    Some(())
 }
