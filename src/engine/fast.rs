@@ -76,12 +76,32 @@ impl Workspace {
         }
     }
 
-    /// Memory for a grid of `cells` values: a recycled one, else fresh.
+    /// Empty memory for a grid of `cells` values: a recycled one large
+    /// enough, else fresh (growing a smaller one would copy its old
+    /// contents).
     fn grid_memory(&mut self, cells: usize) -> Vec<f64> {
-        let mut values = self.spare_grids.pop().unwrap_or_default();
-        values.clear();
-        values.reserve_exact(cells);
-        values
+        match self.spare_grids.pop() {
+            Some(mut values) if values.capacity() >= cells => {
+                values.clear();
+                values
+            }
+            _ => Vec::with_capacity(cells),
+        }
+    }
+
+    /// `cells` zeros, for a grid written only here and there (the predicted
+    /// liquidations: a few cells per column). Fresh memory comes zeroed
+    /// from the system (`calloc`), so pages never written are never
+    /// touched; recycled memory is cleared in one pass.
+    fn zeroed_grid_memory(&mut self, cells: usize) -> Vec<f64> {
+        match self.spare_grids.pop() {
+            Some(mut values) if values.capacity() >= cells => {
+                values.clear();
+                values.resize(cells, 0.0);
+                values
+            }
+            _ => vec![0.0; cells],
+        }
     }
 }
 
@@ -104,12 +124,13 @@ pub fn estimate_fast(
     let (columns, bins) = (spec.time.columns, spec.prices.count);
     let mut map = LiqMap::zeros(bins, sources.len(), params.tiers.len());
     let with_predicted = grids == Grids::All;
-    let memory = [HEATMAP, HEATMAP, PREDICTED, PREDICTED].map(|grid| {
-        if grid == HEATMAP || with_predicted {
-            workspace.grid_memory(columns * bins)
-        } else {
-            Vec::new()
-        }
+    let cells = columns * bins;
+    // The heatmap is written column by column, whole; the predicted
+    // liquidations cell by cell, into zeros.
+    let memory = [HEATMAP, HEATMAP, PREDICTED, PREDICTED].map(|grid| match grid {
+        HEATMAP => workspace.grid_memory(cells),
+        _ if with_predicted => workspace.zeroed_grid_memory(cells),
+        _ => Vec::new(),
     });
     let by_column = &mut workspace.columns;
     by_column.prepare(columns, bins, sources.len(), with_predicted);
@@ -731,9 +752,9 @@ impl ByColumn {
     /// Column by column: each source's accumulators take the column's
     /// changes, their means and the column's additions make its cells.
     /// Leaves the buckets empty. `factors[s]` is `None` for a source with
-    /// no candles (it has no contributions); `values` is the (empty) memory
-    /// of the grids to fill: heatmap long, short, predicted long, short (the
-    /// last two stay empty unless asked for).
+    /// no candles (it has no contributions); `values` is the memory of
+    /// the grids to fill: heatmap long and short (empty), predicted long and
+    /// short (zeros, or empty when not asked for).
     fn sweep(
         &mut self,
         factors: &[Option<SweepFactors>],
@@ -746,9 +767,9 @@ impl ByColumn {
             values,
         };
         for c in 0..columns {
-            // The column's cells, zeroed in place: written once, in order.
-            let filled = if self.with_predicted { 4 } else { 2 };
-            for values in &mut values[..filled] {
+            // The column's heatmap cells, zeroed in place: written once, in
+            // order (the predicted grids come zeroed whole).
+            for values in &mut values[HEATMAP..HEATMAP + 2] {
                 values.resize((c + 1) * bins, 0.0);
             }
             let column = values
