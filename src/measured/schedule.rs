@@ -160,16 +160,20 @@ impl Scheduler {
 
     /// A 429: nothing is sent for a while (the exchange's `Retry-After` if
     /// longer), doubling at each one in a row; the account is due again.
-    /// Returns the wait in ms.
+    /// Returns the new wait in ms, or `None` when the 429 answers a request
+    /// sent before the wait under way began (the same burst: no new strike).
     pub fn rate_limited(
         &mut self,
         address: &Address,
         now_ms: i64,
         retry_after_s: Option<u64>,
-    ) -> i64 {
+    ) -> Option<i64> {
         if let Some(a) = self.accounts.get_mut(address) {
             a.in_flight = false;
             a.asked_ms = None;
+        }
+        if self.backoff_until_ms > now_ms {
+            return None;
         }
         let doubled = FIRST_BACKOFF_MS.saturating_mul(1 << self.strikes.min(8));
         let asked = retry_after_s.map_or(0, |s| {
@@ -180,7 +184,7 @@ impl Scheduler {
             .max(asked.min(10 * LONGEST_BACKOFF_MS));
         self.strikes = self.strikes.saturating_add(1);
         self.backoff_until_ms = now_ms.saturating_add(wait);
-        wait
+        Some(wait)
     }
 }
 
@@ -269,20 +273,23 @@ mod tests {
         let mut s = Scheduler::default();
         s.saw_trade(address(1), 1.0);
         let Next::Ask(a) = s.next(0) else { panic!() };
-        assert_eq!(s.rate_limited(&a, 0, None), FIRST_BACKOFF_MS);
+        assert_eq!(s.rate_limited(&a, 0, None), Some(FIRST_BACKOFF_MS));
+        // A request already in flight comes back 429 too: the same burst.
+        assert_eq!(s.rate_limited(&a, 300, None), None);
         assert_eq!(s.backing_off(5_000), Some(FIRST_BACKOFF_MS - 5_000));
         assert_eq!(s.next(5_000), Next::Wait(FIRST_BACKOFF_MS - 5_000));
         assert_eq!(s.next(FIRST_BACKOFF_MS), Next::Ask(a.clone()));
         assert_eq!(
             s.rate_limited(&a, FIRST_BACKOFF_MS, None),
-            2 * FIRST_BACKOFF_MS
+            Some(2 * FIRST_BACKOFF_MS)
         );
         // A longer Retry-After wins; an answer resets the doubling.
         let now = 3 * FIRST_BACKOFF_MS;
         assert_eq!(s.next(now), Next::Ask(a.clone()));
-        assert_eq!(s.rate_limited(&a, now, Some(90)), 90_000);
+        assert_eq!(s.rate_limited(&a, now, Some(90)), Some(90_000));
         s.answered(&a);
-        assert_eq!(s.rate_limited(&a, now, None), FIRST_BACKOFF_MS);
+        let later = now + 90_000;
+        assert_eq!(s.rate_limited(&a, later, None), Some(FIRST_BACKOFF_MS));
     }
 
     #[test]

@@ -215,7 +215,9 @@ impl Measured {
                 let wait = self
                     .scheduler
                     .try_update_value(|s| s.rate_limited(&address, now, retry_after_s));
-                self.backing_off_s.set(wait.map(|ms| ms / 1000));
+                if let Some(ms) = wait.flatten() {
+                    self.backing_off_s.set(Some(ms / 1000));
+                }
             }
             Err(error) => {
                 self.scheduler.update_value(|s| s.answered(&address));
