@@ -392,6 +392,40 @@ pub fn stacked_bars(estimate: &Estimate, stack_by: StackBy) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// The frame both map charts share: the map's prices along x, `0..top`
+/// up, the grid and both axes' labels (`y_labels` of them, by `y_label`).
+fn price_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    prices: PriceBins,
+    top: f64,
+    (ink, ratio): (&Ink, f64),
+    y_labels: usize,
+    y_label: &dyn Fn(&f64) -> String,
+) -> Result<ChartContext<'a, DB, Cartesian2d<XAxis, RangedCoordf64>>, String> {
+    let x = XAxis {
+        range: (prices.low..prices.high).into(),
+        ticks: None,
+    };
+    let mut chart = ChartBuilder::on(root)
+        .x_label_area_size(MAP_AXIS_BOTTOM * ratio)
+        .y_label_area_size(MAP_AXIS_LEFT * ratio)
+        .build_cartesian_2d(x, 0.0..top)
+        .map_err(failed)?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(ink.grid)
+        .axis_style(ink.grid)
+        .x_labels(((f64::from(root.dim_in_pixel().0) / ratio / 110.0) as usize).max(2))
+        .y_labels(y_labels)
+        .x_label_formatter(&|p| price_label(*p))
+        .y_label_formatter(y_label)
+        .label_style(font(11.0, ratio, ink.text))
+        .draw()
+        .map_err(failed)?;
+    Ok(chart)
+}
+
 /// The liquidation map: stacked bars, cumulative curves (scaled to the
 /// tallest bar), the current price line and both axes.
 pub fn draw_liquidation_map<DB: DrawingBackend>(
@@ -412,27 +446,9 @@ pub fn draw_liquidation_map<DB: DrawingBackend>(
     if tallest <= 0.0 || prices.count == 0 {
         return Ok(());
     }
-    let x = XAxis {
-        range: (prices.low..prices.high).into(),
-        ticks: None,
-    };
-    let mut chart = ChartBuilder::on(root)
-        .x_label_area_size(MAP_AXIS_BOTTOM * ratio)
-        .y_label_area_size(MAP_AXIS_LEFT * ratio)
-        .build_cartesian_2d(x, 0.0..tallest * 1.02)
-        .map_err(failed)?;
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(ink.grid)
-        .axis_style(ink.grid)
-        .x_labels(((f64::from(root.dim_in_pixel().0) / ratio / 110.0) as usize).max(2))
-        .y_labels(5)
-        .x_label_formatter(&|p| price_label(*p))
-        .y_label_formatter(&|usd| usd_label(*usd))
-        .label_style(font(11.0, ratio, ink.text))
-        .draw()
-        .map_err(failed)?;
+    let mut chart = price_chart(root, prices, tallest * 1.02, (&ink, ratio), 5, &|usd| {
+        usd_label(*usd)
+    })?;
 
     let bars = stacked.iter().enumerate().flat_map(|(b, layers)| {
         let (low, high) = (prices.edge(b), prices.edge(b + 1));
@@ -606,27 +622,9 @@ pub fn draw_measured_map<DB: DrawingBackend>(
     if tallest <= 0.0 || prices.count == 0 {
         return Ok(());
     }
-    let x = XAxis {
-        range: (prices.low..prices.high).into(),
-        ticks: None,
-    };
-    let mut chart = ChartBuilder::on(root)
-        .x_label_area_size(MAP_AXIS_BOTTOM * ratio)
-        .y_label_area_size(MAP_AXIS_LEFT * ratio)
-        .build_cartesian_2d(x, 0.0..tallest * 1.05)
-        .map_err(failed)?;
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(ink.grid)
-        .axis_style(ink.grid)
-        .x_labels(((f64::from(root.dim_in_pixel().0) / ratio / 110.0) as usize).max(2))
-        .y_labels(4)
-        .x_label_formatter(&|p| price_label(*p))
-        .y_label_formatter(&|share| format!("{:.0} %", share * 100.0))
-        .label_style(font(11.0, ratio, ink.text))
-        .draw()
-        .map_err(failed)?;
+    let mut chart = price_chart(root, prices, tallest * 1.05, (&ink, ratio), 4, &|share| {
+        format!("{:.0} %", share * 100.0)
+    })?;
     for (values, [r, g, b], inset) in [(&model, MODEL_OF_MEASURED, 0.0), (&measured, MEASURED, 0.2)]
     {
         let bars = values
