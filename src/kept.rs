@@ -1,6 +1,6 @@
 //! The browser database (IndexedDB, through the `idb` crate): exchange
-//! answers a reload reads back instead of asking again, and the live
-//! liquidations of the last 30 days. Thin: what may be kept, what a kept
+//! answers a reload reads back instead of asking again, the live
+//! liquidations of the last 30 days, and measured snapshots. Thin: what may be kept, what a kept
 //! record must look like, what goes first when full are `store` (pure).
 //!
 //! Nothing here may break the page: without IndexedDB (some private
@@ -9,6 +9,7 @@
 //! works from memory as before and [`Summary::off`] says why.
 
 use crate::live::{LiqEvent, LiveMessage};
+use crate::measured::snapshot::{self, Snapshot};
 use crate::store::evict::{evictions, total_bytes, Usage};
 use crate::store::{events, KeptAnswer, DEFAULT_CAP_BYTES, SCHEMA_VERSION};
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
@@ -22,13 +23,16 @@ use wasm_bindgen::{JsCast, JsValue};
 const NAME: &str = "liqmap";
 /// Exchange answers: key → `[key, body]`.
 const ANSWERS: &str = "answers";
-/// Per kept answer: key → `[bytes, last used ms]` (eviction reads only this).
+/// Per kept answer and snapshot: key → `[bytes, last used ms]` (eviction
+/// reads only this).
 const USAGE: &str = "usage";
 /// Live liquidations: the line of `store::events` is the key, no value.
 const EVENTS: &str = "events";
-// Seam for Hyperliquid measured snapshots (one per refresh, to see the
-// measured map as it was an hour ago): a `measured` store keyed like
-// EVENTS (time first), added to the upgrade with SCHEMA_VERSION bumped.
+/// Hyperliquid measured snapshots: `measured::snapshot::key` → its numbers
+/// (a `Float64Array`).
+const SNAPSHOTS: &str = "snapshots";
+/// What eviction deletes from: a key is an answer's or a snapshot's.
+const EVICTABLE: [&str; 3] = [ANSWERS, USAGE, SNAPSHOTS];
 
 /// Where the user's size cap is kept (MB).
 const CAP_KEY: &str = "liqmap.store.cap_mb";
@@ -90,7 +94,7 @@ async fn open(factory: &Factory) -> Result<Database, idb::Error> {
         for name in db.store_names() {
             db.delete_object_store(&name).ok();
         }
-        for name in [ANSWERS, USAGE, EVENTS] {
+        for name in [ANSWERS, USAGE, EVENTS, SNAPSHOTS] {
             db.create_object_store(name, ObjectStoreParams::new()).ok();
         }
     });
@@ -114,13 +118,7 @@ pub async fn read_answer(key: &str) -> Option<String> {
     let field = |i| pair.as_ref().and_then(|p| p.get(i).as_string());
     match KeptAnswer::check(key, field(0).as_deref(), field(1)) {
         Some(kept) => {
-            let bytes = kept.body.len() as u64;
-            write(&[USAGE], &|tx| {
-                tx.object_store(USAGE)?
-                    .put(&usage_value(bytes), Some(&js_key(key)))?;
-                Ok(())
-            })
-            .await;
+            mark_used(key, kept.body.len() as u64).await;
             Some(kept.body)
         }
         None => {
@@ -128,6 +126,16 @@ pub async fn read_answer(key: &str) -> Option<String> {
             None
         }
     }
+}
+
+/// Records that what is kept under `key` (`bytes` long) was used now.
+async fn mark_used(key: &str, bytes: u64) {
+    write(&[USAGE], &|tx| {
+        tx.object_store(USAGE)?
+            .put(&usage_value(bytes), Some(&js_key(key)))?;
+        Ok(())
+    })
+    .await;
 }
 
 /// Deletes a kept answer (it failed to parse: fetched again).
@@ -222,10 +230,15 @@ pub async fn trim() {
     if gone.is_empty() {
         return;
     }
-    write(&[ANSWERS, USAGE], &|tx| {
-        for name in [ANSWERS, USAGE] {
+    forget_keys(&EVICTABLE, &gone).await;
+}
+
+/// Deletes `keys` from each of `stores`.
+async fn forget_keys(stores: &[&str], keys: &[String]) {
+    write(stores, &|tx| {
+        for name in stores {
             let store = tx.object_store(name)?;
-            for key in &gone {
+            for key in keys {
                 store.delete(js_key(key))?;
             }
         }
@@ -351,7 +364,11 @@ pub async fn summary() -> Summary {
     Summary {
         off: OFF.with(|off| *off.borrow()),
         bytes: total_bytes(&rows) + lines.iter().map(|l| l.len() as u64).sum::<u64>(),
-        answers: rows.len(),
+        // Snapshots have usage rows too: not answers.
+        answers: rows
+            .iter()
+            .filter(|r| snapshot::read_key(&r.key).is_none())
+            .count(),
         events: lines.len(),
         cap_bytes: cap_bytes(),
     }
@@ -359,11 +376,93 @@ pub async fn summary() -> Summary {
 
 /// Empties the database ("Forget stored data").
 pub async fn forget_all() {
-    write(&[ANSWERS, USAGE, EVENTS], &|tx| {
-        for name in [ANSWERS, USAGE, EVENTS] {
+    write(&[ANSWERS, USAGE, EVENTS, SNAPSHOTS], &|tx| {
+        for name in [ANSWERS, USAGE, EVENTS, SNAPSHOTS] {
             tx.object_store(name)?.clear()?;
         }
         Ok(())
     })
     .await;
+}
+
+/// Keeps a measured snapshot, then thins the kept ones (see
+/// `measured::snapshot::to_forget`) and trims the store to its cap.
+pub async fn keep_snapshot(taken: &Snapshot) {
+    let Some(key) = taken.key() else {
+        return;
+    };
+    let values = js_sys::Float64Array::from(taken.encode().as_slice());
+    let bytes = u64::from(values.byte_length());
+    let kept = write(&[SNAPSHOTS, USAGE], &|tx| {
+        tx.object_store(SNAPSHOTS)?
+            .put(&values, Some(&js_key(&key)))?;
+        tx.object_store(USAGE)?
+            .put(&usage_value(bytes), Some(&js_key(&key)))?;
+        Ok(())
+    })
+    .await;
+    let Some(db) = database().await.filter(|_| kept) else {
+        return;
+    };
+    let keys = snapshot_keys(&db).await.unwrap_or_default();
+    let gone = snapshot::to_forget(&keys, js_sys::Date::now() as i64);
+    if !gone.is_empty() {
+        forget_keys(&[SNAPSHOTS, USAGE], &gone).await;
+    }
+    trim().await;
+}
+
+async fn snapshot_keys(db: &Database) -> Option<Vec<String>> {
+    let tx = db
+        .transaction(&[SNAPSHOTS], TransactionMode::ReadOnly)
+        .ok()?;
+    let keys = tx.object_store(SNAPSHOTS).ok()?.get_all_keys(None, None);
+    let keys = keys.ok()?.await.ok()?;
+    Some(keys.iter().filter_map(JsValue::as_string).collect())
+}
+
+/// When the kept snapshots of `coin` were taken, newest first (IndexedDB
+/// gives keys in order, and a key starts with the time).
+pub async fn snapshot_times(coin: &str) -> Vec<i64> {
+    let Some(db) = database().await else {
+        return Vec::new();
+    };
+    let keys = snapshot_keys(&db).await.unwrap_or_default();
+    keys.iter()
+        .rev()
+        .filter_map(|k| snapshot::read_key(k).filter(|(_, c)| *c == coin))
+        .map(|(t, _)| t)
+        .collect()
+}
+
+/// The snapshot of `coin` taken at `time_ms`, checked (reading it marks it
+/// used); one that fails the check is deleted.
+pub async fn read_snapshot(coin: &str, time_ms: i64) -> Option<Snapshot> {
+    let key = snapshot::key(coin, time_ms)?;
+    let db = database().await?;
+    let tx = db
+        .transaction(&[SNAPSHOTS], TransactionMode::ReadOnly)
+        .ok()?;
+    let value = tx
+        .object_store(SNAPSHOTS)
+        .ok()?
+        .get(js_key(&key))
+        .ok()?
+        .await;
+    let values = value
+        .ok()
+        .flatten()
+        .and_then(|v| v.dyn_into::<js_sys::Float64Array>().ok())
+        .map(|v| v.to_vec())
+        .unwrap_or_default();
+    match snapshot::decode(&key, &values, js_sys::Date::now() as i64) {
+        Some(read) => {
+            mark_used(&key, values.len() as u64 * 8).await;
+            Some(read)
+        }
+        None => {
+            forget_keys(&[SNAPSHOTS, USAGE], &[key]).await;
+            None
+        }
+    }
 }

@@ -1,4 +1,4 @@
-use super::text::{read, write};
+use super::text::{describe, from_form, read, to_form, write, KINDS};
 use super::*;
 use crate::exchanges::{Exchange, Side};
 use proptest::prelude::*;
@@ -145,6 +145,78 @@ fn the_measured_seam_holds_only_with_measured_levels() {
         measured: &measured,
     };
     assert_eq!(watch.on_market(&market).len(), 1);
+}
+
+#[test]
+fn a_measured_position_alert_fires_once_per_crossing_and_only_for_its_size() {
+    let mut watch = Watch::default();
+    let rule = Rule::MeasuredPosition {
+        within_pct: 2.0,
+        min_usd: 1e5,
+    };
+    watch.set_alerts(&[alert(1, rule)]);
+    // A long liquidated at 82,500 ($173k) and a small one nearer.
+    let measured = [
+        Level {
+            price: 82_500.0,
+            usd: 173_075.0,
+        },
+        Level {
+            price: 85_900.0,
+            usd: 5e4,
+        },
+    ];
+    let mut at = |price: f64| {
+        watch
+            .on_market(&Market {
+                price: Some(price),
+                clusters: &CLUSTER,
+                measured: &measured,
+            })
+            .into_iter()
+            .map(|f| f.message)
+            .collect::<Vec<_>>()
+    };
+    assert!(at(86_000.0).is_empty(), "only the small one is near");
+    let fired = at(84_000.0);
+    assert_eq!(
+        fired,
+        ["A measured position of $173.1K is 1.79% from the price, at 82,500"]
+    );
+    assert!(at(83_500.0).is_empty(), "still near: no repeat");
+    assert!(at(84_300.0).is_empty(), "2.13 %: at the edge, not cleared");
+    assert!(at(84_100.0).is_empty(), "back in without having cleared");
+    assert!(at(87_000.0).is_empty(), "5.2 %: cleared");
+    assert_eq!(at(84_000.0).len(), 1, "a new crossing");
+}
+
+#[test]
+fn the_form_reads_every_kind_and_gives_it_back_for_editing() {
+    let rules = [
+        near(1.5, 2e6, Sides::Above),
+        Rule::LargeLiquidation { min_usd: 1e6 },
+        Rule::Burst {
+            min_usd: 5e6,
+            minutes: 15,
+        },
+        Rule::MeasuredPosition {
+            within_pct: 2.0,
+            min_usd: 1e5,
+        },
+    ];
+    for (rule, (kind, _)) in rules.iter().zip(KINDS) {
+        let fields = to_form(rule);
+        assert_eq!(fields[0], kind);
+        assert_eq!(from_form(fields.each_ref().map(String::as_str)), Ok(*rule));
+    }
+    assert_eq!(
+        describe(&rules[3]),
+        "A measured position of $100.0K or more within 2%"
+    );
+    let wrong = |fields| from_form(fields).unwrap_err();
+    assert!(wrong(["measured", "60", "1", "5", "both"]).contains("between 0 and 50"));
+    assert!(wrong(["large", "1", "abc", "5", "both"]).contains("positive number"));
+    assert!(wrong(["burst", "1", "5", "0", "both"]).contains("minutes"));
 }
 
 #[test]

@@ -19,6 +19,7 @@
 
 mod address;
 mod schedule;
+pub mod snapshot;
 pub mod text;
 
 pub use address::{parse_pasted, Address, Pasted};
@@ -27,6 +28,7 @@ pub use schedule::{
 };
 
 use crate::accuracy::cosine;
+use crate::alerts::Level;
 use crate::engine::{Estimate, PriceBins, Side, Tier};
 
 /// Whether a position's margin is its own or the account's.
@@ -91,31 +93,45 @@ pub type Holdings = (Address, Vec<Position>);
 
 /// Bins the positions on `coin` of every account in `accounts` at `mark`.
 pub fn measured_map(accounts: &[Holdings], coin: &str, bins: &PriceBins, mark: f64) -> MeasuredMap {
+    let positions = accounts
+        .iter()
+        .flat_map(|(_, ps)| ps)
+        .filter(|p| p.coin == coin)
+        .map(|p| (p.side, p.usd(mark), p.liquidation_price));
+    MeasuredMap {
+        accounts: accounts.len(),
+        holders: accounts
+            .iter()
+            .filter(|(_, ps)| ps.iter().any(|p| p.coin == coin))
+            .count(),
+        ..bin_positions(positions, bins)
+    }
+}
+
+/// Bins positions given as (side, USD, liquidation price); the counts of
+/// accounts are left to the caller.
+pub fn bin_positions(
+    positions: impl Iterator<Item = (Side, f64, Option<f64>)>,
+    bins: &PriceBins,
+) -> MeasuredMap {
     let mut map = MeasuredMap {
         bins: [vec![0.0; bins.count], vec![0.0; bins.count]],
-        accounts: accounts.len(),
         ..MeasuredMap::default()
     };
-    for (_, positions) in accounts {
-        let mut holds = false;
-        for p in positions.iter().filter(|p| p.coin == coin) {
-            holds = true;
-            let usd = p.usd(mark);
-            map.positions += 1;
-            map.sampled_usd += usd;
-            let Some(price) = p.liquidation_price else {
-                map.without_price += 1;
-                continue;
-            };
-            let slot = bins
-                .bin_of(price)
-                .and_then(|b| map.bins.get_mut(p.side.index())?.get_mut(b));
-            match slot {
-                Some(v) => *v += usd,
-                None => map.outside += 1,
-            }
+    for (side, usd, liquidation_price) in positions {
+        map.positions += 1;
+        map.sampled_usd += usd;
+        let Some(price) = liquidation_price else {
+            map.without_price += 1;
+            continue;
+        };
+        let slot = bins
+            .bin_of(price)
+            .and_then(|b| map.bins.get_mut(side.index())?.get_mut(b));
+        match slot {
+            Some(v) => *v += usd,
+            None => map.outside += 1,
         }
-        map.holders += usize::from(holds);
     }
     map
 }
@@ -177,14 +193,20 @@ pub fn leverage_mix(
     tiers: &[Tier],
     mark: f64,
 ) -> Option<Vec<f64>> {
-    let mut usd = vec![0.0; tiers.len()];
-    for p in accounts
+    let positions = accounts
         .iter()
         .flat_map(|(_, ps)| ps)
         .filter(|p| p.coin == coin)
-    {
-        if let Some(slot) = nearest_tier(p.leverage, tiers).and_then(|t| usd.get_mut(t)) {
-            *slot += p.usd(mark);
+        .map(|p| (p.leverage, p.usd(mark)));
+    mix_of(positions, tiers)
+}
+
+/// The mix of positions given as (leverage, USD); see [`leverage_mix`].
+pub fn mix_of(positions: impl Iterator<Item = (f64, f64)>, tiers: &[Tier]) -> Option<Vec<f64>> {
+    let mut usd = vec![0.0; tiers.len()];
+    for (leverage, notional) in positions {
+        if let Some(slot) = nearest_tier(leverage, tiers).and_then(|t| usd.get_mut(t)) {
+            *slot += notional;
         }
     }
     let total: f64 = usd.iter().sum();
@@ -243,6 +265,23 @@ pub fn largest_near(
     crate::sorting::sort_by_key(&mut rows, |r| crate::sorting::f64_key(-r.usd));
     rows.truncate(count);
     rows
+}
+
+/// Every position on `coin` that has a liquidation price, as a level for
+/// the measured-position alert: that price and the position's USD at
+/// `mark`.
+pub fn liquidation_levels(accounts: &[Holdings], coin: &str, mark: f64) -> Vec<Level> {
+    accounts
+        .iter()
+        .flat_map(|(_, ps)| ps)
+        .filter(|p| p.coin == coin)
+        .filter_map(|p| {
+            Some(Level {
+                price: p.liquidation_price?,
+                usd: p.usd(mark),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -148,3 +148,117 @@ fn largest_near_the_price_first() {
     assert!((rows[0].distance_pct - (91.0 / 110.0 - 1.0) * 100.0).abs() < 1e-12);
     assert_eq!(largest_near(&sample(), "BTC", 110.0, 20.0, 1).len(), 1);
 }
+
+#[test]
+fn every_position_with_a_liquidation_price_is_a_level_for_alerts() {
+    let levels = liquidation_levels(&sample(), "BTC", 110.0);
+    let seen: Vec<(f64, f64)> = levels.iter().map(|l| (l.price, l.usd)).collect();
+    assert_eq!(seen, vec![(91.0, 220.0), (125.0, 110.0), (500.0, 110.0)]);
+}
+
+mod snapshots {
+    use super::super::snapshot::*;
+    use super::*;
+    use proptest::prelude::*;
+
+    const NOW: i64 = 1_767_225_600_000;
+    const MIN: i64 = 60_000;
+
+    fn taken() -> Snapshot {
+        Snapshot::of(&sample(), "BTC", NOW, 110.0, Some(0.25)).unwrap()
+    }
+
+    #[test]
+    fn a_snapshot_draws_the_map_and_mix_its_holdings_drew() {
+        let s = taken();
+        assert_eq!((s.accounts, s.holders, s.positions.len()), (4, 3, 4));
+        assert_eq!(
+            s.map(&bins()),
+            measured_map(&sample(), "BTC", &bins(), 110.0)
+        );
+        let tiers = Params::default().tiers;
+        assert_eq!(s.mix(&tiers), leverage_mix(&sample(), "BTC", &tiers, 110.0));
+        assert_eq!(Snapshot::of(&[], "BTC", NOW, 110.0, None), None);
+    }
+
+    #[test]
+    fn a_snapshot_reads_back_as_kept() {
+        let s = taken();
+        let kept = s.key().unwrap();
+        assert_eq!(kept, format!("{NOW}|BTC"));
+        assert_eq!(read_key(&kept), Some((NOW, "BTC")));
+        // Three numbers a position, after a header of five.
+        assert_eq!(s.encode().len(), 5 + 3 * 4);
+        assert_eq!(decode(&kept, &s.encode(), NOW + 3_600_000), Some(s.clone()));
+        let none = Snapshot {
+            coverage: None,
+            ..s.clone()
+        };
+        assert_eq!(decode(&kept, &none.encode(), NOW), Some(none));
+        assert_eq!(key("a|b", NOW), None);
+    }
+
+    #[test]
+    fn a_damaged_or_expired_snapshot_is_dropped() {
+        let s = taken();
+        let key = s.key().unwrap();
+        let good = s.encode();
+        let damaged = |at: usize, value: f64| {
+            let mut v = good.clone();
+            v[at] = value;
+            decode(&key, &v, NOW)
+        };
+        assert_eq!(damaged(0, 2.0), None, "another format");
+        assert_eq!(damaged(1, 0.0), None, "no mark");
+        assert_eq!(damaged(2, 1.5), None, "a count that is not whole");
+        assert_eq!(damaged(3, 9.0), None, "more holders than accounts");
+        assert_eq!(damaged(4, -1.0), None, "negative coverage");
+        assert_eq!(damaged(5, 0.0), None, "a position of no size");
+        assert_eq!(damaged(6, -5.0), None, "a negative liquidation price");
+        assert_eq!(damaged(7, f64::INFINITY), None, "an infinite leverage");
+        assert_eq!(decode(&key, &good[..good.len() - 1], NOW), None);
+        assert_eq!(decode(&key, &good[..3], NOW), None);
+        assert_eq!(decode("BTC", &good, NOW), None, "a key without a time");
+        assert_eq!(decode("12|BTC", &good, NOW), None);
+        let week = 7 * 24 * 60 * MIN;
+        assert_eq!(decode(&key, &good, NOW + week + 1), None, "expired");
+        assert_eq!(decode(&key, &good, NOW - 2 * 24 * 60 * MIN), None, "future");
+    }
+
+    #[test]
+    fn one_per_refresh_all_of_the_last_two_hours_then_one_per_hour() {
+        let keys: Vec<String> = [
+            (NOW - 8 * 24 * 60 * MIN, "BTC"),       // past the kept week
+            (NOW - 5 * 60 * MIN, "BTC"),            // 19:00: first of its hour
+            (NOW - 5 * 60 * MIN + 10 * MIN, "BTC"), // same hour: thinned
+            (NOW - 5 * 60 * MIN + 10 * MIN, "ETH"), // another coin's first
+            (NOW - 4 * 60 * MIN + 5 * MIN, "BTC"),  // the next hour
+            (NOW - 30 * MIN, "BTC"),
+            (NOW - 28 * MIN, "BTC"), // within a refresh of the one before
+            (NOW - 20 * MIN, "BTC"), // recent: kept, same hour or not
+            (NOW - 15 * MIN, "BTC"),
+        ]
+        .iter()
+        .map(|(t, c)| key(c, *t).unwrap())
+        .chain(["damaged".to_string()])
+        .collect();
+        let mut in_order = keys.clone();
+        in_order.sort();
+        let mut gone = to_forget(&in_order, NOW);
+        gone.sort();
+        let mut expected: Vec<String> = [0, 2, 6, 9].iter().map(|i| keys[*i].clone()).collect();
+        expected.sort();
+        assert_eq!(gone, expected);
+    }
+
+    proptest! {
+        #[test]
+        fn decoding_any_numbers_never_panics(
+            values in proptest::collection::vec(proptest::num::f64::ANY, 0..20),
+            key in ".{0,20}",
+        ) {
+            let _ = decode(&key, &values, NOW);
+            let _ = to_forget(&[key], NOW);
+        }
+    }
+}

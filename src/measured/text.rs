@@ -151,6 +151,29 @@ pub fn percent(x: Option<f64>) -> String {
     x.map_or(DASH.into(), |x| format!("{:.2} %", x * 100.0))
 }
 
+/// What the section shows: measured now, or a kept snapshot (`past`: when
+/// it was taken), said plainly, at `now_ms`.
+pub fn when_line(past: Option<i64>, now_ms: i64) -> String {
+    let Some(taken) = past else {
+        return "Measured now".into();
+    };
+    let minutes = (now_ms - taken).max(0) / 60_000;
+    let ago = match minutes {
+        0..=119 => format!("{minutes} min"),
+        120..=2879 => format!("{} h", minutes / 60),
+        _ => format!("{} days", minutes / 1440),
+    };
+    format!(
+        "Past snapshot taken {} ({ago} ago), not live",
+        snapshot_label(taken)
+    )
+}
+
+/// A kept snapshot in the "as of" list.
+pub fn snapshot_label(taken_ms: i64) -> String {
+    format!("{} UTC", crate::time::utc_label(taken_ms))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +186,18 @@ mod tests {
         assert_eq!(percent(Some(0.012345)), "1.23 %");
         assert_eq!(percent(None), "–");
         assert_eq!(SectionText::default().accounts, "–");
+    }
+
+    #[test]
+    fn a_past_snapshot_says_when_it_was_taken() {
+        let now = 1_767_225_600_000; // 2026-01-01 00:00 UTC
+        assert_eq!(when_line(None, now), "Measured now");
+        assert_eq!(
+            when_line(Some(now - 35 * 60_000), now),
+            "Past snapshot taken 12-31 23:25 UTC (35 min ago), not live"
+        );
+        assert!(when_line(Some(now - 5 * 3_600_000), now).contains("(5 h ago)"));
+        assert!(when_line(Some(now - 3 * 86_400_000), now).contains("(3 days ago)"));
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::exchanges::{Purpose, Request, Served};
 
 /// The layout of the database. A store of another version is dropped and
 /// rebuilt (never migrated: it only holds what can be fetched again).
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The size cap when the user has not chosen one.
 pub const DEFAULT_CAP_BYTES: u64 = 100 * 1024 * 1024;

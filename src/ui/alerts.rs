@@ -6,10 +6,9 @@
 //! `crate::alerts` (pure).
 
 use super::ViewMemo;
-use crate::alerts::text::{read, write};
-use crate::alerts::{Alert, Firing, Level, Market, Rule, Sides, Watch};
+use crate::alerts::text::{describe, from_form, read, to_form, write, FIELDS, KINDS};
+use crate::alerts::{Alert, Firing, Level, Market, Watch};
 use crate::live::LiveMessage;
-use crate::render::usd_label;
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
@@ -23,9 +22,10 @@ const TOASTS_SHOWN: usize = 4;
 
 thread_local! {
     static WATCH: RefCell<Watch> = RefCell::new(Watch::default());
-    /// The clusters of the latest view: price alerts test stream prices
-    /// against them between views.
+    /// The clusters of the latest view and the measured positions now:
+    /// price alerts test stream prices against them between views.
     static CLUSTERS: RefCell<Vec<Level>> = const { RefCell::new(Vec::new()) };
+    static MEASURED: RefCell<Vec<Level>> = const { RefCell::new(Vec::new()) };
     static TOASTS: Cell<Option<RwSignal<Vec<Toast>>>> = const { Cell::new(None) };
     static SOUND: Cell<bool> = const { Cell::new(false) };
     static NEXT_TOAST: Cell<u64> = const { Cell::new(0) };
@@ -54,14 +54,14 @@ pub fn observe(messages: &[LiveMessage]) {
 
 fn at_price(price: Option<f64>) -> Vec<Firing> {
     CLUSTERS.with(|clusters| {
-        let clusters = clusters.borrow();
-        let market = Market {
-            price,
-            clusters: &clusters,
-            // Measured positions join here when they are loaded.
-            measured: &[],
-        };
-        WATCH.with(|w| w.borrow_mut().on_market(&market))
+        MEASURED.with(|measured| {
+            let market = Market {
+                price,
+                clusters: &clusters.borrow(),
+                measured: &measured.borrow(),
+            };
+            WATCH.with(|w| w.borrow_mut().on_market(&market))
+        })
     })
 }
 
@@ -135,41 +135,6 @@ fn saved_alerts() -> Vec<Alert> {
         .unwrap_or_default()
 }
 
-/// The rule in words, for the list.
-fn describe(rule: &Rule) -> String {
-    match *rule {
-        Rule::NearCluster {
-            within_pct,
-            min_usd,
-            sides,
-        } => {
-            let sides = match sides {
-                Sides::Both => "either side",
-                Sides::Above => "above the price",
-                Sides::Below => "below the price",
-            };
-            format!(
-                "Price within {within_pct}% of a cluster of {} or more ({sides})",
-                usd_label(min_usd)
-            )
-        }
-        Rule::LargeLiquidation { min_usd } => {
-            format!("One liquidation of {} or more", usd_label(min_usd))
-        }
-        Rule::Burst { min_usd, minutes } => format!(
-            "Liquidations of {} or more within {minutes} min",
-            usd_label(min_usd)
-        ),
-        Rule::MeasuredPosition {
-            within_pct,
-            min_usd,
-        } => format!(
-            "A measured position of {} or more within {within_pct}%",
-            usd_label(min_usd)
-        ),
-    }
-}
-
 /// The value of the form field `name` (an input or a select), as text.
 fn field(form: &web_sys::HtmlFormElement, name: &str) -> String {
     let element = form
@@ -184,46 +149,6 @@ fn set_field(form: &web_sys::HtmlFormElement, name: &str, value: &str) {
     if let Ok(Some(element)) = form.query_selector(&format!("[name={name}]")) {
         js_sys::Reflect::set(&element, &"value".into(), &value.into()).ok();
     }
-}
-
-/// The kinds of rule the form offers.
-const KINDS: [(&str, &str); 3] = [
-    ("near", "Price near a cluster"),
-    ("large", "One large liquidation"),
-    ("burst", "Liquidations within minutes"),
-];
-
-/// The form's fields as text, read into a rule; `Err` says what is wrong.
-fn rule_of(kind: &str, pct: &str, usd: &str, minutes: &str, sides: &str) -> Result<Rule, String> {
-    let usd = crate::decimal::parse(usd.trim())
-        .filter(|u| *u > 0.0 && u.is_finite())
-        .ok_or("the amount must be a positive number of USD")?;
-    let pct = || {
-        crate::decimal::parse(pct.trim())
-            .filter(|p| *p > 0.0 && *p <= 50.0)
-            .ok_or("the distance must be between 0 and 50 %")
-    };
-    Ok(match kind {
-        "near" => Rule::NearCluster {
-            within_pct: pct()?,
-            min_usd: usd,
-            sides: match sides {
-                "above" => Sides::Above,
-                "below" => Sides::Below,
-                _ => Sides::Both,
-            },
-        },
-        "burst" => Rule::Burst {
-            min_usd: usd,
-            minutes: minutes
-                .trim()
-                .parse()
-                .ok()
-                .filter(|m| (1..=crate::alerts::LONGEST_BURST_MIN).contains(m))
-                .ok_or("the minutes must be between 1 and 1440")?,
-        },
-        _ => Rule::LargeLiquidation { min_usd: usd },
-    })
 }
 
 /// One alert in the list: on/off, what it watches, edit, delete.
@@ -289,8 +214,12 @@ pub fn AlertsPanel(view: ViewMemo) -> impl IntoView {
                 .ok();
         }
     });
-    // Each new view: its clusters, and its price against them.
+    // Each new view and each new measured answer: the clusters and the
+    // measured positions, and the view's price against them.
+    let measured = use_context::<super::measured::Measured>();
     Effect::new(move |_| {
+        let levels = measured.map(|m| m.levels()).unwrap_or_default();
+        MEASURED.with(|all| *all.borrow_mut() = levels);
         let price = view.with(|v| {
             let estimate = &v.as_ref()?.estimate;
             let levels = estimate.clusters.iter().map(|c| Level {
@@ -310,16 +239,13 @@ pub fn AlertsPanel(view: ViewMemo) -> impl IntoView {
     let kind = RwSignal::new("near".to_string());
     let problem = RwSignal::new(None::<String>);
     let save = move || {
-        let read = |name| form.get().map(|f| field(&f, name)).unwrap_or_default();
-        let rule = rule_of(
-            &read("kind"),
-            &read("pct"),
-            &read("usd"),
-            &read("minutes"),
-            &read("sides"),
-        );
+        let values = form
+            .get()
+            .map(|f| FIELDS.map(|name| field(&f, name)))
+            .unwrap_or_default();
+        let rule = from_form(values.each_ref().map(String::as_str));
         match rule {
-            Err(why) => problem.set(Some(why)),
+            Err(why) => problem.set(Some(why.to_string())),
             Ok(rule) => {
                 problem.set(None);
                 alerts.update(|all| match editing.get() {
@@ -343,39 +269,14 @@ pub fn AlertsPanel(view: ViewMemo) -> impl IntoView {
     };
     let edit = move |alert: Alert| {
         editing.set(Some(alert.id));
-        let (k, p, u, m, s) = match alert.rule {
-            Rule::NearCluster {
-                within_pct,
-                min_usd,
-                sides,
-            } => {
-                let s = match sides {
-                    Sides::Both => "both",
-                    Sides::Above => "above",
-                    Sides::Below => "below",
-                };
-                ("near", within_pct, min_usd, 5, s)
-            }
-            Rule::LargeLiquidation { min_usd } => ("large", 1.0, min_usd, 5, "both"),
-            Rule::Burst { min_usd, minutes } => ("burst", 1.0, min_usd, minutes, "both"),
-            Rule::MeasuredPosition {
-                within_pct,
-                min_usd,
-            } => ("near", within_pct, min_usd, 5, "both"),
-        };
-        kind.set(k.into());
+        let values = to_form(&alert.rule);
         if let Some(f) = form.get() {
-            let fields = [
-                ("kind", k.to_string()),
-                ("pct", p.to_string()),
-                ("usd", u.to_string()),
-                ("minutes", m.to_string()),
-                ("sides", s.to_string()),
-            ];
-            for (name, value) in fields {
-                set_field(&f, name, &value);
+            for (name, value) in FIELDS.iter().zip(&values) {
+                set_field(&f, name, value);
             }
         }
+        let [kind_value, ..] = values;
+        kind.set(kind_value);
     };
     let ask_permission = move |_| {
         if let Ok(asked) = Notification::request_permission() {
@@ -415,19 +316,19 @@ pub fn AlertsPanel(view: ViewMemo) -> impl IntoView {
                 <select name="kind" data-testid="alert-kind" aria-label="Kind of alert" on:change=move |ev| kind.set(event_target_value(&ev))>
                     {KINDS.iter().map(|(id, label)| view! { <option value=*id>{*label}</option> }).collect_view()}
                 </select>
+                <label class="for-pct" title="How close the price must come, in % of the price">
+                    "within "
+                    <input name="pct" class="short" data-testid="alert-pct" inputmode="decimal" value="1" />
+                    " %"
+                </label>
                 <span class="for-near">
-                    <label title="How close the price must come, in % of the price">
-                        "within "
-                        <input name="pct" class="short" data-testid="alert-pct" inputmode="decimal" value="1" />
-                        " %"
-                    </label>
                     <select name="sides" data-testid="alert-sides" aria-label="Which side">
                         <option value="both">"either side"</option>
                         <option value="above">"above (shorts)"</option>
                         <option value="below">"below (longs)"</option>
                     </select>
                 </span>
-                <label title="USD: the cluster's size, the liquidation's, or the sum within the minutes">
+                <label title="USD: the cluster's size, the liquidation's, the sum within the minutes, or the measured position's">
                     "at least $"
                     <input name="usd" data-testid="alert-usd" inputmode="decimal" value="5000000" />
                 </label>

@@ -3,21 +3,28 @@
 //! answers become the measured map beside the model's, its coverage, the
 //! cosine between the two, a leverage mix to use instead of the assumed
 //! one and the largest positions near the price. Live data: it follows the
-//! coin and the live/paused state; a pinned view does not claim it.
+//! coin and the live/paused state; a pinned view does not claim it. Once
+//! per refresh period a snapshot goes to the browser database, and "As of"
+//! draws a kept one instead (`measured::snapshot`).
 
 use super::canvas::{prepare, repaint, Prepared};
 use super::liqmap::css;
 use super::live::LiveFeed;
 use super::view_settings::ViewSettings;
 use super::{ViewData, ViewMemo};
+use crate::alerts::Level;
 use crate::engine::{ExchangeWeights, PriceBins, Tier};
 use crate::exchanges::{Exchange, ExchangeError};
 use crate::live::hyperliquid::trades::{connection, parse_trades};
+use crate::measured::snapshot::Snapshot;
 use crate::measured::text::SectionText;
-use crate::measured::text::{figure, percent, refused_line, section_text, status_line};
+use crate::measured::text::{
+    figure, percent, refused_line, section_text, snapshot_label, status_line, when_line,
+};
 use crate::measured::{
-    coverage, largest_near, leverage_mix, measured_map, model_map_of, parse_pasted, similarity,
-    with_mix, Address, Holdings, MeasuredMap, NearRow, Next, Scheduler,
+    coverage, largest_near, leverage_mix, liquidation_levels, measured_map, model_map_of,
+    parse_pasted, similarity, with_mix, Address, Holdings, MeasuredMap, NearRow, Next, Scheduler,
+    REFRESH_MS,
 };
 use crate::net::load_account;
 use crate::render::chart::{draw_measured_map, MEASURED, MODEL_OF_MEASURED};
@@ -25,6 +32,7 @@ use crate::stream::{open as open_stream, Handlers, Stream, StreamState};
 use leptos::html::{Canvas, Div};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use std::cell::RefCell;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 
@@ -37,6 +45,11 @@ const MAX_HOLDINGS: usize = 5_000;
 /// caption says 20 %).
 const NEAR_PCT: f64 = 20.0;
 const NEAR_ROWS: usize = 10;
+
+thread_local! {
+    /// The kept snapshot "As of" shows, read from the browser database.
+    static PAST: RefCell<Option<Snapshot>> = const { RefCell::new(None) };
+}
 
 /// What was measured, and what asks for more. Every field is a handle
 /// (`Copy`); `App` creates one and shares it with `provide_context`.
@@ -56,6 +69,11 @@ pub struct Measured {
     pub shown: Memo<bool>,
     /// What the views draw from it, with the model's map beside.
     pub summary: Memo<Option<Summary>>,
+    /// When the snapshot "As of" shows instead was taken (`None`: measured
+    /// now); the snapshot itself is [`PAST`].
+    past: RwSignal<Option<i64>>,
+    coin: RwSignal<String>,
+    view: ViewMemo,
     scheduler: StoredValue<Scheduler>,
     pasted: StoredValue<Vec<Address>>,
     socket: StoredValue<Option<Stream>, LocalStorage>,
@@ -64,6 +82,14 @@ pub struct Measured {
     /// dropped.
     run: StoredValue<u64>,
     epoch: StoredValue<u64>,
+}
+
+/// What [`Measured::with_kept`] does with the kept snapshots.
+enum Kept {
+    Keep(Snapshot),
+    /// Read the one taken then for "As of".
+    Show(i64),
+    List,
 }
 
 /// The measured map and the figures shown with it.
@@ -79,6 +105,8 @@ pub struct Summary {
     tiers: Vec<Tier>,
     near: Vec<NearRow>,
     mark: f64,
+    /// Every position's liquidation price and USD, for the alerts.
+    levels: Vec<Level>,
 }
 
 impl Measured {
@@ -110,6 +138,9 @@ impl Measured {
             refused: RwSignal::new(Vec::new()),
             shown,
             summary,
+            past: RwSignal::new(None),
+            coin,
+            view,
             scheduler: StoredValue::new(Scheduler::default()),
             pasted: StoredValue::new(Vec::new()),
             socket: StoredValue::new_local(None),
@@ -127,6 +158,9 @@ impl Measured {
             m.run.update_value(|r| *r += 1);
             m.socket.set_value(None);
             m.trades.set(None);
+            if shown.get() {
+                spawn_local(m.with_kept(Kept::List));
+            }
             if running {
                 m.start(coin);
             }
@@ -139,6 +173,8 @@ impl Measured {
     fn forget(&self) {
         self.epoch.update_value(|e| *e += 1);
         self.holdings.set(Vec::new());
+        self.past.set(None);
+        PAST.with(|p| p.borrow_mut().take());
         let mut scheduler = Scheduler::default();
         self.pasted
             .with_value(|all| all.iter().for_each(|a| scheduler.add_pasted(a.clone())));
@@ -176,8 +212,15 @@ impl Measured {
         self.socket
             .set_value(Some(open_stream(connection(&coin), handlers)));
         spawn_local(async move {
+            // One snapshot per refresh period, the first once every account
+            // known has had its first answer.
+            let mut snapshot_due = js_sys::Date::now() as i64 + REFRESH_MS;
             while m.run.get_value() == run {
                 let now = js_sys::Date::now() as i64;
+                if now >= snapshot_due {
+                    snapshot_due = now + REFRESH_MS;
+                    m.keep_snapshot(&coin, now);
+                }
                 let wait = match m.scheduler.try_update_value(|s| s.next(now)) {
                     Some(Next::Ask(address)) => {
                         spawn_local(m.ask(address, coin.clone()));
@@ -225,6 +268,70 @@ impl Measured {
                 self.last_failure.set(Some(error.to_string()));
             }
         }
+    }
+
+    /// Keeps what is measured now as a snapshot (nothing before an answer).
+    fn keep_snapshot(&self, coin: &str, now: i64) {
+        let taken = self.summary.with_untracked(|s| {
+            let s = s.as_ref()?;
+            self.holdings
+                .with_untracked(|h| Snapshot::of(h, coin, now, s.mark, s.coverage))
+        });
+        if let Some(taken) = taken {
+            spawn_local(self.with_kept(Kept::Keep(taken)));
+        }
+    }
+
+    /// Does `what` with the kept snapshots, then lists when the coin's were
+    /// taken in "As of" (one task type for all three: a smaller page).
+    async fn with_kept(self, what: Kept) {
+        let coin = self.coin.get_untracked();
+        match what {
+            Kept::Keep(taken) => crate::kept::keep_snapshot(&taken).await,
+            Kept::Show(taken) => {
+                let read = crate::kept::read_snapshot(&coin, taken).await;
+                let found = read.is_some();
+                PAST.with(|p| *p.borrow_mut() = read);
+                self.past.set(found.then_some(taken));
+                // One that no longer reads back leaves the list.
+                if found {
+                    return;
+                }
+            }
+            Kept::List => {}
+        }
+        let times = crate::kept::snapshot_times(&coin).await;
+        let select = document()
+            .query_selector("[data-testid=measured-as-of]")
+            .ok()
+            .flatten();
+        if let Some(select) = select {
+            list_snapshots(&select, &times, self.past.get_untracked());
+        }
+    }
+
+    /// What the section draws: the snapshot "As of" chose, or measured now.
+    fn drawn(&self) -> Option<Summary> {
+        self.past
+            .get()
+            .and_then(|_| {
+                PAST.with(|p| {
+                    self.view
+                        .with(|v| Some(past_summary(p.borrow().as_ref()?, v.as_ref()?)))
+                })
+            })
+            .or_else(|| self.summary.get())
+    }
+
+    /// Every measured position's liquidation price and USD now (live, never
+    /// a past snapshot), for the alerts; empty while none are shown.
+    pub fn levels(&self) -> Vec<Level> {
+        if !self.shown.get() {
+            return Vec::new();
+        }
+        self.summary
+            .with(|s| s.as_ref().map(|s| s.levels.clone()))
+            .unwrap_or_default()
     }
 
     /// Pasted text: its addresses are asked first, the rest refused (shown
@@ -287,12 +394,33 @@ fn summarise(holdings: &[Holdings], coin: &str, view: &ViewData) -> Option<Summa
         cosine: model.as_deref().and_then(|m| similarity(&map.total(), m)),
         mix: leverage_mix(holdings, coin, &tiers, mark),
         near: largest_near(holdings, coin, mark, NEAR_PCT, NEAR_ROWS),
+        levels: liquidation_levels(holdings, coin, mark),
         map,
         prices,
         model,
         tiers,
         mark,
     })
+}
+
+/// A kept snapshot on the view's price bins: its map, coverage and mix as
+/// they were; no model beside it (the model's map is today's) and no table
+/// (snapshots keep no accounts).
+fn past_summary(past: &Snapshot, view: &ViewData) -> Summary {
+    let prices = view.estimate.grid.prices;
+    let tiers = view.params.tiers.clone();
+    Summary {
+        map: past.map(&prices),
+        prices,
+        model: None,
+        coverage: past.coverage,
+        cosine: None,
+        mix: past.mix(&tiers),
+        tiers,
+        near: Vec::new(),
+        mark: past.mark,
+        levels: Vec::new(),
+    }
 }
 
 /// The "Measured" switch of the map panel.
@@ -329,43 +457,43 @@ pub fn MeasuredSection(
         measured: on,
         ..
     } = settings;
-    let summary = measured.summary;
     let canvas = NodeRef::<Canvas>::new();
     repaint(canvas, move |element| {
         let theme = theme.get();
-        summary.with(|s| {
-            let s = s.as_ref()?;
-            let Prepared { root, ratio, .. } = prepare(element)?;
-            let model = s.model.as_deref().unwrap_or(&[]);
-            draw_measured_map(
-                &root,
-                s.prices,
-                (&s.map.total(), model),
-                Some(s.mark),
-                theme,
-                ratio,
-            )
-            .ok()
-        })
+        let s = measured.drawn()?;
+        let Prepared { root, ratio, .. } = prepare(element)?;
+        let model = s.model.as_deref().unwrap_or(&[]);
+        draw_measured_map(
+            &root,
+            s.prices,
+            (&s.map.total(), model),
+            Some(s.mark),
+            theme,
+            ratio,
+        )
+        .ok()
     });
     let root = NodeRef::<Div>::new();
     Effect::new(move |_| {
         let Some(root) = root.get() else {
             return;
         };
-        let text = summary.with(|s| {
-            s.as_ref().map_or_else(Default::default, |s| {
-                section_text(
-                    &s.map,
-                    s.coverage,
-                    s.cosine,
-                    s.mix.as_deref(),
-                    &s.tiers,
-                    &s.near,
-                )
-            })
+        let text = measured.drawn().map_or_else(Default::default, |s| {
+            section_text(
+                &s.map,
+                s.coverage,
+                s.cosine,
+                s.mix.as_deref(),
+                &s.tiers,
+                &s.near,
+            )
         });
         write_section(&root, &text);
+        let past = measured.past.get();
+        let when = when_line(past, js_sys::Date::now() as i64);
+        set_text(&root, "[data-testid=measured-when]", &when);
+        root.toggle_attribute_with_force("data-past", past.is_some())
+            .ok();
     });
     Effect::new(move |_| {
         let Some(root) = root.get() else {
@@ -400,7 +528,7 @@ pub fn MeasuredSection(
                 let only = part(&root, "[data-testid=mix-hyperliquid-only]")
                     .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
                     .is_some_and(|e| e.checked());
-                use_mix(summary, params, only);
+                use_mix(measured.drawn().and_then(|s| s.mix), params, only);
             }
             Some("measured-paste-add") => {
                 if let Some(area) = part(&root, "#measured-paste")
@@ -423,8 +551,20 @@ pub fn MeasuredSection(
                 }
             >
                 <div class="measured" data-testid="measured" node_ref=root on:click=on_click>
+                    <label class="measured-as-of" title="Snapshots are kept in this browser, one per refresh (5 min), thinned to one an hour after two hours, for a week">
+                        "As of "
+                        <select
+                            data-testid="measured-as-of"
+                            on:change=move |ev| match event_target_value(&ev).parse() {
+                                Ok(taken) => spawn_local(measured.with_kept(Kept::Show(taken))),
+                                Err(_) => measured.past.set(None),
+                            }
+                        >
+                            <option value="">"now (live)"</option>
+                        </select>
+                    </label>
                     <p class="measured-figures" data-testid="measured-summary">
-                        <strong>"Measured now"</strong>
+                        <strong data-testid="measured-when">"Measured now"</strong>
                         " · "
                         <span data-testid="measured-accounts">"–"</span>
                         " · coverage "
@@ -473,8 +613,8 @@ pub fn MeasuredSection(
 }
 
 /// "Use the measured mix": every exchange's tiers, or Hyperliquid's alone.
-fn use_mix(summary: Memo<Option<Summary>>, params: RwSignal<crate::engine::Params>, only: bool) {
-    let Some(mix) = summary.with_untracked(|s| s.as_ref().and_then(|s| s.mix.clone())) else {
+fn use_mix(mix: Option<Vec<f64>>, params: RwSignal<crate::engine::Params>, only: bool) {
+    let Some(mix) = mix else {
         return;
     };
     params.update(|p| {
@@ -510,6 +650,24 @@ fn child(parent: &Element, tag: &str, text: &str) -> Option<Element> {
     }
     parent.append_child(&e).ok()?;
     Some(e)
+}
+
+/// "As of": "now (live)" (the skeleton's option) and when each kept
+/// snapshot was taken, newest first; `chosen` is selected.
+fn list_snapshots(select: &Element, times: &[i64], chosen: Option<i64>) {
+    while let Some(old) = select
+        .last_element_child()
+        .filter(|_| select.child_element_count() > 1)
+    {
+        old.remove();
+    }
+    for taken in times {
+        if let Some(option) = child(select, "option", &snapshot_label(*taken)) {
+            option.set_attribute("value", &taken.to_string()).ok();
+        }
+    }
+    let value = chosen.map_or(String::new(), |t| t.to_string());
+    js_sys::Reflect::set(select, &"value".into(), &value.into()).ok();
 }
 
 /// Writes the section's text, histogram bars and table rows.
