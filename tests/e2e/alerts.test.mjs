@@ -5,31 +5,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap, screenshotDir } from './harness.mjs';
 import { END, FIXTURES } from './fixtures.mjs';
+import { socketOf, binanceLiquidation as liquidation, binanceKline as kline, measuredRoutes, tradesSocket, tradesFrame, address } from './mocks.mjs';
 
 const env = sharedBrowser({ before, after });
 const MINUTE = 60_000;
-
-async function socketOf(page, host) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const mine = page.sockets.filter((s) => s.url.includes(host));
-    const last = mine[mine.length - 1];
-    if (last && last.sent.length > 0) return last;
-    if (Date.now() > deadline) throw new Error(`no subscribed socket for ${host}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Binance forceOrder (documented shape): S "SELL" = a long liquidated. */
-const liquidation = (price, qty, time) => JSON.stringify({
-  e: 'forceOrder', E: time,
-  o: { s: 'BTCUSDT', S: 'SELL', o: 'LIMIT', f: 'IOC', q: String(qty), p: String(price), ap: String(price), X: 'FILLED', l: String(qty), z: String(qty), T: time },
-});
-/** Binance kline (documented shape), the open candle at `close`. */
-const kline = (close) => JSON.stringify({
-  e: 'kline', E: END + MINUTE, s: 'BTCUSDT',
-  k: { t: END, T: END + 5 * MINUTE - 1, s: 'BTCUSDT', i: '5m', f: 1, L: 2, o: String(close), c: String(close), h: String(close), l: String(close), v: '1', n: 1, x: false, q: '1', V: '1', Q: '1', B: '0' },
-});
 
 const notified = (page, pattern) => page.evaluate((source) => window.notified.filter((b) => new RegExp(source).test(b)).length, pattern.source);
 
@@ -40,8 +19,8 @@ async function expectCount(page, pattern, n) {
   assert.equal(await notified(page, pattern), n, `${pattern}: ${n}`);
 }
 
-test('each rule fires once per crossing, again after it clears, and in a hidden tab', async () => {
-  const page = await openPage(env.browser, env.server.url, { routes: FIXTURES });
+/** Notifications granted; every one shown goes to `window.notified`. */
+async function recordNotifications(page) {
   await page.context().grantPermissions(['notifications'], { origin: env.server.url });
   await page.addInitScript(() => {
     window.notified = [];
@@ -52,6 +31,23 @@ test('each rule fires once per crossing, again after it clears, and in a hidden 
         window.notified.push(options?.body ?? '');
       }
     };
+  });
+}
+
+/** The tab goes to the background (the streams run on). */
+async function hide(page) {
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+  });
+  await page.waitForFunction(() => /tab hidden/.test(document.querySelector('[data-testid="live-state"]').innerText));
+}
+
+test('each rule fires once per crossing, again after it clears, and in a hidden tab', async () => {
+  const page = await openPage(env.browser, env.server.url, { routes: FIXTURES });
+  await recordNotifications(page);
+  await page.addInitScript(() => {
     if (!sessionStorage.getItem('seeded')) {
       sessionStorage.setItem('seeded', '1');
       localStorage.setItem('liqmap.alerts', '1|1|large|1000000\n2|1|burst|5000000|5');
@@ -100,17 +96,46 @@ test('each rule fires once per crossing, again after it clears, and in a hidden 
   await page.getByTestId('toasts').screenshot({ path: `${screenshotDir}/alerts-toast-only.png` });
 
   // The tab goes to the background: the streams run on, alerts still fire.
-  await page.evaluate(() => {
-    Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
-    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
-    document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
-  });
-  await page.waitForFunction(() => /tab hidden/.test(document.querySelector('[data-testid="live-state"]').innerText));
+  await hide(page);
   binance.ws.send(liquidation(87000, 1, t0 + 20 * MINUTE)); // the burst window empties
   binance.ws.send(liquidation(87000, 40, t0 + 21 * MINUTE));
   binance.ws.send(liquidation(87000, 40, t0 + 22 * MINUTE));
   await expectCount(page, large, 5);
   await expectCount(page, burst, 2);
+  assertClean(assert, page);
+  await page.closeAll();
+});
+
+test('a measured position alert (added in the form) fires once per crossing, again after it clears, and in a hidden tab', async () => {
+  const page = await openPage(env.browser, env.server.url, { routes: measuredRoutes([]) });
+  await recordNotifications(page);
+  await page.clock.setFixedTime(END);
+  await page.goto(`${env.server.url}?sym=BTC&window=1d&measured=1`);
+  await waitForHeatmap(page);
+  await page.getByTestId('alert-kind').selectOption('measured');
+  assert.equal(await page.getByTestId('alert-sides').isVisible(), false, 'no side for a measured position');
+  await page.getByTestId('alert-pct').fill('2');
+  await page.getByTestId('alert-usd').fill('100000');
+  await page.getByTestId('alert-save').click();
+  assert.match(await page.getByTestId('alerts-list').innerText(), /A measured position of \$100\.0K or more within 2%/);
+  // Account 1 holds a long of 2 BTC ($173.1K at the mark) liquidated at 82,500.
+  const trades = await tradesSocket(page);
+  trades.ws.send(tradesFrame([[address(1), address(1)]]));
+  await page.waitForFunction(() => /^1 accounts \(1 hold the coin/.test(document.querySelector('[data-testid="measured-accounts"]')?.innerText ?? ''));
+  const binance = await socketOf(page, 'fstream.binance.com');
+  const measured = /^A measured position of \$173\.1K is \d\.\d\d% from the price, at 82,500$/;
+  binance.ws.send(kline(84000)); // 1.79 % above it
+  await expectCount(page, measured, 1);
+  binance.ws.send(kline(83500));
+  await expectCount(page, measured, 1); // still near: no repeat
+  binance.ws.send(kline(87000)); // 5.2 %: cleared
+  binance.ws.send(kline(84000));
+  await expectCount(page, measured, 2);
+  await hide(page);
+  binance.ws.send(kline(87000));
+  binance.ws.send(kline(84100));
+  await expectCount(page, measured, 3);
+  assert.equal(await notified(page, /cluster|liquidation of/), 0, 'no other rule');
   assertClean(assert, page);
   await page.closeAll();
 });

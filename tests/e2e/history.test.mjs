@@ -1,13 +1,14 @@
 // The browser database (issue #17): a reload asks the exchanges only for
 // what is newer and draws the same heatmap; a store of an older schema, a
 // damaged row and a quota error each end in a clean refetch; "Forget
-// stored data" empties it; live liquidations (bubbles, feed, hit lift)
-// survive a reload. Every exchange is mocked (emulator.mjs, fixtures.mjs).
+// stored data" empties it; over a small cap the least recently used go
+// first; live liquidations (bubbles, feed, hit lift) survive a reload. Every exchange is mocked (emulator.mjs, fixtures.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap, EXCHANGE_HOSTS, screenshotDir } from './harness.mjs';
 import { END, EXCHANGES, FIXTURES } from './fixtures.mjs';
 import { emulatedExchanges } from './emulator.mjs';
+import { socketOf, binanceLiquidation, storedCount } from './mocks.mjs';
 
 const env = sharedBrowser({ before, after });
 const MINUTE = 60_000;
@@ -32,18 +33,6 @@ async function waitForChips(page, exchanges = EXCHANGES) {
   );
   await waitForHeatmap(page);
 }
-
-/** Keys in one object store of the page's database (-1: no database). */
-const storedCount = (page, store) => page.evaluate((name) => new Promise((resolve) => {
-  const open = indexedDB.open('liqmap');
-  open.onsuccess = () => {
-    const db = open.result;
-    if (!db.objectStoreNames.contains(name)) { db.close(); return resolve(-1); }
-    const count = db.transaction(name).objectStore(name).count();
-    count.onsuccess = () => { db.close(); resolve(count.result); };
-  };
-  open.onerror = () => resolve(-1);
-}), store);
 
 /** Waits until the kept answers stop growing (writes land after a load). */
 async function settled(page) {
@@ -204,22 +193,66 @@ test('"Forget stored data" empties the store', async () => {
   await page.closeAll();
 });
 
-/** The newest mocked socket whose URL contains `host`, once subscribed. */
-async function socketOf(page, host) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const mine = page.sockets.filter((s) => s.url.includes(host));
-    const last = mine[mine.length - 1];
-    if (last && last.sent.length > 0) return last;
-    if (Date.now() > deadline) throw new Error(`no subscribed socket for ${host}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Puts `entries` ([key, MB, last used ms]) in the page's database as kept
+ * answers of that size. */
+const seedAnswers = (page, entries) => page.evaluate((rows) => new Promise((resolve) => {
+  const open = indexedDB.open('liqmap');
+  open.onsuccess = () => {
+    const tx = open.result.transaction(['answers', 'usage'], 'readwrite');
+    for (const [key, mb, used] of rows) {
+      const body = 'x'.repeat(Math.round(mb * 1024 * 1024));
+      tx.objectStore('answers').put([key, body], key);
+      tx.objectStore('usage').put([body.length, used], key);
+    }
+    tx.oncomplete = () => { open.result.close(); resolve(); };
+  };
+}), entries);
 
-/** Binance forceOrder (documented shape): S "SELL" = a long liquidated. */
-const binanceLiquidation = (price, qty, time) => JSON.stringify({
-  e: 'forceOrder', E: time,
-  o: { s: 'BTCUSDT', S: 'SELL', o: 'LIMIT', f: 'IOC', q: String(qty), p: String(price), ap: String(price), X: 'FILLED', l: String(qty), z: String(qty), T: time },
+/** Which of `keys` the store `name` holds. */
+const heldKeys = (page, name, keys) => page.evaluate(([store, wanted]) => new Promise((resolve) => {
+  const open = indexedDB.open('liqmap');
+  open.onsuccess = () => {
+    const all = open.result.transaction(store).objectStore(store).getAllKeys();
+    all.onsuccess = () => { open.result.close(); resolve(wanted.filter((k) => all.result.includes(k))); };
+  };
+}), [name, keys]);
+
+test('over a small cap the least recently used go first and the page keeps working', async () => {
+  const { page, sent } = await oneDay(emulatedExchanges());
+  const kept = await settled(page);
+  const csv = await download(page, 'export-heatmap-csv');
+  // Three older answers of 3.4 MB, used 3, 2 and 1 days ago: 10.2 MB with
+  // the page's own, past a 10 MB cap.
+  const DAY = 24 * 60 * MINUTE;
+  const old = [['https://old.test/3d', 3.4, END - 3 * DAY], ['https://old.test/2d', 3.4, END - 2 * DAY], ['https://old.test/1d', 3.4, END - DAY]];
+  await seedAnswers(page, old);
+  await page.getByTestId('storage').evaluate((el) => { el.open = true; el.scrollIntoView(); });
+  await page.getByTestId('storage-cap').selectOption('10');
+  const keys = old.map(([key]) => key);
+  await page.waitForFunction(async (all) => {
+    const held = await new Promise((resolve) => {
+      const open = indexedDB.open('liqmap');
+      open.onsuccess = () => {
+        const req = open.result.transaction('usage').objectStore('usage').getAllKeys();
+        req.onsuccess = () => { open.result.close(); resolve(req.result); };
+      };
+    });
+    return !held.includes(all[0]);
+  }, keys);
+  assert.deepEqual(await heldKeys(page, 'answers', keys), keys.slice(1), 'the least recently used left, alone');
+  assert.deepEqual(await heldKeys(page, 'usage', keys), keys.slice(1));
+  assert.equal(await storedCount(page, 'answers'), kept + 2, "the page's own answers stay");
+  await page.waitForFunction(() => /^\d\.\d MB of 10\.0 MB/.test(document.querySelector('[data-testid="storage-usage"]')?.innerText ?? ''));
+
+  // A reload within the cap: the same heatmap, from what is kept.
+  const first = sent.length;
+  sent.length = 0;
+  await page.reload();
+  await waitForChips(page);
+  assert.ok(sent.length < first, `${sent.length} requests on reload, ${first} first`);
+  assert.equal(await download(page, 'export-heatmap-csv'), csv);
+  assertClean(assert, page);
+  await page.closeAll();
 });
 
 test('bubbles, the feed and the hit lift are back after a reload', async () => {

@@ -3,51 +3,17 @@
 // measured map sits at the fixtures' liquidation prices, coverage and the
 // cosine match what the fixtures give by hand, "Use the measured mix"
 // changes the tiers and the link, a 429 backs off without harming the rest
-// of the page, and a hostile pasted address is refused without a request.
+// of the page, a hostile pasted address is refused without a request, and
+// snapshots kept once per refresh come back after a reload under "As of".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap, NETWORK_NOISE } from './harness.mjs';
-import { END, FIXTURES, HOST, fixture } from './fixtures.mjs';
+import { END } from './fixtures.mjs';
+import { address, accountAnswer, measuredRoutes as routes, tradesSocket, tradesFrame, storedCount, MARK, FAILING } from './mocks.mjs';
 
 const env = sharedBrowser({ before, after });
-const INFO = `${HOST.hyperliquid}/info`;
-const address = (n) => `0x${n.toString(16).padStart(40, '0')}`;
-// The fixtures' accounts (tests/fixtures/exchanges/hyperliquid/accounts/).
-const ACCOUNTS = {
-  [address(1)]: 'isolated.json', // long 2 BTC, 20x isolated, liquidation 82500 (and an ETH position)
-  [address(2)]: 'cross.json', // short 1.5 BTC, 10x cross, liquidation 95000
-  [address(3)]: 'no_liquidation_price.json', // long 3 BTC, 3x cross, no liquidation price
-  [address(4)]: 'empty.json',
-};
-const FAILING = address(5); // answers HTTP 422
-/** Hyperliquid's last close in the fixtures (the mark) and its open interest
- * (both sides, as published). */
-const MARK = 86537.5;
+/** Hyperliquid's open interest in the fixtures (both sides, as published). */
 const OPEN_INTEREST = 688.11;
-
-/** Routes: the fixtures, with `clearinghouseState` answered by `answer`
- * (default: the accounts above) and every one recorded in `asked`. */
-function routes(asked, answer = accountAnswer) {
-  const info = FIXTURES[INFO];
-  return {
-    ...FIXTURES,
-    [INFO]: async (route, request) => {
-      const body = request.postDataJSON();
-      if (body?.type !== 'clearinghouseState') return info(route, request);
-      asked.push({ user: body.user, at: Date.now() });
-      return answer(route, body.user);
-    },
-  };
-}
-
-async function accountAnswer(route, user) {
-  const headers = { 'access-control-allow-origin': '*', 'content-type': 'application/json' };
-  if (ACCOUNTS[user]) return route.fulfill({ headers, body: await fixture(`hyperliquid/accounts/${ACCOUNTS[user]}`) });
-  if (user === FAILING) {
-    return route.fulfill({ status: 422, headers: { ...headers, 'content-type': 'text/plain' }, body: await fixture('hyperliquid/accounts/error_422.txt') });
-  }
-  return route.fulfill({ headers, body: await fixture('hyperliquid/accounts/empty.json') });
-}
 
 /** The page's clock is faked from the fixtures' time (`runFor` moves it);
  * the page's own send time of every `clearinghouseState` goes to
@@ -80,26 +46,6 @@ async function until(page, predicate, arg, { step = 500, tries = 120 } = {}) {
   }
   throw new Error(`never: ${predicate}`);
 }
-
-
-/** The trades socket, once subscribed. */
-async function tradesSocket(page) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const socket = page.sockets.find((s) => s.sent.some((m) => m.includes('"type":"trades"')));
-    if (socket) return socket;
-    if (Date.now() > deadline) throw new Error('no trades subscription');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A `trades` frame in the documented WsTrade shape: [buyer, seller] pairs. */
-const tradesFrame = (pairs, coin = 'BTC') => JSON.stringify({
-  channel: 'trades',
-  data: pairs.map(([buyer, seller], i) => ({
-    coin, side: 'B', px: String(MARK), sz: String(1 + i), hash: '0x00', time: END - 1000 + i, tid: 1000 + i, users: [buyer, seller],
-  })),
-});
 
 async function download(page, testid) {
   const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
@@ -258,6 +204,65 @@ test('measured data is live: a pinned view does not claim it, the simulated mark
   await waitForHeatmap(page);
   assert.match(await page.getByTestId('measured-pinned').innerText(), /neither a pinned view nor the simulated market/);
   assert.equal(asked.length, 0);
+  assertClean(assert, page, { allow: [NETWORK_NOISE] });
+  await page.closeAll();
+});
+
+test('a snapshot per refresh is kept; after a reload "As of" draws an older one and says so', async () => {
+  const asked = [];
+  // Account 1 closes its position once the first answers are in.
+  let closed = false;
+  const answer = (route, user) => accountAnswer(route, closed && user === address(1) ? address(4) : user);
+  const page = await openMeasured(asked, { answer });
+  const socket = await tradesSocket(page);
+  socket.ws.send(tradesFrame([[address(1), address(2)], [address(3), address(4)]]));
+  await until(page, () => /^4 accounts/.test(document.querySelector('[data-testid="measured-accounts"]')?.innerText ?? ''));
+  closed = true;
+  assert.equal(await page.getByTestId('measured-as-of').locator('option').count(), 1, 'nothing kept before a refresh period');
+  // A refresh period (5 min of the page's clock): the first snapshot.
+  await until(page, (n) => document.querySelectorAll('[data-testid="measured-as-of"] option').length === n, 2, { step: 10_000, tries: 60 });
+  // Accounts are asked again; account 1 now holds nothing. The next snapshot.
+  await until(page, () => /2 hold the coin/.test(document.querySelector('[data-testid="measured-accounts"]').innerText), null, { step: 5_000 });
+  await until(page, (n) => document.querySelectorAll('[data-testid="measured-as-of"] option').length === n, 3, { step: 10_000, tries: 60 });
+  assert.equal(await storedCount(page, 'snapshots'), 2);
+
+  await page.reload();
+  await waitForHeatmap(page);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="measured-as-of"] option').length === 3);
+  const labels = await page.getByTestId('measured-as-of').locator('option').allInnerTexts();
+  assert.match(labels.join(' | '), /^now \(live\) \| 01-01 00:1\d UTC \| 01-01 00:0\d UTC$/, 'newest first');
+  // The older snapshot: three positions, as measured before account 1 closed.
+  const older = await page.getByTestId('measured-as-of').locator('option').nth(2).getAttribute('value');
+  await page.getByTestId('measured-as-of').selectOption(older);
+  await page.waitForFunction(() => /^Past snapshot taken 01-01 00:0\d UTC \(\d+ min ago\), not live$/.test(document.querySelector('[data-testid="measured-when"]').innerText));
+  assert.match(await page.getByTestId('measured-accounts').innerText(), /^4 accounts \(3 hold the coin, 3 positions\)/);
+  assert.equal(await page.getByTestId('measured').getAttribute('data-past'), '');
+  assert.equal(await page.getByTestId('measured-table').isVisible(), false, 'snapshots keep no accounts: no table');
+  await page.getByTestId('measured-map').scrollIntoViewIfNeeded();
+  await page.waitForSelector('[data-testid="measured-map"][data-painted="true"]');
+  await screenshot(page, 'measured-as-of');
+  // The newer one, by keyboard: two positions.
+  await page.getByTestId('measured-as-of').focus();
+  await page.keyboard.press('ArrowUp');
+  await page.waitForFunction(() => /2 hold the coin, 2 positions/.test(document.querySelector('[data-testid="measured-accounts"]').innerText));
+  // Back to now.
+  await page.getByTestId('measured-as-of').selectOption('');
+  await page.waitForFunction(() => document.querySelector('[data-testid="measured-when"]').innerText === 'Measured now');
+  assert.equal(await page.getByTestId('measured').getAttribute('data-past'), null);
+
+  // A damaged snapshot is dropped when read: it leaves the list.
+  await page.evaluate((key) => new Promise((resolve) => {
+    const open = indexedDB.open('liqmap');
+    open.onsuccess = () => {
+      const tx = open.result.transaction('snapshots', 'readwrite');
+      tx.objectStore('snapshots').put(new Float64Array([9, 1, 2]), key);
+      tx.oncomplete = () => { open.result.close(); resolve(); };
+    };
+  }), `${older}|BTC`);
+  await page.getByTestId('measured-as-of').selectOption(older);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="measured-as-of"] option').length === 2);
+  assert.equal(await page.getByTestId('measured-when').innerText(), 'Measured now');
+  assert.equal(await storedCount(page, 'snapshots'), 1);
   assertClean(assert, page, { allow: [NETWORK_NOISE] });
   await page.closeAll();
 });
