@@ -3,22 +3,31 @@
 //! arrives (so a hidden tab still fires; only the drawing waits) and
 //! against each new view. A firing shows as a toast, an optional beep and
 //! a system notification where the user allowed them. When a rule fires is
-//! `crate::alerts` (pure).
+//! `crate::alerts` (pure), and so is every text of the list and the form.
+//!
+//! Small in wasm on purpose (as `ui::measured`): a static skeleton, one
+//! effect writing the list into it, toasts as plain DOM, and one click and
+//! one change handler for every control (by its `data-action`).
 
+use super::measured::{child, part, set_text};
 use super::ViewMemo;
 use crate::alerts::text::{describe, from_form, read, to_form, write, FIELDS, KINDS};
 use crate::alerts::{Alert, Firing, Level, Market, Watch};
 use crate::live::LiveMessage;
 use gloo_timers::callback::Timeout;
+use leptos::html::Section;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
-use web_sys::{Notification, NotificationOptions, NotificationPermission};
+use wasm_bindgen::JsCast;
+use web_sys::{
+    Element, HtmlInputElement, Notification, NotificationOptions, NotificationPermission,
+};
 
 const ALERTS_KEY: &str = "liqmap.alerts";
 const SOUND_KEY: &str = "liqmap.alerts.sound";
 /// A toast stays this long; at most [`TOASTS_SHOWN`] at once.
 const TOAST_MS: u32 = 10_000;
-const TOASTS_SHOWN: usize = 4;
+const TOASTS_SHOWN: u32 = 4;
 
 thread_local! {
     static WATCH: RefCell<Watch> = RefCell::new(Watch::default());
@@ -26,15 +35,11 @@ thread_local! {
     /// price alerts test stream prices against them between views.
     static CLUSTERS: RefCell<Vec<Level>> = const { RefCell::new(Vec::new()) };
     static MEASURED: RefCell<Vec<Level>> = const { RefCell::new(Vec::new()) };
-    static TOASTS: Cell<Option<RwSignal<Vec<Toast>>>> = const { Cell::new(None) };
+    /// Where toasts go, once the panel is shown.
+    static TOASTS: RefCell<Option<Element>> = const { RefCell::new(None) };
     static SOUND: Cell<bool> = const { Cell::new(false) };
-    static NEXT_TOAST: Cell<u64> = const { Cell::new(0) };
-}
-
-#[derive(Clone, Debug, PartialEq)]
-struct Toast {
-    id: u64,
-    message: String,
+    /// The alert the form edits (`None`: it adds one).
+    static EDITING: Cell<Option<u32>> = const { Cell::new(None) };
 }
 
 /// Checks a stream frame's liquidations and prices against the alerts.
@@ -74,23 +79,32 @@ fn deliver(fired: Vec<Firing>) {
     }
     for firing in fired {
         notify(&firing.message);
-        let Some(toasts) = TOASTS.get() else {
-            continue;
-        };
-        let id = NEXT_TOAST.get();
-        NEXT_TOAST.set(id + 1);
-        toasts.update(|all| {
-            all.push(Toast {
-                id,
-                message: firing.message,
-            });
-            let extra = all.len().saturating_sub(TOASTS_SHOWN);
-            all.drain(..extra);
-        });
-        Timeout::new(TOAST_MS, move || {
-            toasts.try_update(|all| all.retain(|t| t.id != id));
-        })
-        .forget();
+        TOASTS.with(|toasts| toasts.borrow().as_ref().map(|t| toast(t, &firing.message)));
+    }
+}
+
+/// A toast in `toasts`, gone after [`TOAST_MS`] or when dismissed; the
+/// oldest make room beyond [`TOASTS_SHOWN`].
+fn toast(toasts: &Element, message: &str) -> Option<()> {
+    let toast = child(toasts, "div", "")?;
+    toast.set_class_name("toast");
+    toast.set_attribute("data-testid", "toast").ok()?;
+    child(&toast, "span", message)?;
+    let dismiss = child(&toast, "button", "×")?;
+    attributes(
+        &dismiss,
+        &[("aria-label", "Dismiss"), ("data-action", "dismiss")],
+    );
+    while toasts.child_element_count() > TOASTS_SHOWN {
+        toasts.first_element_child()?.remove();
+    }
+    Timeout::new(TOAST_MS, move || toast.remove()).forget();
+    Some(())
+}
+
+fn attributes(element: &Element, pairs: &[(&str, &str)]) {
+    for (name, value) in pairs {
+        element.set_attribute(name, value).ok();
     }
 }
 
@@ -135,84 +149,184 @@ fn saved_alerts() -> Vec<Alert> {
         .unwrap_or_default()
 }
 
-/// The value of the form field `name` (an input or a select), as text.
-fn field(form: &web_sys::HtmlFormElement, name: &str) -> String {
-    let element = form
-        .query_selector(&format!("[name={name}]"))
-        .ok()
-        .flatten();
-    let value = element.and_then(|e| js_sys::Reflect::get(&e, &"value".into()).ok());
-    value.and_then(|v| v.as_string()).unwrap_or_default()
+/// Writes the list: per alert on/off, what it watches, edit, delete.
+fn write_list(root: &Element, alerts: &[Alert]) -> Option<()> {
+    let list = part(root, "[data-testid=alerts-list]")?;
+    list.set_text_content(None);
+    if alerts.is_empty() {
+        child(&list, "li", "No alerts yet: add one below.")?.set_class_name("hint");
+    }
+    for alert in alerts {
+        let id = alert.id.to_string();
+        let li = child(&list, "li", "")?;
+        li.set_attribute("data-testid", &format!("alert-{id}"))
+            .ok()?;
+        let label = child(&li, "label", "")?;
+        label
+            .set_attribute("title", "Turn this alert on or off")
+            .ok()?;
+        let check = child(&label, "input", "")?;
+        attributes(
+            &check,
+            &[
+                ("type", "checkbox"),
+                ("data-action", "toggle"),
+                ("data-id", &id),
+            ],
+        );
+        check
+            .dyn_into::<HtmlInputElement>()
+            .ok()?
+            .set_checked(alert.enabled);
+        child(&label, "span", &format!(" {}", describe(&alert.rule)))?;
+        let edit = child(&li, "button", "Edit")?;
+        attributes(
+            &edit,
+            &[
+                ("title", "Load this alert into the form"),
+                ("data-action", "edit"),
+                ("data-id", &id),
+            ],
+        );
+        let delete = child(&li, "button", "Delete")?;
+        let testid = format!("alert-delete-{id}");
+        attributes(
+            &delete,
+            &[
+                ("title", "Delete this alert"),
+                ("data-action", "delete"),
+                ("data-id", &id),
+                ("data-testid", &testid),
+            ],
+        );
+    }
+    Some(())
 }
 
-fn set_field(form: &web_sys::HtmlFormElement, name: &str, value: &str) {
-    if let Ok(Some(element)) = form.query_selector(&format!("[name={name}]")) {
-        js_sys::Reflect::set(&element, &"value".into(), &value.into()).ok();
+/// The form adds an alert (`None`) or edits one.
+fn set_editing(root: &Element, id: Option<u32>) {
+    EDITING.set(id);
+    let save = if id.is_some() {
+        "Save changes"
+    } else {
+        "Add alert"
+    };
+    set_text(root, "[data-testid=alert-save]", save);
+    if let Some(cancel) = part(root, "[data-action=cancel]") {
+        cancel
+            .toggle_attribute_with_force("hidden", id.is_none())
+            .ok();
     }
 }
 
-/// One alert in the list: on/off, what it watches, edit, delete.
-fn alert_row(
-    alert: Alert,
-    alerts: RwSignal<Vec<Alert>>,
-    edit: impl Fn(Alert) + Copy + 'static,
-) -> impl IntoView {
-    let id = alert.id;
-    view! {
-        <li data-testid=format!("alert-{id}")>
-            <label title="Turn this alert on or off">
-                <input
-                    type="checkbox"
-                    prop:checked=alert.enabled
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        alerts.update(|all| {
-                            if let Some(a) = all.iter_mut().find(|a| a.id == id) {
-                                a.enabled = on;
-                            }
-                        });
-                    }
-                />
-                " "
-                {describe(&alert.rule)}
-            </label>
-            <button title="Load this alert into the form" on:click=move |_| edit(alert)>"Edit"</button>
-            <button
-                title="Delete this alert"
-                data-testid=format!("alert-delete-{id}")
-                on:click=move |_| alerts.update(|all| all.retain(|a| a.id != id))
-            >
-                "Delete"
-            </button>
-        </li>
+/// The form's field `name` (an input or a select).
+fn field(root: &Element, name: &str) -> Option<Element> {
+    part(root, &format!("[name={name}]"))
+}
+
+fn value_of(element: &Element) -> String {
+    let value = js_sys::Reflect::get(element, &"value".into()).ok();
+    value.and_then(|v| v.as_string()).unwrap_or_default()
+}
+
+fn set_value(element: &Element, value: &str) {
+    js_sys::Reflect::set(element, &"value".into(), &value.into()).ok();
+}
+
+/// The form's kind shows or hides its fields (CSS on `data-kind`).
+fn set_kind(root: &Element, kind: &str) {
+    if let Some(form) = part(root, "form") {
+        form.set_attribute("data-kind", kind).ok();
+    }
+}
+
+/// The form read into a rule: added, or saved into the alert edited.
+fn save(root: &Element, alerts: RwSignal<Vec<Alert>>) {
+    let values = FIELDS.map(|name| field(root, name).map(|e| value_of(&e)).unwrap_or_default());
+    let rule = from_form(values.each_ref().map(String::as_str));
+    set_text(
+        root,
+        "[data-testid=alert-problem]",
+        rule.err().unwrap_or_default(),
+    );
+    let Ok(rule) = rule else {
+        return;
+    };
+    alerts.update(|all| match EDITING.get() {
+        Some(id) => all
+            .iter_mut()
+            .filter(|a| a.id == id)
+            .for_each(|a| a.rule = rule),
+        None => {
+            let id = all.iter().map(|a| a.id).max().map_or(1, |m| m + 1);
+            all.push(Alert {
+                id,
+                rule,
+                enabled: true,
+            });
+        }
+    });
+    set_editing(root, None);
+}
+
+/// Loads `alert` into the form.
+fn edit(root: &Element, alert: &Alert) {
+    let values = to_form(&alert.rule);
+    for (name, value) in FIELDS.iter().zip(&values) {
+        if let Some(e) = field(root, name) {
+            set_value(&e, value);
+        }
+    }
+    let [kind, ..] = values;
+    set_kind(root, &kind);
+    set_editing(root, Some(alert.id));
+}
+
+/// Says whether system notifications are on, or offers to allow them.
+fn show_permission(root: &Element) {
+    let permission = Notification::permission();
+    let said = match permission {
+        NotificationPermission::Granted => "System notifications on",
+        NotificationPermission::Denied => "System notifications blocked in this browser's settings",
+        _ => "",
+    };
+    set_text(root, "[data-testid=alert-permission]", said);
+    if let Some(ask) = part(root, "[data-action=notify]") {
+        let asked = permission != NotificationPermission::Default;
+        ask.toggle_attribute_with_force("hidden", asked).ok();
+    }
+}
+
+fn ask_permission(root: Element) {
+    if let Ok(asked) = Notification::request_permission() {
+        leptos::task::spawn_local(async move {
+            wasm_bindgen_futures::JsFuture::from(asked).await.ok();
+            show_permission(&root);
+        });
     }
 }
 
 #[component]
 pub fn AlertsPanel(view: ViewMemo) -> impl IntoView {
     let alerts = RwSignal::new(saved_alerts());
-    let toasts = RwSignal::new(Vec::<Toast>::new());
-    TOASTS.set(Some(toasts));
-    let sound = RwSignal::new(
+    SOUND.set(
         local_storage().and_then(|s| s.get_item(SOUND_KEY).ok().flatten()) == Some("1".into()),
     );
-    let permission = RwSignal::new(Notification::permission());
-    // The alerts in force follow the list, and the list is kept.
+    let root = NodeRef::<Section>::new();
+    // The alerts in force follow the list; the list is kept and shown.
     Effect::new(move |_| {
         alerts.with(|all| {
             WATCH.with(|w| w.borrow_mut().set_alerts(all));
             if let Some(storage) = local_storage() {
                 storage.set_item(ALERTS_KEY, &write(all)).ok();
             }
+            let Some(root) = root.get() else {
+                return;
+            };
+            write_list(&root, all);
+            TOASTS.with(|t| *t.borrow_mut() = part(&root, "[data-testid=toasts]"));
+            show_permission(&root);
         });
-    });
-    Effect::new(move |_| {
-        SOUND.set(sound.get());
-        if let Some(storage) = local_storage() {
-            storage
-                .set_item(SOUND_KEY, if sound.get() { "1" } else { "0" })
-                .ok();
-        }
     });
     // Each new view and each new measured answer: the clusters and the
     // measured positions, and the view's price against them.
@@ -231,89 +345,84 @@ pub fn AlertsPanel(view: ViewMemo) -> impl IntoView {
         });
         deliver(at_price(price));
     });
-
-    // The form's fields are plain inputs read on submit (no signal per
-    // field: a smaller page); only the kind shows or hides fields (CSS).
-    let form = NodeRef::<leptos::html::Form>::new();
-    let editing = RwSignal::new(None::<u32>);
-    let kind = RwSignal::new("near".to_string());
-    let problem = RwSignal::new(None::<String>);
-    let save = move || {
-        let values = form
-            .get()
-            .map(|f| FIELDS.map(|name| field(&f, name)))
-            .unwrap_or_default();
-        let rule = from_form(values.each_ref().map(String::as_str));
-        match rule {
-            Err(why) => problem.set(Some(why.to_string())),
-            Ok(rule) => {
-                problem.set(None);
-                alerts.update(|all| match editing.get() {
-                    Some(id) => {
-                        if let Some(a) = all.iter_mut().find(|a| a.id == id) {
-                            a.rule = rule;
-                        }
-                    }
-                    None => {
-                        let id = all.iter().map(|a| a.id).max().map_or(1, |m| m + 1);
-                        all.push(Alert {
-                            id,
-                            rule,
-                            enabled: true,
-                        });
-                    }
+    let target = |ev: &web_sys::Event| ev.target().and_then(|t| t.dyn_into::<Element>().ok());
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let (Some(target), Some(root)) = (target(&ev), root.get_untracked()) else {
+            return;
+        };
+        let id = target
+            .get_attribute("data-id")
+            .and_then(|i| i.parse::<u32>().ok());
+        match target.get_attribute("data-action").as_deref() {
+            Some("edit") => {
+                let alert =
+                    alerts.with_untracked(|all| all.iter().find(|a| Some(a.id) == id).copied());
+                if let Some(alert) = alert {
+                    edit(&root, &alert);
+                }
+            }
+            Some("delete") => alerts.update(|all| all.retain(|a| Some(a.id) != id)),
+            Some("cancel") => set_editing(&root, None),
+            Some("notify") => ask_permission(root.into()),
+            Some("dismiss") => {
+                if let Some(toast) = target.parent_element() {
+                    toast.remove();
+                }
+            }
+            _ => {}
+        }
+    };
+    let on_change = move |ev: leptos::ev::Event| {
+        let (Some(target), Some(root)) = (target(&ev), root.get_untracked()) else {
+            return;
+        };
+        let checked = target
+            .clone()
+            .dyn_into::<HtmlInputElement>()
+            .is_ok_and(|e| e.checked());
+        match target.get_attribute("data-action").as_deref() {
+            Some("kind") => set_kind(&root, &value_of(&target)),
+            Some("toggle") => {
+                let id = target
+                    .get_attribute("data-id")
+                    .and_then(|i| i.parse::<u32>().ok());
+                alerts.update(|all| {
+                    all.iter_mut()
+                        .filter(|a| Some(a.id) == id)
+                        .for_each(|a| a.enabled = checked)
                 });
-                editing.set(None);
             }
-        }
-    };
-    let edit = move |alert: Alert| {
-        editing.set(Some(alert.id));
-        let values = to_form(&alert.rule);
-        if let Some(f) = form.get() {
-            for (name, value) in FIELDS.iter().zip(&values) {
-                set_field(&f, name, value);
+            Some("sound") => {
+                SOUND.set(checked);
+                if let Some(storage) = local_storage() {
+                    storage
+                        .set_item(SOUND_KEY, if checked { "1" } else { "0" })
+                        .ok();
+                }
             }
-        }
-        let [kind_value, ..] = values;
-        kind.set(kind_value);
-    };
-    let ask_permission = move |_| {
-        if let Ok(asked) = Notification::request_permission() {
-            leptos::task::spawn_local(async move {
-                wasm_bindgen_futures::JsFuture::from(asked).await.ok();
-                permission.set(Notification::permission());
-            });
+            _ => {}
         }
     };
 
     view! {
-        <section class="panel alerts-panel" aria-label="Alerts" data-testid="alerts-panel">
+        <section class="panel alerts-panel" aria-label="Alerts" data-testid="alerts-panel" node_ref=root on:click=on_click on:change=on_change>
             <div class="panel-head">
                 <h2>"Alerts"</h2>
                 <span class="hint">"Kept in this browser, not in links; they fire while the tab is in the background too"</span>
             </div>
-            // Plain lists rebuilt on change (a few rows): smaller than keyed ones.
-            <ul class="alerts-list" data-testid="alerts-list">
-                {move || {
-                    let all = alerts.get();
-                    if all.is_empty() {
-                        return view! { <li class="hint">"No alerts yet: add one below."</li> }.into_any();
-                    }
-                    all.into_iter().map(|alert| alert_row(alert, alerts, edit)).collect_view().into_any()
-                }}
-            </ul>
+            <ul class="alerts-list" data-testid="alerts-list"></ul>
             <form
                 class="alert-form"
                 data-testid="alert-form"
-                data-kind=move || kind.get()
-                node_ref=form
+                data-kind="near"
                 on:submit=move |ev| {
                     ev.prevent_default();
-                    save();
+                    if let Some(root) = root.get_untracked() {
+                        save(&root, alerts);
+                    }
                 }
             >
-                <select name="kind" data-testid="alert-kind" aria-label="Kind of alert" on:change=move |ev| kind.set(event_target_value(&ev))>
+                <select name="kind" data-testid="alert-kind" data-action="kind" aria-label="Kind of alert">
                     {KINDS.iter().map(|(id, label)| view! { <option value=*id>{*label}</option> }).collect_view()}
                 </select>
                 <label class="for-pct" title="How close the price must come, in % of the price">
@@ -339,46 +448,19 @@ pub fn AlertsPanel(view: ViewMemo) -> impl IntoView {
                         " min"
                     </label>
                 </span>
-                <button type="submit" data-testid="alert-save">
-                    {move || if editing.get().is_some() { "Save changes" } else { "Add alert" }}
-                </button>
-                <button type="button" hidden=move || editing.get().is_none() on:click=move |_| editing.set(None)>"Cancel"</button>
+                <button type="submit" data-testid="alert-save">"Add alert"</button>
+                <button type="button" data-action="cancel" hidden>"Cancel"</button>
             </form>
-            <p class="error" role="alert" data-testid="alert-problem" hidden=move || problem.with(Option::is_none)>
-                {move || problem.get().unwrap_or_default()}
-            </p>
+            <p class="error" role="alert" data-testid="alert-problem"></p>
             <div class="alert-options">
                 <label>
-                    <input type="checkbox" data-testid="alert-sound" prop:checked=move || sound.get() on:change=move |ev| sound.set(event_target_checked(&ev)) />
+                    <input type="checkbox" data-testid="alert-sound" data-action="sound" prop:checked=SOUND.get() />
                     " Sound"
                 </label>
-                {move || match permission.get() {
-                    NotificationPermission::Granted => view! { <span class="hint">"System notifications on"</span> }.into_any(),
-                    NotificationPermission::Denied => view! { <span class="hint">"System notifications blocked in this browser's settings"</span> }.into_any(),
-                    _ => view! { <button data-testid="alert-notify" on:click=ask_permission>"Allow system notifications"</button> }.into_any(),
-                }}
+                <span class="hint" data-testid="alert-permission"></span>
+                <button data-testid="alert-notify" data-action="notify" hidden>"Allow system notifications"</button>
             </div>
+            <div class="toasts" role="status" aria-live="polite" data-testid="toasts"></div>
         </section>
-        <div class="toasts" role="status" aria-live="polite" data-testid="toasts">
-            {move || {
-                toasts
-                    .get()
-                    .into_iter()
-                    .map(|toast| {
-                        view! {
-                            <div class="toast" data-testid="toast">
-                                <span>{toast.message}</span>
-                                <button
-                                    aria-label="Dismiss"
-                                    on:click=move |_| toasts.update(|all| all.retain(|t| t.id != toast.id))
-                                >
-                                    "×"
-                                </button>
-                            </div>
-                        }
-                    })
-                    .collect_view()
-            }}
-        </div>
     }
 }

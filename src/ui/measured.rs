@@ -632,18 +632,20 @@ fn use_mix(mix: Option<Vec<f64>>, params: RwSignal<crate::engine::Params>, only:
     });
 }
 
-fn part(root: &Element, selector: &str) -> Option<Element> {
+/// The first element under `root` that `selector` matches (also used by
+/// `ui::alerts`, written the same way).
+pub(super) fn part(root: &Element, selector: &str) -> Option<Element> {
     root.query_selector(selector).ok().flatten()
 }
 
-fn set_text(root: &Element, selector: &str, text: &str) {
+pub(super) fn set_text(root: &Element, selector: &str, text: &str) {
     if let Some(e) = part(root, selector) {
         e.set_text_content(Some(text));
     }
 }
 
 /// A new `tag` child of `parent` with `text` (text only: never HTML).
-fn child(parent: &Element, tag: &str, text: &str) -> Option<Element> {
+pub(super) fn child(parent: &Element, tag: &str, text: &str) -> Option<Element> {
     let e = parent.owner_document()?.create_element(tag).ok()?;
     if !text.is_empty() {
         e.set_text_content(Some(text));

@@ -166,6 +166,15 @@ test('alerts are kept in the browser, not in the link, and can be edited and del
   assert.match(await list.innerText(), /One liquidation of \$2\.50M or more[\s\S]*\$10\.00M or more within 15 min/);
   await page.getByTestId('alert-delete-1').click();
   assert.doesNotMatch(await list.innerText(), /\$2\.50M/);
+  // Edited in the form: the rule changes in place.
+  await page.getByTestId('alert-2').getByText('Edit').click();
+  assert.equal(await page.getByTestId('alert-save').innerText(), 'Save changes');
+  assert.equal(await page.getByTestId('alert-minutes').inputValue(), '15');
+  await page.getByTestId('alert-minutes').fill('30');
+  await page.getByTestId('alert-save').click();
+  await page.waitForFunction(() => /\$10\.00M or more within 30 min/.test(document.querySelector('[data-testid="alerts-list"]').innerText));
+  assert.equal(await page.locator('[data-testid="alerts-list"] li').count(), 1);
+  assert.equal(await page.getByTestId('alert-save').innerText(), 'Add alert');
   assertClean(assert, page);
   await page.closeAll();
 });
