@@ -1,7 +1,8 @@
 //! The browser database (IndexedDB, through the `idb` crate): exchange
 //! answers a reload reads back instead of asking again, the live
-//! liquidations of the last 30 days, and measured snapshots. Thin: what may be kept, what a kept
-//! record must look like, what goes first when full are `store` (pure).
+//! liquidations of the last 30 days, and Hyperliquid measured snapshots.
+//! Thin: what may be kept, what a kept record must look like, what goes
+//! first when full are `store` and `measured::snapshot` (pure).
 //!
 //! Nothing here may break the page: without IndexedDB (some private
 //! windows), with a store the page cannot open, or once the browser refuses
@@ -140,13 +141,7 @@ async fn mark_used(key: &str, bytes: u64) {
 
 /// Deletes a kept answer (it failed to parse: fetched again).
 pub async fn forget_answer(key: &str) {
-    write(&[ANSWERS, USAGE], &|tx| {
-        for name in [ANSWERS, USAGE] {
-            tx.object_store(name)?.delete(js_key(key))?;
-        }
-        Ok(())
-    })
-    .await;
+    forget_keys(&[ANSWERS, USAGE], &[key.to_string()]).await;
 }
 
 /// Keeps an answer (see `store::storable` and `store::complete`).

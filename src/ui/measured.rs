@@ -212,8 +212,8 @@ impl Measured {
         self.socket
             .set_value(Some(open_stream(connection(&coin), handlers)));
         spawn_local(async move {
-            // One snapshot per refresh period, the first once every account
-            // known has had its first answer.
+            // One snapshot per refresh period, the first a period after
+            // measuring starts (the accounts found early have answered).
             let mut snapshot_due = js_sys::Date::now() as i64 + REFRESH_MS;
             while m.run.get_value() == run {
                 let now = js_sys::Date::now() as i64;
