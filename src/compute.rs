@@ -21,9 +21,10 @@ use crate::engine::{
 
 /// What the worker posts once it listens (a text, unlike every reply).
 pub const WORKER_READY: &str = "ready";
-/// What the worker's loader posts when the worker's files fail to load
-/// (src/engine_worker_loader.js): the page then computes itself.
-pub const WORKER_FAILED: &str = "failed";
+/// How the worker's loader begins what it posts when the engine's files
+/// fail to load (src/engine_worker_loader.js), followed by which and why:
+/// the page shows it.
+pub const WORKER_FAILED: &str = "failed: ";
 
 /// Heatmap resolution: at most this many time columns.
 pub const MAX_COLUMNS: usize = 1000;

@@ -1,34 +1,55 @@
-//! The page's side of the engine's Web Worker (`src/bin/engine_worker.rs`):
-//! the page asks for views, the worker computes them, and meanwhile the
+//! The page's side of the estimation engine (`src/bin/engine_worker.rs`):
+//! the page asks for views, the engine computes them, and meanwhile the
 //! page keeps answering hover, tooltip and pan over the last drawn image.
 //!
 //! Each [`Lane`] (the whole window; the zoomed part) has at most one job
 //! in flight and keeps only its newest unsent one: a newer request
 //! supersedes an older one, so no stale recomputations queue up. The
 //! sources cross once per load, a live candle as a push (see
-//! `compute::Push`), before the first job that needs them; the worker
+//! `compute::Push`), before the first job that needs them; the engine
 //! answers in order.
 //!
-//! Where no worker can run (no `Worker`, its files fail to load, it does
-//! not say it listens within [`READY_WITHIN_MS`], it fails), the page
-//! computes on its own thread.
+//! The engine runs in its Web Worker. Where none can run (no `Worker`, the
+//! worker fails, or does not say it listens within [`READY_WITHIN_MS`]),
+//! the page loads the worker's own files on its own thread and talks to
+//! them through a `MessageChannel`: the same messages, the same bytes. The
+//! page links no engine of its own: when those files cannot be loaded,
+//! nothing is estimated and [`EngineClient::failure`] says what failed.
 
 use super::view_data::{Inputs, ViewData};
-use crate::compute::{
-    Buffers, Job, PushLog, Reply, Request, Revision, WORKER_FAILED, WORKER_READY,
-};
-use crate::engine::{Params, Source, Workspace};
+use crate::compute::{Job, PushLog, Reply, Request, Revision, WORKER_FAILED, WORKER_READY};
+use crate::engine::{Params, Source};
 use crate::render::zoom::Zoom;
-use crate::worker_message::{from_js, to_js};
+use crate::worker_message::{from_js, Endpoint};
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
-use web_sys::{MessageEvent, Worker};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MessageChannel, MessageEvent, MessagePort, Worker};
 
 /// How long the worker may take to start (fetch and compile its wasm)
-/// before the page computes itself.
+/// before the page runs the engine on its own thread.
 const READY_WITHIN_MS: u32 = 8_000;
+
+/// The engine's files, which Trunk names after its binary, beside the
+/// worker's loader: its wasm-bindgen glue and its wasm.
+const ENGINE_GLUE: &str = "engine_worker.js";
+const ENGINE_WASM: &str = "engine_worker_bg.wasm";
+
+#[wasm_bindgen]
+extern "C" {
+    /// The engine's glue, once [`ENGINE_GLUE`] ran on the page: Trunk
+    /// builds a worker with wasm-bindgen's `no-modules` target, whose
+    /// classic script defines the global `wasm_bindgen` (its init, with the
+    /// engine's exports as properties).
+    #[wasm_bindgen(js_name = wasm_bindgen, catch)]
+    fn init_engine(options: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = wasm_bindgen, js_name = serve, catch)]
+    fn serve_engine(endpoint: &MessagePort) -> Result<(), JsValue>;
+}
 
 /// The views the page keeps, each answered on its own.
 #[derive(Clone, Copy, PartialEq)]
@@ -53,21 +74,24 @@ struct LaneState {
     view: Option<Arc<ViewData>>,
 }
 
-/// The sources the worker holds.
+/// The sources the engine holds.
 struct Held {
     sources: Arc<Vec<Source>>,
     revision: Option<Revision>,
 }
 
 enum Backend {
-    Worker {
-        worker: Worker,
+    /// The engine starting or running, behind `endpoint`.
+    Engine {
+        endpoint: Endpoint,
+        /// Its worker (`None` on the page's thread), stopped should it fail.
+        worker: Option<Worker>,
         /// It listens (it says so once its wasm has started).
         ready: bool,
         held: Option<Held>,
     },
-    /// No worker: computed here.
-    Page(Workspace),
+    /// Its files could not be loaded (see [`EngineClient::failure`]).
+    Failed,
 }
 
 struct State {
@@ -86,55 +110,49 @@ pub struct EngineClient {
     /// The whole window's view arrived a task ago: the charts besides the
     /// heatmap redraw in their own task, not in the one that drew it.
     whole_settled: Trigger,
+    /// What kept the engine from loading, when nothing can be estimated.
+    pub failure: RwSignal<Option<String>>,
 }
 
 impl EngineClient {
-    /// Starts the worker the page's loader names (`data-worker`, see
-    /// Trunk.toml), or computes on the page where none can start.
+    /// Starts the engine in the worker the page's loader names
+    /// (`data-worker`, see Trunk.toml), or on this thread where no worker
+    /// can start.
     pub fn new(pushes: StoredValue<PushLog>) -> Self {
-        let backend = start_worker().map_or(Backend::Page(Workspace::default()), |worker| {
-            Backend::Worker {
-                worker,
-                ready: false,
-                held: None,
-            }
-        });
         let client = EngineClient {
             state: StoredValue::new_local(State {
-                backend,
+                // Until it starts, just below.
+                backend: Backend::Failed,
                 next_id: 1,
                 lanes: Default::default(),
             }),
             pushes,
             arrived: [Trigger::new(), Trigger::new()],
             whole_settled: Trigger::new(),
+            failure: RwSignal::new(None),
         };
-        client.listen();
+        match loader_url().and_then(|url| Worker::new(&url).ok()) {
+            Some(worker) => client.start_in(worker),
+            None => client.start_here(),
+        }
         client
     }
 
     /// Asks for the view of `inputs` that `zoom` shows; supersedes what
     /// the lane asked before and has not sent yet.
     pub fn ask(self, lane: Lane, inputs: &Inputs, zoom: Zoom, bins: usize, params: &Params) {
-        let answered_here = self.state.try_update_value(|state| {
+        self.state.update_value(|state| {
+            if matches!(state.backend, Backend::Failed) {
+                return;
+            }
             let id = state.next_id;
             state.next_id += 1;
-            let job = inputs.job(id, zoom, bins, params);
-            let lane_state = &mut state.lanes[lane as usize];
-            if let Backend::Page(workspace) = &mut state.backend {
-                lane_state.view = inputs.view_here(workspace, &job).map(Arc::new);
-                return true;
-            }
-            lane_state.newest_unsent = Some(Asked {
-                job,
+            state.lanes[lane as usize].newest_unsent = Some(Asked {
+                job: inputs.job(id, zoom, bins, params),
                 inputs: inputs.clone(),
             });
             state.send_next(self.pushes);
-            false
         });
-        if answered_here == Some(true) {
-            self.announce(lane);
-        }
         self.show_busy();
     }
 
@@ -175,57 +193,104 @@ impl EngineClient {
         .forget();
     }
 
-    /// `data-engine="busy|idle"` on the root element: a browser test waits
-    /// for "idle" before acting on the view in force.
+    /// `data-engine="busy|idle|failed"` on the root element: a browser test
+    /// waits for "idle" before acting on the view in force.
     fn show_busy(self) {
-        let busy = self.state.with_value(State::busy);
+        let shown = self.state.with_value(|s| match s.backend {
+            Backend::Failed => "failed",
+            _ if s.busy() => "busy",
+            _ => "idle",
+        });
         if let Some(root) = document().document_element() {
-            root.set_attribute("data-engine", if busy { "busy" } else { "idle" })
-                .ok();
+            root.set_attribute("data-engine", shown).ok();
         }
     }
 
-    /// Handles the worker's messages and failures, and gives it
-    /// [`READY_WITHIN_MS`] to start.
-    fn listen(self) {
-        let worker = self.state.with_value(|s| match &s.backend {
-            Backend::Worker { worker, .. } => Some(worker.clone()),
-            Backend::Page(_) => None,
+    /// Talks to the engine in `worker`; gives it [`READY_WITHIN_MS`] to
+    /// start, and runs the engine here should it fail.
+    fn start_in(self, worker: Worker) {
+        let on_error = Closure::<dyn Fn()>::new(move || {
+            if self.in_worker() {
+                self.start_here();
+            }
         });
-        let Some(worker) = worker else {
-            return;
-        };
-        let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-            self.receive(&event.data());
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        let on_error = Closure::<dyn Fn()>::new(move || self.fall_back());
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        // Both live as long as the page.
-        on_message.forget();
+        // Lives as long as the page.
         on_error.forget();
+        self.listen(worker.clone().unchecked_into(), Some(worker));
         Timeout::new(READY_WITHIN_MS, move || {
             let waiting = self
                 .state
-                .with_value(|s| matches!(s.backend, Backend::Worker { ready: false, .. }));
-            if waiting {
-                self.fall_back();
+                .with_value(|s| matches!(s.backend, Backend::Engine { ready: false, .. }));
+            if waiting && self.in_worker() {
+                self.start_here();
             }
         })
         .forget();
     }
 
+    /// Whether the engine runs in a worker (not on this thread, nor failed).
+    fn in_worker(self) -> bool {
+        self.state.with_value(|s| {
+            matches!(
+                s.backend,
+                Backend::Engine {
+                    worker: Some(_),
+                    ..
+                }
+            )
+        })
+    }
+
+    /// Runs the engine on this thread (no worker can): loads the worker's
+    /// files here and serves one port of a channel whose other port the
+    /// page talks to, as it would to the worker. The jobs the worker had
+    /// not answered go again, with the sources.
+    fn start_here(self) {
+        let Ok(channel) = MessageChannel::new() else {
+            return self.fail("no MessageChannel in this browser".into());
+        };
+        self.listen(channel.port1().unchecked_into(), None);
+        spawn_local(async move {
+            if let Err(what) = load_here(&channel.port2()).await {
+                self.fail(what);
+            }
+        });
+    }
+
+    /// Sends through `endpoint` from now on, once it says it listens, and
+    /// handles what it answers.
+    fn listen(self, endpoint: Endpoint, worker: Option<Worker>) {
+        let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+            self.receive(&event.data());
+        });
+        endpoint.set_onmessage(on_message.as_ref().unchecked_ref());
+        // Lives as long as the page.
+        on_message.forget();
+        self.state.update_value(|state| {
+            state.stop();
+            state.backend = Backend::Engine {
+                endpoint,
+                worker,
+                ready: false,
+                held: None,
+            };
+        });
+    }
+
     fn receive(self, data: &JsValue) {
-        match data.as_string().as_deref() {
-            Some(WORKER_FAILED) => return self.fall_back(),
-            Some(WORKER_READY) => self.state.update_value(|state| {
-                if let Backend::Worker { ready, .. } = &mut state.backend {
+        let text = data.as_string();
+        if let Some(what) = text.as_deref().and_then(|t| t.strip_prefix(WORKER_FAILED)) {
+            return self.fail(what.to_owned());
+        }
+        if text.as_deref() == Some(WORKER_READY) {
+            self.state.update_value(|state| {
+                if let Backend::Engine { ready, .. } = &mut state.backend {
                     *ready = true;
                 }
-            }),
-            _ => {}
+            });
         }
-        // The worker's messages are outside data: anything but a reply to
+        // The engine's messages are outside data: anything but a reply to
         // a job in flight is dropped.
         let reply = from_js(data).and_then(|b| Reply::decode(&b));
         let answered = self.state.try_update_value(|state| {
@@ -239,36 +304,40 @@ impl EngineClient {
         self.show_busy();
     }
 
-    /// The worker failed (or never started): compute here from now on,
-    /// starting with the newest job of each lane.
-    fn fall_back(self) {
-        let lanes = self.state.try_update_value(|state| {
-            if let Backend::Worker { worker, .. } = &state.backend {
-                worker.terminate();
+    /// The engine's files could not be loaded: nothing is estimated, and
+    /// the page says `what` failed.
+    fn fail(self, what: String) {
+        self.state.update_value(|state| {
+            state.stop();
+            state.backend = Backend::Failed;
+            for lane in &mut state.lanes {
+                lane.in_flight = None;
+                lane.newest_unsent = None;
             }
-            let mut workspace = Workspace::default();
-            let mut answered = Vec::new();
-            for (lane, lane_state) in [Lane::Whole, Lane::Shown].into_iter().zip(&mut state.lanes) {
-                let newest = lane_state
-                    .newest_unsent
-                    .take()
-                    .or(lane_state.in_flight.take());
-                if let Some(Asked { job, inputs }) = newest {
-                    lane_state.view = inputs.view_here(&mut workspace, &job).map(Arc::new);
-                    answered.push(lane);
-                }
-            }
-            state.backend = Backend::Page(workspace);
-            answered
         });
-        for lane in lanes.unwrap_or_default() {
-            self.announce(lane);
-        }
+        self.failure.set(Some(what));
         self.show_busy();
     }
 }
 
 impl State {
+    /// Stops the worker, if one runs; each lane's unanswered job waits to
+    /// be sent again (unless a newer one does).
+    fn stop(&mut self) {
+        if let Backend::Engine {
+            worker: Some(worker),
+            ..
+        } = &self.backend
+        {
+            worker.terminate();
+        }
+        for lane in &mut self.lanes {
+            if let Some(asked) = lane.in_flight.take() {
+                lane.newest_unsent.get_or_insert(asked);
+            }
+        }
+    }
+
     /// The reply's view for the lane that asked for it; `None` when no lane
     /// waits for this id.
     fn answer(&mut self, reply: Reply) -> Option<Lane> {
@@ -278,7 +347,7 @@ impl State {
             .find(|(_, l)| l.in_flight.as_ref().map(|a| a.job.id) == Some(reply.id))?;
         let Asked { job, inputs } = lane_state.in_flight.take()?;
         // The zoomed part is shown even when a newer job waits: while
-        // dragging, the image follows at the worker's pace instead of
+        // dragging, the image follows at the engine's pace instead of
         // waiting for the pointer to stop. The whole window (map, clusters,
         // exports) only ever shows its newest request.
         if lane == Lane::Whole && lane_state.newest_unsent.is_some() {
@@ -298,13 +367,14 @@ impl State {
     }
 
     /// Sends each idle lane's newest job (and first the sources, or the
-    /// live candles that joined them, when the worker lacks them), once
-    /// the worker listens.
+    /// live candles that joined them, when the engine lacks them), once
+    /// the engine listens.
     fn send_next(&mut self, pushes: StoredValue<PushLog>) {
-        let Backend::Worker {
-            worker,
+        let Backend::Engine {
+            endpoint,
             ready: true,
             held,
+            ..
         } = &mut self.backend
         else {
             return;
@@ -329,7 +399,7 @@ impl State {
                             .try_update_value(|log| {
                                 let sent = log.between(from, to).map(|between| {
                                     for push in between {
-                                        post(worker, Request::Push(*push).encode());
+                                        endpoint.post(&Request::Push(*push).encode());
                                     }
                                 });
                                 log.forget_before(to);
@@ -338,29 +408,85 @@ impl State {
                             .unwrap_or(false)
                     });
                 if !caught_up {
-                    post(worker, Request::encode_sources(&inputs.sources));
+                    endpoint.post(&Request::encode_sources(&inputs.sources));
                 }
                 *held = Some(Held {
                     sources: inputs.sources.clone(),
                     revision: inputs.revision,
                 });
             }
-            post(worker, Request::Estimate(asked.job.clone()).encode());
+            endpoint.post(&Request::Estimate(asked.job.clone()).encode());
             lane.in_flight = Some(asked);
         }
     }
 }
 
-fn post(worker: &Worker, message: Buffers) {
-    let (message, transfer) = to_js(&message);
-    worker.post_message_with_transfer(&message, &transfer).ok();
-}
-
-/// The worker named by the loader's `data-worker`, if one can start.
-fn start_worker() -> Option<Worker> {
-    let url = document()
+/// The worker's loader, as the page's script tag names it (`data-worker`).
+fn loader_url() -> Option<String> {
+    document()
         .query_selector("script[data-worker]")
         .ok()??
-        .get_attribute("data-worker")?;
-    Worker::new(&url).ok()
+        .get_attribute("data-worker")
+}
+
+/// The engine's file `name`, beside the worker's loader.
+fn engine_file(name: &str) -> String {
+    let folder = loader_url()
+        .and_then(|url| {
+            url.rsplit_once('/')
+                .map(|(folder, _)| folder.to_owned() + "/")
+        })
+        .unwrap_or_default();
+    folder + name
+}
+
+/// Loads the engine's files on this thread and has it answer at
+/// `engine_side`; what failed, if they could not be loaded.
+async fn load_here(engine_side: &MessagePort) -> Result<(), String> {
+    run_script(&engine_file(ENGINE_GLUE))
+        .await
+        .map_err(|_| format!("{ENGINE_GLUE} did not load"))?;
+    // Fetched here rather than by the glue, to name a missing file's status.
+    let wasm = gloo_net::http::Request::get(&engine_file(ENGINE_WASM))
+        .send()
+        .await
+        .map_err(|_| format!("{ENGINE_WASM}: unreachable"))?;
+    if !wasm.ok() {
+        return Err(format!("{ENGINE_WASM}: HTTP {}", wasm.status()));
+    }
+    let options = js_sys::Object::new();
+    let wasm = web_sys::Response::from(wasm);
+    js_sys::Reflect::set(&options, &"module_or_path".into(), &wasm).ok();
+    let started = match init_engine(&options) {
+        Ok(promise) => JsFuture::from(promise).await,
+        Err(error) => Err(error),
+    };
+    started
+        .and_then(|_| serve_engine(engine_side))
+        .map_err(|error| format!("{ENGINE_WASM}: {}", error_text(&error)))
+}
+
+/// Runs the classic script at `url` (a `<script>` element: the page's CSP
+/// allows its own files); resolves once it ran.
+async fn run_script(url: &str) -> Result<JsValue, JsValue> {
+    let script: web_sys::HtmlElement = document().create_element("script")?.unchecked_into();
+    script.set_attribute("src", url)?;
+    let loaded = js_sys::Promise::new(&mut |resolve, reject| {
+        script.set_onload(Some(&resolve));
+        script.set_onerror(Some(&reject));
+    });
+    document()
+        .head()
+        .ok_or_else(|| JsValue::from("no <head>"))?
+        .append_child(&script)?;
+    JsFuture::from(loaded).await
+}
+
+/// An error's message (a thrown `Error`), or the value as text.
+fn error_text(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "could not start".into())
 }

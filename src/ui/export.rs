@@ -1,6 +1,7 @@
 //! Export buttons: the heatmap as PNG, the heatmap and the map as CSV.
 //! The CSV text comes from the pure `crate::export`; this only downloads.
 
+use super::engine_client::EngineClient;
 use super::measured::Measured;
 use super::{ViewData, ViewMemo};
 use crate::export::{heatmap_csv, map_csv};
@@ -21,7 +22,19 @@ pub fn ExportBar(
             }
         }
     };
+    // Without the engine there is nothing to export, nor to draw: the page
+    // says what failed (the exchanges' chips and the rest stay).
+    let failure = use_context::<EngineClient>().map(|engine| engine.failure);
+    let failed = move || {
+        let what = failure?.get()?;
+        Some(view! {
+            <p class="empty" role="alert" data-testid="engine-failed">
+                {format!("The estimation engine could not be loaded ({what}); reload to retry.")}
+            </p>
+        })
+    };
     view! {
+        {failed}
         <div class="exports" role="group" aria-label="Export">
             <button data-testid="export-png" title="The heatmap as a PNG image" on:click=move |_| {
                 download_heatmap_png();

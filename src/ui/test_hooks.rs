@@ -69,8 +69,8 @@ pub fn demo_heatmap_csv(now_ms: f64, window_ms: f64) -> String {
     super::view_data::Inputs::demo(defaults.seed, window_ms as i64, now_ms as i64)
         .and_then(|inputs| {
             let job = inputs.job(0, Default::default(), defaults.bins, &defaults.params);
-            inputs.view_here(&mut Workspace::default(), &job)
+            crate::compute::run(&mut Workspace::default(), &inputs.sources, &job)
         })
-        .map(|view| crate::export::heatmap_csv(&view.estimate))
+        .map(|estimate| crate::export::heatmap_csv(&estimate))
         .unwrap_or_default()
 }

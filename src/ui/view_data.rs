@@ -5,8 +5,8 @@
 use super::engine_client::{EngineClient, Lane};
 use super::session::Session;
 use super::view_settings::ViewSettings;
-use crate::compute::{run, Job, Revision};
-use crate::engine::{Estimate, Params, Source, Workspace};
+use crate::compute::{Job, Revision};
+use crate::engine::{Estimate, Params, Source};
 use crate::render::column_closes;
 use crate::render::zoom::Zoom;
 use crate::sim::{checksum, demo_market, funding_series};
@@ -99,12 +99,6 @@ impl Inputs {
             sim_checksum: self.sim_checksum,
         }
     }
-
-    /// The view of `job`, computed here on the page (where no worker runs).
-    pub fn view_here(&self, workspace: &mut Workspace, job: &Job) -> Option<ViewData> {
-        let estimate = run(workspace, &self.sources, job)?;
-        Some(self.view_of(estimate, &job.params))
-    }
 }
 
 /// Sources and estimates are megabytes: a recompute always means new data,
@@ -158,9 +152,11 @@ impl Views {
             },
             always_changed,
         );
-        // Computed in the engine's worker: each memo keeps its last view
-        // (drawn and hoverable) until the newest one it asked for arrives.
+        // Computed by the engine (in its worker): each memo keeps its last
+        // view (drawn and hoverable) until the newest one it asked for
+        // arrives. The export bar says so when the engine cannot load.
         let engine = EngineClient::new(session.pushes);
+        provide_context(engine);
         let ask = move |lane, zoom| {
             let (params, bins) = (params.get(), bins.get());
             inputs.with(|i| {

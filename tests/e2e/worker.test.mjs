@@ -1,11 +1,12 @@
 // The engine runs in a dedicated Web Worker: the page keeps answering the
-// pointer while it computes, and computes itself where no worker can run,
-// with the same bytes either way.
+// pointer while it computes. Where no worker can run, the page loads the
+// worker's own files on its thread: the same bytes either way. Without
+// those files nothing is estimated, and the page says what failed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap } from './harness.mjs';
-import { END } from './fixtures.mjs';
+import { END, EXCHANGES, FIXTURES } from './fixtures.mjs';
 import { openMonth, hoverWhileRecomputing } from './month.mjs';
 
 const env = sharedBrowser({ before, after });
@@ -39,7 +40,7 @@ async function demoCsv(page) {
   return { exported, apart };
 }
 
-test('without Worker the page computes itself: the same CSV', async () => {
+test('without Worker the engine runs on the page: the same CSV', async () => {
   const page = await openPage(env.browser, env.server.url);
   await page.addInitScript(() => { delete window.Worker; });
   const { exported, apart } = await demoCsv(page);
@@ -50,16 +51,34 @@ test('without Worker the page computes itself: the same CSV', async () => {
   await page.closeAll();
 });
 
-// The worker's files missing: its glue (importScripts throws) or its wasm
-// (the loader says so). Either way the page computes itself, and nothing
+// The engine's files missing: its glue (importScripts throws) or its wasm
+// (the loader names its status). The worker says so; without Worker the
+// page finds the same when it loads them itself. Nothing is estimated, the
+// page says what failed, the exchanges' chips are still drawn, and nothing
 // but the failed requests reaches the console.
-for (const file of ['engine_worker.js', 'engine_worker_bg.wasm']) {
-  test(`without the worker's ${file} the page computes itself`, async () => {
-    const page = await openPage(env.browser, env.server.url);
-    await page.route(`**/${file}`, (route) => route.fulfill({ status: 404, body: '' }));
-    const { exported, apart } = await demoCsv(page);
-    assert.equal(exported, apart);
-    assertClean(assert, page, { allow: [/Failed to load resource/] });
-    await page.closeAll();
-  });
+const MISSING = {
+  'engine_worker.js': 'engine_worker.js did not load',
+  'engine_worker_bg.wasm': 'engine_worker_bg.wasm: HTTP 404',
+};
+for (const [file, reason] of Object.entries(MISSING)) {
+  for (const worker of [true, false]) {
+    test(`without the engine's ${file}${worker ? '' : ' nor Worker'} the page says so`, async () => {
+      const page = await openPage(env.browser, env.server.url, { routes: FIXTURES });
+      if (!worker) await page.addInitScript(() => { delete window.Worker; });
+      await page.route(`**/${file}`, (route) => route.fulfill({ status: 404, body: '' }));
+      await page.clock.setFixedTime(END);
+      await page.goto(`${env.server.url}?sym=BTC&window=1d`);
+      const notice = page.getByTestId('engine-failed');
+      await notice.waitFor({ timeout: 20_000 });
+      assert.equal(await notice.innerText(),
+        `The estimation engine could not be loaded (${reason}); reload to retry.`);
+      assert.equal(await page.evaluate(() => document.documentElement.dataset.engine), 'failed');
+      for (const exchange of EXCHANGES) {
+        await page.waitForFunction((e) => document.querySelector(`[data-testid="status-${e}"]`)?.dataset.state === 'ready', exchange);
+      }
+      await screenshot(page, `worker-missing-${file.replace(/\W/g, '-')}${worker ? '' : '-no-worker'}`);
+      assertClean(assert, page, { allow: [/Failed to load resource/] });
+      await page.closeAll();
+    });
+  }
 }
