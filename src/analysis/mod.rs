@@ -13,6 +13,7 @@
 pub mod book;
 pub mod cascade;
 pub mod reach;
+pub mod text;
 
 pub use book::{BookError, BookLevel, BookSide, OrderBook};
 pub use cascade::{

@@ -30,6 +30,7 @@ mod append;
 mod breakdown;
 mod clusters;
 mod cohort;
+pub mod explain;
 mod fast;
 pub mod funding;
 pub mod grid;

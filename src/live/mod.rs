@@ -32,6 +32,7 @@ pub mod bybit;
 pub mod dydx;
 pub mod hyperliquid;
 pub mod okx;
+pub mod text;
 
 use std::collections::VecDeque;
 use std::fmt;

@@ -187,10 +187,29 @@ pub fn repaint(
     canvas: NodeRef<Canvas>,
     paint: impl Fn(&HtmlCanvasElement) -> Option<()> + 'static,
 ) {
+    repaint_found(move || canvas.get(), paint);
+}
+
+/// [`repaint`] for a canvas written as HTML: the first `canvas` under
+/// `root` (the panel's node), once it is in the page.
+pub fn repaint_in(
+    root: impl Fn() -> Option<web_sys::Element> + 'static,
+    paint: impl Fn(&HtmlCanvasElement) -> Option<()> + 'static,
+) {
+    repaint_found(
+        move || root()?.query_selector("canvas").ok()??.dyn_into().ok(),
+        paint,
+    );
+}
+
+fn repaint_found(
+    canvas: impl Fn() -> Option<HtmlCanvasElement> + 'static,
+    paint: impl Fn(&HtmlCanvasElement) -> Option<()> + 'static,
+) {
     let resized = window_resizes();
     Effect::new(move |_| {
         resized.track();
-        let Some(element) = canvas.get() else {
+        let Some(element) = canvas() else {
             return;
         };
         if paint(&element).is_some() {

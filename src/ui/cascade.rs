@@ -2,20 +2,24 @@
 //! books; liquidations it trips sell (or buy) into the depth, move the price
 //! further and may trip the next level. Books load when the panel opens.
 
-use super::canvas::{prepare, repaint, Prepared};
+use super::canvas::{prepare, repaint_in, Prepared};
+use super::dom::{part, set_rows, set_text};
 use super::ViewMemo;
+use crate::analysis::text::{cascade_summary, shock_label};
 use crate::analysis::{
     cascade, runaway_shock, BookLevel, BookSide, Direction, LiqLevels, OrderBook,
 };
 use crate::exchanges::Instrument;
 use crate::net::load_depth;
 use crate::render::chart::draw_cascade;
-use crate::render::{price_label, usd_label, Theme};
+use crate::render::{usd_label, Theme};
 use crate::sim::demo_order_book;
 use crate::url_state::SHOCK_RANGE_PCT;
-use leptos::html::Canvas;
+use leptos::html::Details;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlInputElement};
 
 /// The demo's simulated book holds this share of the map's USD per level.
 const DEMO_DEPTH_SHARE: f64 = 1.0 / 2000.0;
@@ -116,8 +120,9 @@ pub fn CascadePanel(
         })
     });
 
-    let canvas = NodeRef::<Canvas>::new();
-    repaint(canvas, move |element| {
+    let root = NodeRef::<Details>::new();
+    let panel = move || root.get().map(Element::from);
+    repaint_in(panel, move |element| {
         let theme = theme.get();
         result.with(|r| {
             let (path, _) = r.as_ref()?;
@@ -125,75 +130,75 @@ pub fn CascadePanel(
             draw_cascade(&root, path, theme, ratio).ok()
         })
     });
-
-    let summary = move || {
-        result.with(|r| {
-            let Some((path, runaway)) = r else {
-                return if books.with(|b| b.loading) {
-                    "Loading order books…".to_string()
-                } else {
-                    "No order book to walk (see below).".to_string()
-                };
-            };
-            let runaway_text = |shock: Option<f64>, way: &str| match shock {
-                Some(s) => format!("{way} from {s:+.2} %"),
-                None => format!("{way}: not within ±20 %"),
-            };
-            format!(
-                "Shock {:+.1} %: {} rounds, {} liquidated, price {} → {} (amplification {:.2}×{}). Runs away {}; {}.",
-                path.shock_pct,
-                path.steps.len(),
-                usd_label(path.total_liquidated_usd),
-                price_label(path.start_price),
-                price_label(path.final_price),
-                path.amplification,
-                if path.book_exhausted { ", book exhausted" } else { "" },
-                runaway_text(runaway[0], "down"),
-                runaway_text(runaway[1], "up"),
-            )
-        })
-    };
+    Effect::new(move |_| {
+        let Some(panel) = panel() else {
+            return;
+        };
+        let summary = result.with(|r| match r {
+            Some((path, runaway)) => cascade_summary(path, *runaway),
+            None if books.with(|b| b.loading) => "Loading order books…".to_string(),
+            None => "No order book to walk (see below).".to_string(),
+        });
+        books.with(|b| write_panel(&panel, demo.get(), shock_pct.get(), &summary, &b.notes));
+    });
     let (low, high) = SHOCK_RANGE_PCT;
     view! {
         <details
+            node_ref=root
             class="panel cascade-panel"
             data-testid="cascade"
-            on:toggle=move |ev| {
-                use wasm_bindgen::JsCast;
-                if let Some(d) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()) {
-                    open.set(d.open());
+            inner_html=skeleton()
+            on:toggle=move |_| {
+                if let Some(details) = root.get_untracked() {
+                    open.set(details.open());
                 }
             }
-        >
-            <summary>"Cascade simulator: what if the price jumps?"</summary>
-            <p class="hint">
-                "A shock moves the price; liquidations it reaches become market orders that eat the order book (longs sell into bids, shorts buy into asks), the price moves on and may reach the next level. "
-                {move || if demo.get() { "On the simulated market the book is simulated too." } else { "Books: the exchanges' public depth, summed." }}
-            </p>
-            <label class="shock">
-                "Shock "
-                <input
-                    type="range"
-                    data-testid="cascade-shock"
-                    min=low
-                    max=high
-                    step="0.5"
-                    aria-label="Price shock in percent"
-                    prop:value=move || shock_pct.get().to_string()
-                    on:input=move |ev| {
-                        if let Some(x) = crate::decimal::parse(&event_target_value(&ev)) {
-                            shock_pct.set(x.clamp(low, high));
-                        }
-                    }
-                />
-                <output>{move || format!("{:+.1} %", shock_pct.get())}</output>
-            </label>
-            <p data-testid="cascade-result" role="status">{summary}</p>
-            <canvas node_ref=canvas class="cascade-chart" data-testid="cascade-chart" role="img"
-                aria-label="Price after the shock and after each round of liquidations"></canvas>
-            <ul class="hint book-notes" data-testid="cascade-books">
-                {move || books.with(|b| b.notes.clone()).into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
-            </ul>
-        </details>
+            on:input=move |ev| {
+                if let Some(x) = crate::decimal::parse(&event_target_value(&ev)) {
+                    shock_pct.set(x.clamp(low, high));
+                }
+            }
+        ></details>
     }
+}
+
+/// The panel's static part; [`write_panel`] fills it.
+fn skeleton() -> String {
+    let (low, high) = SHOCK_RANGE_PCT;
+    format!(
+        concat!(
+            r#"<summary>Cascade simulator: what if the price jumps?</summary>"#,
+            r#"<p class="hint">A shock moves the price; liquidations it reaches become market orders that eat the order book (longs sell into bids, shorts buy into asks), the price moves on and may reach the next level. <span data-part="books-kind"></span></p>"#,
+            r#"<label class="shock">Shock <input type="range" data-testid="cascade-shock" min="{low}" max="{high}" step="0.5" aria-label="Price shock in percent"><output></output></label>"#,
+            r#"<p data-testid="cascade-result" role="status"></p>"#,
+            r#"<canvas class="cascade-chart" data-testid="cascade-chart" role="img" aria-label="Price after the shock and after each round of liquidations"></canvas>"#,
+            r#"<ul class="hint book-notes" data-testid="cascade-books"></ul>"#,
+        ),
+        low = low,
+        high = high
+    )
+}
+
+/// Writes the book's kind, the shock, the result and the books' notes.
+fn write_panel(
+    root: &Element,
+    demo: bool,
+    shock_pct: f64,
+    summary: &str,
+    notes: &[String],
+) -> Option<()> {
+    let kind = if demo {
+        "On the simulated market the book is simulated too."
+    } else {
+        "Books: the exchanges' public depth, summed."
+    };
+    set_text(root, "[data-part=books-kind]", kind);
+    part(root, "[data-testid=cascade-shock]")?
+        .dyn_into::<HtmlInputElement>()
+        .ok()?
+        .set_value(&shock_pct.to_string());
+    set_text(root, "output", &shock_label(shock_pct));
+    set_text(root, "[data-testid=cascade-result]", summary);
+    let rows: Vec<(&str, &str)> = notes.iter().map(|n| ("", n.as_str())).collect();
+    set_rows(root, "[data-testid=cascade-books]", "li", &rows)
 }

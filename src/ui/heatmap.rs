@@ -1,6 +1,7 @@
 //! The heatmap panel: estimate → pixels → canvas, with price and time axes.
 
 use super::canvas::{blit_rgba, prepare, repaint, Prepared};
+use super::dom::child;
 use super::{ViewData, ViewMemo};
 use crate::render::chart::{
     draw_heatmap_overlay, fill_background, heatmap_plot_rect, Bubble, HeatmapOverlay,
@@ -9,8 +10,9 @@ use crate::render::chart::{
 use crate::render::tooltip::{cell_at, cell_lines};
 use crate::render::zoom::Zoom;
 use crate::render::{heatmap_rgba, Look, Theme};
-use leptos::html::Canvas;
+use leptos::html::{Canvas, Div};
 use leptos::prelude::*;
+use web_sys::{Element, HtmlElement};
 
 /// Room for the axes, in CSS pixels (the chart draws them there).
 const AXIS_RIGHT: f64 = HEATMAP_AXIS_RIGHT;
@@ -50,8 +52,14 @@ pub fn Heatmap(
         })
     });
 
-    // Hover: the cell under the pointer, described in words.
-    let hover = RwSignal::new(None::<Hover>);
+    // Hover: the cell under the pointer, described in words, written
+    // straight into the frame (no signal: nothing else reads it).
+    let frame = NodeRef::<Div>::new();
+    let hover = move |h: Option<Hover>| {
+        if let Some(frame) = frame.get_untracked() {
+            write_hover(&frame, h.as_ref());
+        }
+    };
     // Where a drag last was, in client pixels.
     let dragging = StoredValue::new(None::<(f64, f64)>);
     // The pointer in plot coordinates, and the shown data, read in place
@@ -82,11 +90,11 @@ pub fn Heatmap(
                     .get_untracked()
                     .pan(&grid.time, &grid.prices, dt, dp, data.window);
                 dragging.set_value(Some((client_x, client_y)));
-                hover.set(None);
+                hover(None);
                 // Set after reading: the zoom change recomputes `view`.
                 zoom.set(next);
             } else {
-                hover.set(describe(data, p.x, p.y, p.w, p.h));
+                hover(describe(data, p.x, p.y, p.w, p.h));
             }
         });
     };
@@ -124,7 +132,7 @@ pub fn Heatmap(
                 data.candle_ms,
             ));
         });
-        hover.set(None);
+        hover(None);
         if let Some(next) = next {
             zoom.set(next);
         }
@@ -186,7 +194,7 @@ pub fn Heatmap(
     };
 
     view! {
-        <div class="heatmap-frame" on:mouseleave=move |_| hover.set(None)>
+        <div class="heatmap-frame" node_ref=frame on:mouseleave=move |_| hover(None)>
             <canvas
                 node_ref=canvas
                 class="heatmap"
@@ -216,25 +224,6 @@ pub fn Heatmap(
                 on:dblclick=move |_| zoom.set(Zoom::default())
                 on:keydown=on_key
             ></canvas>
-            {move || {
-                hover
-                    .get()
-                    .map(|h| {
-                        view! {
-                            <div class="crosshair-v" style:left=format!("{}px", h.x)></div>
-                            <div class="crosshair-h" style:top=format!("{}px", h.y)></div>
-                            <div
-                                class="tooltip"
-                                data-testid="heatmap-tooltip"
-                                role="tooltip"
-                                style:left=format!("{}px", h.x + 14.0)
-                                style:top=format!("{}px", h.y + 14.0)
-                            >
-                                {h.lines.into_iter().map(|line| view! { <div>{line}</div> }).collect_view()}
-                            </div>
-                        }
-                    })
-            }}
         </div>
     }
 }
@@ -262,6 +251,36 @@ struct Hover {
     x: f64,
     y: f64,
     lines: Vec<String>,
+}
+
+/// Shows the crosshair and the tooltip for `hover` (after the canvas, the
+/// frame's first child), or nothing.
+fn write_hover(frame: &Element, hover: Option<&Hover>) -> Option<()> {
+    while frame.child_element_count() > 1 {
+        frame.last_element_child()?.remove();
+    }
+    let Some(Hover { x, y, lines }) = hover else {
+        return Some(());
+    };
+    // Positions go through the style object: the CSP forbids style attributes.
+    let place = |class: &str, at: &[(&str, f64)]| -> Option<HtmlElement> {
+        let e = child(frame, "div", class, "")?;
+        for (side, px) in at {
+            e.style().set_property(side, &format!("{px}px")).ok()?;
+        }
+        Some(e)
+    };
+    place("crosshair-v", &[("left", *x)])?;
+    place("crosshair-h", &[("top", *y)])?;
+    let tooltip = place("tooltip", &[("left", x + 14.0), ("top", y + 14.0)])?;
+    tooltip
+        .set_attribute("data-testid", "heatmap-tooltip")
+        .ok()?;
+    tooltip.set_attribute("role", "tooltip").ok()?;
+    for line in lines {
+        child(&tooltip, "div", "", line)?;
+    }
+    Some(())
 }
 
 /// The cell at `(x, y)` CSS pixels inside a plot `plot_w × plot_h`.

@@ -3,6 +3,7 @@
 //! the two cumulative curves.
 
 use super::canvas::{prepare, repaint, Prepared};
+use super::dom::child;
 use super::radios::Radios;
 use super::ViewMemo;
 use crate::engine::Estimate;
@@ -10,8 +11,9 @@ use crate::render::chart::{
     draw_liquidation_map, stack_colour, StackBy, CUMULATIVE_LONG, CUMULATIVE_SHORT,
 };
 use crate::render::Theme;
-use leptos::html::Canvas;
+use leptos::html::{Canvas, Ul};
 use leptos::prelude::*;
+use web_sys::Element;
 
 #[component]
 pub fn LiquidationMap(
@@ -24,6 +26,31 @@ pub fn LiquidationMap(
         let (stack_by, theme) = (stack_by.get(), theme.get());
         // Read in place: the view is megabytes.
         view.with(|data| draw(element, &data.as_ref()?.estimate, stack_by, theme))
+    });
+    let legend = NodeRef::<Ul>::new();
+    Effect::new(move |_| {
+        let Some(legend) = legend.get() else {
+            return;
+        };
+        let names = match stack_by.get() {
+            StackBy::Leverage => view.with(|v| {
+                v.as_ref()
+                    .map(|v| {
+                        v.params
+                            .tiers
+                            .iter()
+                            .map(|t| format!("{}x", t.leverage))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            }),
+            StackBy::Exchange => view.with(|v| {
+                v.as_ref()
+                    .map(|v| v.estimate.sources.clone())
+                    .unwrap_or_default()
+            }),
+        };
+        write_legend(&legend, &names);
     });
     view! {
         <canvas
@@ -40,33 +67,31 @@ pub fn LiquidationMap(
             label="Stack bars by"
             class="map-options"
         />
-        <ul class="legend" aria-label="Legend">
-            {move || {
-                let names = match stack_by.get() {
-                    StackBy::Leverage => view.with(|v| {
-                        v.as_ref()
-                            .map(|v| v.params.tiers.iter().map(|t| format!("{}x", t.leverage)).collect())
-                            .unwrap_or_default()
-                    }),
-                    StackBy::Exchange => view.with(|v| v.as_ref().map(|v| v.estimate.sources.clone()).unwrap_or_default()),
-                };
-                names
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, label)| {
-                        view! {
-                            <li>
-                                <span class="swatch" style:background=move || css(stack_colour(i))></span>
-                                {label}
-                            </li>
-                        }
-                    })
-                    .collect_view()
-            }}
-            <li><span class="swatch line" style:background=move || css(CUMULATIVE_LONG)></span>"Cumulative longs"</li>
-            <li><span class="swatch line" style:background=move || css(CUMULATIVE_SHORT)></span>"Cumulative shorts"</li>
-        </ul>
+        <ul class="legend" aria-label="Legend" node_ref=legend></ul>
     }
+}
+
+/// One item per stack (its colour, its name), then the cumulative curves.
+fn write_legend(legend: &Element, names: &[String]) -> Option<()> {
+    legend.set_text_content(None);
+    let stacks = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| ("swatch", stack_colour(i), name.as_str()));
+    let curves = [
+        ("swatch line", CUMULATIVE_LONG, "Cumulative longs"),
+        ("swatch line", CUMULATIVE_SHORT, "Cumulative shorts"),
+    ];
+    for (class, colour, name) in stacks.chain(curves) {
+        let item = child(legend, "li", "", "")?;
+        // The style object, not a style attribute: the CSP allows it.
+        child(&item, "span", class, "")?
+            .style()
+            .set_property("background", &css(colour))
+            .ok()?;
+        item.append_with_str_1(name).ok()?;
+    }
+    Some(())
 }
 
 fn draw(

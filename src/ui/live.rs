@@ -2,16 +2,19 @@
 //! candles and actual liquidations. Liquidations show as a feed, totals,
 //! bubbles on the heatmap, and a hit lift saying how well the estimate did.
 
+use super::dom::{child, clicked_test_id, part, set_text};
 use super::{ViewData, ViewMemo};
 use crate::accuracy::{hit_lift_interval, Event, LiftInterval};
 use crate::engine::{Grid, LiveCandle};
 use crate::exchanges::{Exchange, Side};
+use crate::live::text::{feed_lines, lift_line, period_text, totals};
 use crate::live::{EventRing, LiqEvent, LiveMessage};
 use crate::render::chart::Bubble;
-use crate::render::{price_label, usd_label, utc_label};
 use crate::stream::StreamState;
 use gloo_timers::callback::Timeout;
+use leptos::html::Section;
 use leptos::prelude::*;
+use web_sys::Element;
 
 /// Events kept (the oldest go first): memory stays bounded.
 const EVENTS_KEPT: usize = 5_000;
@@ -194,36 +197,6 @@ fn lift_of(view: &ViewData, density: &Grid, events: &[&LiqEvent]) -> LiftInterva
     hit_lift_interval(density, grid, &scored)
 }
 
-/// Over which period the lift is measured: events kept from earlier
-/// visits count too, so the record grows with use.
-fn period_text(events: &EventRing<LiqEvent>) -> String {
-    let first = events.iter().map(|e| e.time_ms).min();
-    let last = events.iter().map(|e| e.time_ms).max();
-    match (first, last) {
-        (Some(first), Some(last)) => format!(
-            "over {} events from {} to {} UTC (kept in this browser for 30 days)",
-            events.iter().len(),
-            utc_label(first),
-            utc_label(last)
-        ),
-        _ => String::new(),
-    }
-}
-
-fn lift_text(lift: LiftInterval) -> String {
-    match lift {
-        LiftInterval::NotEnoughEvents { events } => {
-            format!("not enough events yet ({events} of 10)")
-        }
-        LiftInterval::Lift {
-            lift,
-            low,
-            high,
-            events,
-        } => format!("{lift:.2} (95 % {low:.2}–{high:.2}) over {events} events"),
-    }
-}
-
 fn state_text(state: StreamState) -> String {
     match state {
         StreamState::Connecting => "connecting".into(),
@@ -237,6 +210,25 @@ fn state_text(state: StreamState) -> String {
     }
 }
 
+/// The panel's static part; [`write_state`] and [`write_events`] fill it.
+const SKELETON: &str = concat!(
+    r#"<div class="panel-head">"#,
+    r#"<h2>Actual liquidations</h2>"#,
+    r#"<button data-testid="live-toggle" aria-pressed="false" title="Pause or resume live updates (they also pause while the tab is hidden)">Pause</button>"#,
+    r#"<span class="hint" data-testid="live-state"></span>"#,
+    r#"<span class="hint" data-testid="live-malformed"></span>"#,
+    r#"</div>"#,
+    r#"<p class="accuracy" data-testid="accuracy">"#,
+    r#"<strong>Hit lift </strong>"#,
+    r#"<span class="hint">(share of liquidations in the estimate's top 20 % cells ÷ 0.2; 1 = no better than chance)</span>"#,
+    r#"</p>"#,
+    r#"<table class="live-totals" data-testid="live-totals">"#,
+    r#"<thead><tr><th>Exchange</th><th>Longs</th><th>Shorts</th><th>Events</th></tr></thead>"#,
+    r#"<tbody></tbody>"#,
+    r#"</table>"#,
+    r#"<ol class="live-feed" data-testid="live-feed" aria-live="off"></ol>"#,
+);
+
 #[component]
 pub fn LivePanel(feed: LiveFeed, view: ViewMemo) -> impl IntoView {
     let LiveFeed {
@@ -247,151 +239,138 @@ pub fn LivePanel(feed: LiveFeed, view: ViewMemo) -> impl IntoView {
         hidden,
         ..
     } = feed;
-    let totals = move || {
-        events.with(|ring| {
-            let mut rows: Vec<(Exchange, [f64; 2], usize)> = Vec::new();
-            for e in ring.iter() {
-                let at = match rows.iter().position(|(x, _, _)| *x == e.exchange) {
-                    Some(at) => at,
-                    None => {
-                        rows.push((e.exchange, [0.0; 2], 0));
-                        rows.len() - 1
-                    }
-                };
-                if let Some(row) = rows.get_mut(at) {
-                    row.1[usize::from(e.side == Side::Short)] += e.usd;
-                    row.2 += 1;
-                }
-            }
-            rows
-        })
-    };
     // Both sides summed, once per view (megabytes: not once per event).
     let density = Memo::new_with_compare(
         move |_| view.with(|v| v.as_ref().map(|v| v.estimate.heatmap_total())),
         |_, _| true,
     );
-    let accuracy = move || {
+    let root = NodeRef::<Section>::new();
+    Effect::new(move |_| {
+        if let Some(root) = root.get() {
+            streams.with(|streams| {
+                write_state(&root, paused.get(), hidden.get(), streams, malformed.get())
+            });
+        }
+    });
+    let measured = use_context::<super::measured::Measured>();
+    Effect::new(move |_| {
+        let Some(root) = root.get() else {
+            return;
+        };
+        let measured = measured.and_then(|m| m.cosine_line());
         view.with(|v| {
-            let v = v.as_ref()?;
             density.with(|d| {
-                let d = d.as_ref()?;
-                Some(events.with(|ring| {
-                    let all: Vec<&LiqEvent> = ring.iter().collect();
-                    let mut lines = vec![("All exchanges".to_string(), lift_of(v, d, &all))];
-                    for exchange in Exchange::ALL {
-                        let mine: Vec<&LiqEvent> = all
-                            .iter()
-                            .copied()
-                            .filter(|e| e.exchange == exchange)
-                            .collect();
-                        if !mine.is_empty() {
-                            lines.push((exchange.name().to_string(), lift_of(v, d, &mine)));
-                        }
-                    }
-                    lines
-                }))
+                events.with(|ring| {
+                    let lifts = match (v, d) {
+                        (Some(v), Some(d)) => lift_lines(v, d, ring),
+                        _ => Vec::new(),
+                    };
+                    write_events(&root, ring, measured.as_deref(), &lifts);
+                })
             })
-        })
-    };
+        });
+    });
     view! {
-        <section class="panel live-panel" aria-label="Live liquidations" data-testid="live-panel">
-            <div class="panel-head">
-                <h2>"Actual liquidations"</h2>
-                <button
-                    data-testid="live-toggle"
-                    aria-pressed=move || paused.get().to_string()
-                    title="Pause or resume live updates (they also pause while the tab is hidden)"
-                    on:click=move |_| paused.update(|p| *p = !*p)
-                >
-                    {move || if paused.get() { "Resume" } else { "Pause" }}
-                </button>
-                <span class="hint" data-testid="live-state">
-                    {move || {
-                        let paused = if paused.get() {
-                            "paused · "
-                        } else if hidden.get() {
-                            "tab hidden · "
-                        } else {
-                            ""
-                        };
-                        let links = streams
-                            .get()
-                            .into_iter()
-                            .map(|(e, s)| format!("{} {}", e.name(), state_text(s)))
-                            .collect::<Vec<_>>()
-                            .join(" · ");
-                        format!("{paused}{links}")
-                    }}
-                </span>
-                <span class="hint" data-testid="live-malformed">
-                    {move || format!("{} unreadable messages skipped", malformed.get())}
-                </span>
-            </div>
-            <p class="accuracy" data-testid="accuracy">
-                <strong>"Hit lift "</strong>
-                <span class="hint">
-                    "(share of liquidations in the estimate's top 20 % cells ÷ 0.2; 1 = no better than chance)"
-                </span>
-                {move || {
-                    let measured = use_context::<super::measured::Measured>().and_then(|m| m.cosine_line());
-                    measured.map(|line| view! { <span class="lift" data-testid="accuracy-measured">{line}</span> })
-                }}
-                {move || {
-                    accuracy()
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|(name, lift)| view! { <span class="lift">{format!("{name}: {}", lift_text(lift))}</span> })
-                        .collect_view()
-                }}
-                <span class="hint" data-testid="accuracy-period">{move || events.with(period_text)}</span>
-            </p>
-            <table class="live-totals" data-testid="live-totals">
-                <thead>
-                    <tr><th>"Exchange"</th><th>"Longs"</th><th>"Shorts"</th><th>"Events"</th></tr>
-                </thead>
-                <tbody>
-                    {move || {
-                        totals()
-                            .into_iter()
-                            .map(|(e, usd, n)| {
-                                view! {
-                                    <tr>
-                                        <td>{e.name()}</td>
-                                        <td class="below">{usd_label(usd[0])}</td>
-                                        <td class="above">{usd_label(usd[1])}</td>
-                                        <td>{n}</td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()
-                    }}
-                </tbody>
-            </table>
-            <ol class="live-feed" data-testid="live-feed" aria-live="off">
-                {move || {
-                    events.with(|ring| {
-                        ring.iter()
-                            .rev()
-                            .take(FEED_ROWS)
-                            .map(|e| {
-                                let side = if e.side == Side::Long { "long" } else { "short" };
-                                view! {
-                                    <li class=side>
-                                        {format!(
-                                            "{} {} {side} {} at {}",
-                                            utc_label(e.time_ms),
-                                            e.exchange.name(),
-                                            usd_label(e.usd),
-                                            price_label(e.price),
-                                        )}
-                                    </li>
-                                }
-                            })
-                            .collect_view()
-                    })
-                }}
-            </ol>
-        </section>
+        <section
+            node_ref=root
+            class="panel live-panel"
+            aria-label="Live liquidations"
+            data-testid="live-panel"
+            inner_html=SKELETON
+            on:click=move |ev| {
+                if clicked_test_id(&ev).as_deref() == Some("live-toggle") {
+                    paused.update(|p| *p = !*p);
+                }
+            }
+        ></section>
     }
+}
+
+/// The hit lift over all exchanges, then over each one with events.
+fn lift_lines(view: &ViewData, density: &Grid, events: &EventRing<LiqEvent>) -> Vec<String> {
+    let all: Vec<&LiqEvent> = events.iter().collect();
+    let mut lines = vec![lift_line("All exchanges", lift_of(view, density, &all))];
+    for exchange in Exchange::ALL {
+        let mine: Vec<&LiqEvent> = all
+            .iter()
+            .copied()
+            .filter(|e| e.exchange == exchange)
+            .collect();
+        if !mine.is_empty() {
+            lines.push(lift_line(exchange.name(), lift_of(view, density, &mine)));
+        }
+    }
+    lines
+}
+
+/// The pause button, the streams' state and the unreadable count.
+fn write_state(
+    root: &Element,
+    paused: bool,
+    hidden: bool,
+    streams: &[(Exchange, StreamState)],
+    malformed: u64,
+) {
+    if let Some(button) = part(root, "[data-testid=live-toggle]") {
+        button
+            .set_attribute("aria-pressed", &paused.to_string())
+            .ok();
+        button.set_text_content(Some(if paused { "Resume" } else { "Pause" }));
+    }
+    let why = if paused {
+        "paused · "
+    } else if hidden {
+        "tab hidden · "
+    } else {
+        ""
+    };
+    let links = streams
+        .iter()
+        .map(|(e, s)| format!("{} {}", e.name(), state_text(*s)))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    set_text(root, "[data-testid=live-state]", &format!("{why}{links}"));
+    let skipped = format!("{malformed} unreadable messages skipped");
+    set_text(root, "[data-testid=live-malformed]", &skipped);
+}
+
+/// The accuracy line (the measured cosine, the lifts and their period),
+/// the totals per exchange and the newest events.
+fn write_events(
+    root: &Element,
+    events: &EventRing<LiqEvent>,
+    measured: Option<&str>,
+    lifts: &[String],
+) -> Option<()> {
+    let accuracy = part(root, "[data-testid=accuracy]")?;
+    // After the title and its hint come the figures: written afresh.
+    while accuracy.child_element_count() > 2 {
+        accuracy.last_element_child()?.remove();
+    }
+    if let Some(line) = measured {
+        child(&accuracy, "span", "lift", line)?
+            .set_attribute("data-testid", "accuracy-measured")
+            .ok()?;
+    }
+    for line in lifts {
+        child(&accuracy, "span", "lift", line)?;
+    }
+    child(&accuracy, "span", "hint", &period_text(events))?
+        .set_attribute("data-testid", "accuracy-period")
+        .ok()?;
+    let body = part(root, "[data-testid=live-totals] tbody")?;
+    body.set_text_content(None);
+    for [name, longs, shorts, count] in totals(events) {
+        let row = child(&body, "tr", "", "")?;
+        child(&row, "td", "", &name)?;
+        child(&row, "td", "below", &longs)?;
+        child(&row, "td", "above", &shorts)?;
+        child(&row, "td", "", &count)?;
+    }
+    let feed = part(root, "[data-testid=live-feed]")?;
+    feed.set_text_content(None);
+    for (side, line) in feed_lines(events, FEED_ROWS) {
+        child(&feed, "li", side, &line)?;
+    }
+    Some(())
 }

@@ -5,6 +5,7 @@ mod canvas;
 mod cascade;
 mod clusters;
 mod controls;
+mod dom;
 mod engine_client;
 mod export;
 mod heatmap;

@@ -2,10 +2,15 @@
 //! reload reads back, live liquidations), its size cap, and a button that
 //! forgets it all. The database itself is `crate::kept`.
 
+use super::dom::{child, clicked_test_id, element, part};
 use crate::kept::{self, Summary};
 use crate::store::CAP_CHOICES_MB;
+use leptos::html::Details;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use std::future::Future;
+use std::pin::Pin;
+use web_sys::Element;
 
 /// Writes land a moment after a load; the figures are read again then.
 const SETTLE_MS: u32 = 1_500;
@@ -26,59 +31,96 @@ pub fn StoragePanel() -> impl IntoView {
         }
         gloo_timers::callback::Timeout::new(SETTLE_MS, refresh).forget();
     });
-    let forget = move |_| {
-        spawn_local(async move {
-            kept::forget_all().await;
-            summary.set(Some(kept::summary().await));
-        })
-    };
-    let set_cap = move |ev| {
-        let Ok(mb) = event_target_value(&ev).parse::<u64>() else {
-            return;
-        };
-        spawn_local(async move {
-            kept::set_cap_mb(mb).await;
-            summary.set(Some(kept::summary().await));
-        })
-    };
-    let current_cap_mb = move || summary.with(|s| s.as_ref().map_or(100, |s| s.cap_bytes >> 20));
-    let off = move || summary.with(|s| s.as_ref().and_then(|s| s.off));
+    let root = NodeRef::<Details>::new();
+    Effect::new(move |_| {
+        if let Some(root) = root.get() {
+            summary.with(|s| write_summary(&root, s.as_ref()));
+        }
+    });
     view! {
-        // Visible without opening the section: the page keeps nothing.
-        {move || off().map(|why| view! {
-            <p class="notice storage-off" role="status" data-testid="storage-off">
-                {format!("Stored data is off: {why}. Nothing is kept on this device; the page works from memory.")}
-            </p>
-        })}
-        <details class="panel storage-panel" data-testid="storage">
-            <summary>"Stored data"</summary>
-            <p class="hint">
-                "Closed candles, open interest and funding already fetched, and the live liquidations of the last 30 days, are kept in this browser: a reload asks the exchanges only for what is newer, and the hit lift keeps growing. Nothing leaves your device."
-            </p>
-            {move || summary.get().map(|s| match s.off {
-                Some(_) => view! { <p class="hint">"Off for this visit (see above)."</p> }.into_any(),
-                None => view! {
-                    <p data-testid="storage-usage">
-                        {format!(
-                            "{} of {} used · {} exchange answers · {} liquidations",
-                            megabytes(s.bytes),
-                            megabytes(s.cap_bytes),
-                            s.answers,
-                            s.events
-                        )}
-                    </p>
-                }.into_any(),
-            })}
-            <label title="Beyond this, the least recently used answers are deleted first">
-                "Size cap "
-                <select data-testid="storage-cap" prop:value=move || current_cap_mb().to_string() on:change=set_cap>
-                    {CAP_CHOICES_MB.iter().map(|mb| view! { <option value=mb.to_string()>{format!("{mb} MB")}</option> }).collect_view()}
-                </select>
-            </label>
-            " "
-            <button data-testid="storage-forget" title="Delete everything kept in this browser (alerts stay)" on:click=forget>
-                "Forget stored data"
-            </button>
-        </details>
+        <details
+            node_ref=root
+            class="panel storage-panel"
+            data-testid="storage"
+            inner_html=skeleton()
+            on:click=move |ev| {
+                if clicked_test_id(&ev).as_deref() == Some("storage-forget") {
+                    then_refresh(summary, Box::pin(kept::forget_all()));
+                }
+            }
+            on:change=move |ev| {
+                if let Ok(mb) = event_target_value(&ev).parse::<u64>() {
+                    then_refresh(summary, Box::pin(kept::set_cap_mb(mb)));
+                }
+            }
+        ></details>
     }
+}
+
+/// Makes a change to the database, then shows the new figures.
+fn then_refresh(summary: RwSignal<Option<Summary>>, change: Pin<Box<dyn Future<Output = ()>>>) {
+    spawn_local(async move {
+        change.await;
+        summary.set(Some(kept::summary().await));
+    })
+}
+
+/// The panel's static part; [`write_summary`] fills it.
+fn skeleton() -> String {
+    let options: String = CAP_CHOICES_MB
+        .iter()
+        .map(|mb| format!(r#"<option value="{mb}">{mb} MB</option>"#))
+        .collect();
+    format!(
+        concat!(
+            r#"<summary>Stored data</summary>"#,
+            r#"<p class="hint">Closed candles, open interest and funding already fetched, and the live liquidations of the last 30 days, are kept in this browser: a reload asks the exchanges only for what is newer, and the hit lift keeps growing. Nothing leaves your device.</p>"#,
+            r#"<div data-part="usage"></div>"#,
+            r#"<label title="Beyond this, the least recently used answers are deleted first">Size cap <select data-testid="storage-cap">{options}</select></label>"#,
+            r#" <button data-testid="storage-forget" title="Delete everything kept in this browser (alerts stay)">Forget stored data</button>"#,
+        ),
+        options = options
+    )
+}
+
+/// Writes the figures (or why nothing is kept) and the cap chosen.
+fn write_summary(root: &Element, summary: Option<&Summary>) -> Option<()> {
+    let cap_mb = summary.map_or(100, |s| s.cap_bytes >> 20);
+    let select = part(root, "[data-testid=storage-cap]")?;
+    js_sys::Reflect::set(&select, &"value".into(), &cap_mb.to_string().into()).ok()?;
+    // Visible without opening the section: the page keeps nothing.
+    if let Some(notice) = root
+        .previous_element_sibling()
+        .filter(|e| e.get_attribute("data-testid").as_deref() == Some("storage-off"))
+    {
+        notice.remove();
+    }
+    let usage = part(root, "[data-part=usage]")?;
+    usage.set_text_content(None);
+    let summary = summary?;
+    match &summary.off {
+        Some(why) => {
+            let text = format!(
+                "Stored data is off: {why}. Nothing is kept on this device; the page works from memory."
+            );
+            let notice = element(root, "p", "notice storage-off", &text)?;
+            notice.set_attribute("role", "status").ok()?;
+            notice.set_attribute("data-testid", "storage-off").ok()?;
+            root.before_with_node_1(&notice).ok()?;
+            child(&usage, "p", "hint", "Off for this visit (see above).")?;
+        }
+        None => {
+            let text = format!(
+                "{} of {} used · {} exchange answers · {} liquidations",
+                megabytes(summary.bytes),
+                megabytes(summary.cap_bytes),
+                summary.answers,
+                summary.events
+            );
+            child(&usage, "p", "", &text)?
+                .set_attribute("data-testid", "storage-usage")
+                .ok()?;
+        }
+    }
+    Some(())
 }
