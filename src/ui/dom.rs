@@ -1,0 +1,71 @@
+//! Small DOM helpers for components that render a fixed skeleton once and
+//! let one effect write what changes into it, with one event handler on
+//! the container for all its controls. Fewer reactive closures compile to
+//! a much smaller page than one per attribute and per button.
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, Event};
+
+/// The first element under `root` matching `selector`.
+pub fn part(root: &Element, selector: &str) -> Option<Element> {
+    root.query_selector(selector).ok().flatten()
+}
+
+/// The element under `root` with this `data-testid`.
+pub fn by_testid(root: &Element, testid: &str) -> Option<Element> {
+    part(root, &format!("[data-testid=\"{testid}\"]"))
+}
+
+/// Sets the text of the element matching `selector` (text only: never HTML).
+pub fn set_text(root: &Element, selector: &str, text: &str) {
+    if let Some(e) = part(root, selector) {
+        e.set_text_content(Some(text));
+    }
+}
+
+/// A new `tag` child of `parent` with `text` (text only: never HTML).
+pub fn child(parent: &Element, tag: &str, text: &str) -> Option<Element> {
+    let e = parent.owner_document()?.create_element(tag).ok()?;
+    if !text.is_empty() {
+        e.set_text_content(Some(text));
+    }
+    parent.append_child(&e).ok()?;
+    Some(e)
+}
+
+/// Sets attributes of `element`, in order.
+pub fn set_attrs(element: &Element, attrs: &[(&str, &str)]) {
+    for (name, value) in attrs {
+        element.set_attribute(name, value).ok();
+    }
+}
+
+/// Sets a DOM property (`value`, `checked`, `disabled` …) of a form
+/// control: the live state, which the attribute of the same name is not.
+pub fn set_prop(element: &Element, name: &str, value: impl Into<JsValue>) {
+    js_sys::Reflect::set(element, &name.into(), &value.into()).ok();
+}
+
+/// A form control's `value` as text.
+pub fn value_of(element: &Element) -> String {
+    js_sys::Reflect::get(element, &"value".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+/// A checkbox's or radio button's `checked`.
+pub fn checked(element: &Element) -> bool {
+    js_sys::Reflect::get(element, &"checked".into())
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
+/// The element an event happened on, with its `data-testid` ("" when it
+/// has none): what a handler on a container dispatches on.
+pub fn target_of(ev: &Event) -> Option<(Element, String)> {
+    let element = ev.target()?.dyn_into::<Element>().ok()?;
+    let testid = element.get_attribute("data-testid").unwrap_or_default();
+    Some((element, testid))
+}
