@@ -2,7 +2,7 @@
 //! the current price, with the chance the price reaches each within the
 //! chosen horizon and the liquidation USD that chance is worth.
 
-use super::dom::{by_testid, child, part, set_attrs, set_prop, set_text, target_of};
+use super::dom::{by_testid, child, fit_rows, part, set_attrs, set_prop, set_text, target_of};
 use super::{ViewData, ViewMemo};
 use crate::analysis::{cluster_reach, ClusterReach, Volatility};
 use crate::render::zoom::Zoom;
@@ -144,7 +144,7 @@ pub fn ClustersTable(
     }
 }
 
-/// Writes the rows and the volatility line.
+/// Writes the rows (in place: a focused row stays) and the volatility line.
 fn write_table(root: &Element, rows: &[ClusterReach], volatility: Option<f64>) -> Option<()> {
     let volatility = volatility
         .map(|v| {
@@ -156,29 +156,40 @@ fn write_table(root: &Element, rows: &[ClusterReach], volatility: Option<f64>) -
         .unwrap_or_default();
     set_text(root, "[data-testid=volatility]", &volatility);
     let body = part(root, "tbody")?;
-    body.set_text_content(None);
+    fit_rows(&body, rows.len(), cluster_row)?;
+    let trs = body.children();
     for (i, row) in rows.iter().enumerate() {
+        let tr = trs.item(i as u32)?;
         let side = if row.cluster.distance_pct >= 0.0 {
             "above"
         } else {
             "below"
         };
-        let tr = child(&body, "tr", "")?;
-        set_attrs(
-            &tr,
-            &[
-                ("class", side),
-                ("tabindex", "0"),
-                ("title", "Centre the heatmap on this level"),
-                ("data-row", &i.to_string()),
-            ],
-        );
+        tr.set_class_name(side);
+        let tds = tr.children();
         for (column, cell) in row_cells(row).iter().enumerate() {
-            let td = child(&tr, "td", cell)?;
-            // The reach column: the browser tests read it.
-            if column == 4 {
-                td.set_attribute("data-testid", "reach").ok()?;
-            }
+            tds.item(column as u32)?.set_text_content(Some(cell));
+        }
+    }
+    Some(())
+}
+
+/// An empty row `i`: six cells, the reach column's with its test id.
+fn cluster_row(body: &Element, i: usize) -> Option<()> {
+    let tr = child(body, "tr", "")?;
+    set_attrs(
+        &tr,
+        &[
+            ("tabindex", "0"),
+            ("title", "Centre the heatmap on this level"),
+            ("data-row", &i.to_string()),
+        ],
+    );
+    for column in 0..6 {
+        let td = child(&tr, "td", "")?;
+        // The reach column: the browser tests read it.
+        if column == 4 {
+            td.set_attribute("data-testid", "reach").ok()?;
         }
     }
     Some(())

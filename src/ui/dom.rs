@@ -69,3 +69,30 @@ pub fn target_of(ev: &Event) -> Option<(Element, String)> {
     let testid = element.get_attribute("data-testid").unwrap_or_default();
     Some((element, testid))
 }
+
+/// Gives `body` exactly `count` rows, keeping those it has (so a field
+/// being edited or a focused row stays where it is) and appending new ones
+/// made by `make` (called with the row's index).
+pub fn fit_rows(
+    body: &Element,
+    count: usize,
+    make: impl Fn(&Element, usize) -> Option<()>,
+) -> Option<()> {
+    while body.child_element_count() as usize > count {
+        body.last_element_child()?.remove();
+    }
+    for i in body.child_element_count() as usize..count {
+        make(body, i)?;
+    }
+    Some(())
+}
+
+/// Sets a field's value when it differs from the value last written (kept
+/// as its default): a change elsewhere does not overwrite what is being
+/// typed into it.
+pub fn write_value(field: &Element, value: &str) {
+    if field.get_attribute("value").as_deref() != Some(value) {
+        field.set_attribute("value", value).ok();
+        set_prop(field, "value", value);
+    }
+}

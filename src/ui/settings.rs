@@ -3,7 +3,10 @@
 //! fixed: one effect writes the parameters into it (the tier rows too),
 //! one handler reads every edit and one every button, by test id.
 
-use super::dom::{by_testid, checked, child, set_attrs, set_prop, target_of, value_of};
+use super::dom::{
+    by_testid, checked, child, fit_rows, part, set_attrs, set_prop, target_of, value_of,
+    write_value,
+};
 use super::select::choice_options;
 use crate::choice::Choice;
 use crate::engine::{LongShare, Mode, Params, Tier};
@@ -152,36 +155,14 @@ fn set_tier(params: RwSignal<Params>, i: usize, change: impl FnOnce(&mut Tier)) 
 
 /// Writes the parameters into the form: a row per tier, then the rest.
 fn write_form(root: &Element, p: &Params) -> Option<()> {
-    let rows = root.query_selector("tbody").ok()??;
-    rows.set_text_content(None);
+    let rows = part(root, "tbody")?;
+    fit_rows(&rows, p.tiers.len(), tier_row)?;
     for (i, tier) in p.tiers.iter().enumerate() {
-        let tr = child(&rows, "tr", "")?;
-        let n = i + 1;
-        let leverage = tier_input(
-            &tr,
-            "x",
-            &format!("Leverage of tier {n}"),
-            &format!("tier-leverage-{i}"),
-            (LEVERAGE_RANGE.0, LEVERAGE_RANGE.1),
-        )?;
-        set_prop(&leverage, "value", tier.leverage.to_string());
-        let weight = tier_input(
-            &tr,
-            " %",
-            &format!("Weight of tier {n} in percent"),
-            &format!("tier-weight-{i}"),
-            (0.0, 100.0),
-        )?;
-        set_prop(&weight, "value", format!("{:.0}", tier.weight * 100.0));
-        let remove = child(&child(&tr, "td", "")?, "button", "×")?;
-        set_attrs(
-            &remove,
-            &[
-                ("title", "Remove this tier"),
-                ("aria-label", &format!("Remove tier {n}")),
-                ("data-testid", &format!("remove-tier-{i}")),
-            ],
-        );
+        let leverage = by_testid(&rows, &format!("tier-leverage-{i}"))?;
+        write_value(&leverage, &tier.leverage.to_string());
+        let weight = by_testid(&rows, &format!("tier-weight-{i}"))?;
+        write_value(&weight, &format!("{:.0}", tier.weight * 100.0));
+        let remove = by_testid(&rows, &format!("remove-tier-{i}"))?;
         set_prop(&remove, "disabled", p.tiers.len() <= 1);
     }
     let fixed = match p.long_share {
@@ -197,10 +178,40 @@ fn write_form(root: &Element, p: &Params) -> Option<()> {
     field("long-share-auto", "checked", fixed.is_none().into());
     field("long-share-fixed", "checked", fixed.is_some().into());
     field("long-share-value", "disabled", fixed.is_none().into());
-    let share = format!("{:.0}", fixed.unwrap_or(0.5) * 100.0);
-    field("long-share-value", "value", share.into());
     field("mode", "value", p.mode.id().into());
     field("funding-drift", "checked", p.funding_drift.into());
+    let share = by_testid(root, "long-share-value")?;
+    write_value(&share, &format!("{:.0}", fixed.unwrap_or(0.5) * 100.0));
+    Some(())
+}
+
+/// The row of tier `i`: its leverage, its weight and its remove button.
+fn tier_row(rows: &Element, i: usize) -> Option<()> {
+    let tr = child(rows, "tr", "")?;
+    let n = i + 1;
+    tier_input(
+        &tr,
+        "x",
+        &format!("Leverage of tier {n}"),
+        &format!("tier-leverage-{i}"),
+        (LEVERAGE_RANGE.0, LEVERAGE_RANGE.1),
+    )?;
+    tier_input(
+        &tr,
+        " %",
+        &format!("Weight of tier {n} in percent"),
+        &format!("tier-weight-{i}"),
+        (0.0, 100.0),
+    )?;
+    let remove = child(&child(&tr, "td", "")?, "button", "×")?;
+    set_attrs(
+        &remove,
+        &[
+            ("title", "Remove this tier"),
+            ("aria-label", &format!("Remove tier {n}")),
+            ("data-testid", &format!("remove-tier-{i}")),
+        ],
+    );
     Some(())
 }
 
