@@ -3,7 +3,9 @@
 //! controls are fixed: effects write the settings into them, one handler
 //! reads every change by the control's test id.
 
-use super::dom::{by_testid, checked, child, set_attrs, set_prop, target_of, value_of};
+use super::dom::{
+    by_testid, checked, child, set_attrs, set_prop, target_of, value_of, write_value,
+};
 use super::radios::Radios;
 use super::select::choice_options;
 use super::view_settings::ViewSettings;
@@ -60,6 +62,10 @@ pub fn ControlBar(
                 set_prop(&e, prop, value);
             }
         };
+        if let Some(typed) = by_testid(&root, "coin") {
+            // Only a new coin: what is being typed stays.
+            coin.with(|coin| write_value(&typed, coin));
+        }
         field("window", "value", window.get().id().into());
         field("demo", "checked", demo.get().into());
         field("palette", "value", look.palette.id().into());
@@ -90,7 +96,6 @@ pub fn ControlBar(
                     maxlength=MAX_COIN_CHARS
                     autocomplete="off"
                     spellcheck="false"
-                    prop:value=move || coin.get()
                 />
                 <datalist id="coin-list"></datalist>
             </label>

@@ -78,11 +78,20 @@ fn App() -> impl IntoView {
         ..
     } = settings;
 
-    // The page's colours follow the theme (CSS variables keyed on it).
+    // The page's colours follow the theme (CSS variables keyed on it), and
+    // the chart chosen comes first (a class of <main>).
     Effect::new(move |_| {
-        let theme = theme.get();
-        if let Some(root) = document().document_element() {
-            root.set_attribute("data-theme", theme.id()).ok();
+        let document = document();
+        if let Some(root) = document.document_element() {
+            root.set_attribute("data-theme", theme.get().id()).ok();
+        }
+        if let Ok(Some(main)) = document.query_selector("main") {
+            let first = if panel.get() == Panel::Map {
+                "map-first"
+            } else {
+                ""
+            };
+            main.set_class_name(first);
         }
     });
 
@@ -140,7 +149,7 @@ fn App() -> impl IntoView {
         <Show when=move || !demo.get()>
             <StatusBar statuses=statuses exchanges=exchanges />
         </Show>
-        <main class=move || if panel.get() == Panel::Map { "map-first" } else { "" }>
+        <main>
             <section class="panel heatmap-panel" aria-label="Liquidation heatmap">
                 <div class="panel-head">
                     <h2>"Liquidation heatmap"</h2>
