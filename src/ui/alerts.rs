@@ -9,7 +9,7 @@
 //! effect writing the list into it, toasts as plain DOM, and one click and
 //! one change handler for every control (by its `data-action`).
 
-use super::measured::{child, part, set_text};
+use super::dom::{child, part, set_text};
 use super::ViewMemo;
 use crate::alerts::text::{describe, from_form, read, to_form, write, FIELDS, KINDS};
 use crate::alerts::{Alert, Firing, Level, Market, Watch};

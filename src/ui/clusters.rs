@@ -2,12 +2,15 @@
 //! the current price, with the chance the price reaches each within the
 //! chosen horizon and the liquidation USD that chance is worth.
 
+use super::dom::{by_testid, child, fit_rows, part, set_attrs, set_prop, set_text, target_of};
 use super::{ViewData, ViewMemo};
 use crate::analysis::{cluster_reach, ClusterReach, Volatility};
 use crate::render::zoom::Zoom;
 use crate::render::{price_label, usd_label};
 use crate::url_state::HORIZONS;
+use leptos::html::Table;
 use leptos::prelude::*;
+use web_sys::Element;
 
 /// Realised volatility is measured over the last day of candles.
 const VOLATILITY_LOOKBACK_MS: i64 = 24 * 3_600_000;
@@ -31,6 +34,31 @@ fn reach_rows(view: &ViewData, horizon_ms: i64) -> (Vec<ClusterReach>, Option<f6
     (rows, Some(volatility.annualised()))
 }
 
+/// One row's cells: price, USD, long/short split, distance, reach and
+/// expected USD.
+fn row_cells(row: &ClusterReach) -> [String; 6] {
+    let ClusterReach {
+        cluster: c,
+        probability,
+        expected_usd,
+    } = row;
+    [
+        price_label(c.price),
+        usd_label(c.notional),
+        format!(
+            "{:.0}/{:.0} %",
+            c.long_share * 100.0,
+            (1.0 - c.long_share) * 100.0
+        ),
+        format!("{:+.2} %", c.distance_pct),
+        format!("{:.0} %", probability * 100.0),
+        usd_label(*expected_usd),
+    ]
+}
+
+/// The table is fixed; one effect writes its rows, the horizon picked and
+/// the volatility, and one handler on the rows centres the heatmap on the
+/// level clicked (or entered).
 #[component]
 pub fn ClustersTable(
     view: ViewMemo,
@@ -42,38 +70,57 @@ pub fn ClustersTable(
         view.with(|v| v.as_ref().map(|v| reach_rows(v, horizon)))
             .unwrap_or_default()
     });
-    let rows = move || table.with(|t| t.0.clone());
+    let root = NodeRef::<Table>::new();
+    Effect::new(move |_| {
+        let Some(root) = root.get() else {
+            return;
+        };
+        let horizon = horizon_ms.get();
+        if let (Some(select), Some((name, _))) = (
+            by_testid(&root, "horizon"),
+            HORIZONS.iter().find(|(_, ms)| *ms == horizon),
+        ) {
+            set_prop(&select, "value", *name);
+        }
+        table.with(|(rows, volatility)| write_table(&root, rows, *volatility));
+    });
+    let on_horizon = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        if let Some((_, ms)) = HORIZONS.iter().find(|(name, _)| *name == value) {
+            horizon_ms.set(*ms);
+        }
+    };
+    // Centre the heatmap on the row's level, ±3 % around it.
+    let centre = move |ev: &leptos::ev::Event| {
+        let Some((target, _)) = target_of(ev) else {
+            return;
+        };
+        let index = target
+            .closest("tr[data-row]")
+            .ok()
+            .flatten()
+            .and_then(|tr| tr.get_attribute("data-row"))
+            .and_then(|i| i.parse::<usize>().ok());
+        let price =
+            index.and_then(|i| table.with_untracked(|t| t.0.get(i).map(|r| r.cluster.price)));
+        if let Some(price) = price {
+            zoom.update(|z| z.prices = Some((price * 0.97, price * 1.03)));
+        }
+    };
     view! {
-        <table class="clusters" data-testid="clusters">
+        <table class="clusters" data-testid="clusters" node_ref=root>
             <caption>
                 "Largest liquidation levels"
                 <label class="horizon" title="How far ahead the chance of reaching a level looks">
                     " · reach within "
-                    <select
-                        data-testid="horizon"
-                        on:change=move |ev| {
-                            let value = event_target_value(&ev);
-                            if let Some((_, ms)) = HORIZONS.iter().find(|(name, _)| *name == value) {
-                                horizon_ms.set(*ms);
-                            }
-                        }
-                    >
+                    <select data-testid="horizon" on:change=on_horizon>
                         {HORIZONS
                             .iter()
-                            .map(|(name, ms)| {
-                                let ms = *ms;
-                                view! { <option value=*name prop:selected=move || horizon_ms.get() == ms>{*name}</option> }
-                            })
+                            .map(|(name, _)| view! { <option value=*name>{*name}</option> })
                             .collect_view()}
                     </select>
                 </label>
-                <span class="hint" data-testid="volatility">
-                    {move || {
-                        table.with(|t| t.1)
-                            .map(|v| format!(" · realised volatility {:.0} % a year (Parkinson, last day)", v * 100.0))
-                            .unwrap_or_default()
-                    }}
-                </span>
+                <span class="hint" data-testid="volatility"></span>
             </caption>
             <thead>
                 <tr>
@@ -85,46 +132,65 @@ pub fn ClustersTable(
                     <th scope="col" title="Reach × USD: the liquidations this level is expected to cause within the horizon">"Expected"</th>
                 </tr>
             </thead>
-            <tbody>
-                {move || {
-                    rows()
-                        .into_iter()
-                        .map(|row| {
-                            let ClusterReach { cluster: c, probability, expected_usd } = row;
-                            let side = if c.distance_pct >= 0.0 { "above" } else { "below" };
-                            let price = c.price;
-                            // Centre the heatmap on the level, ±3 % around it.
-                            let centre = move || zoom.update(|z| z.prices = Some((price * 0.97, price * 1.03)));
-                            view! {
-                                <tr
-                                    class=side
-                                    tabindex="0"
-                                    title="Centre the heatmap on this level"
-                                    on:click=move |_| centre()
-                                    on:keydown=move |ev| {
-                                        if ev.key() == "Enter" {
-                                            centre();
-                                        }
-                                    }
-                                >
-                                    <td>{price_label(c.price)}</td>
-                                    <td>{usd_label(c.notional)}</td>
-                                    <td>
-                                        {format!(
-                                            "{:.0}/{:.0} %",
-                                            c.long_share * 100.0,
-                                            (1.0 - c.long_share) * 100.0,
-                                        )}
-                                    </td>
-                                    <td>{format!("{:+.2} %", c.distance_pct)}</td>
-                                    <td data-testid="reach">{format!("{:.0} %", probability * 100.0)}</td>
-                                    <td>{usd_label(expected_usd)}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()
-                }}
-            </tbody>
+            <tbody
+                on:click=move |ev| centre(&ev)
+                on:keydown=move |ev| {
+                    if ev.key() == "Enter" {
+                        centre(&ev);
+                    }
+                }
+            ></tbody>
         </table>
     }
+}
+
+/// Writes the rows (in place: a focused row stays) and the volatility line.
+fn write_table(root: &Element, rows: &[ClusterReach], volatility: Option<f64>) -> Option<()> {
+    let volatility = volatility
+        .map(|v| {
+            format!(
+                " · realised volatility {:.0} % a year (Parkinson, last day)",
+                v * 100.0
+            )
+        })
+        .unwrap_or_default();
+    set_text(root, "[data-testid=volatility]", &volatility);
+    let body = part(root, "tbody")?;
+    fit_rows(&body, rows.len(), cluster_row)?;
+    let trs = body.children();
+    for (i, row) in rows.iter().enumerate() {
+        let tr = trs.item(i as u32)?;
+        let side = if row.cluster.distance_pct >= 0.0 {
+            "above"
+        } else {
+            "below"
+        };
+        tr.set_class_name(side);
+        let tds = tr.children();
+        for (column, cell) in row_cells(row).iter().enumerate() {
+            tds.item(column as u32)?.set_text_content(Some(cell));
+        }
+    }
+    Some(())
+}
+
+/// An empty row `i`: six cells, the reach column's with its test id.
+fn cluster_row(body: &Element, i: usize) -> Option<()> {
+    let tr = child(body, "tr", "")?;
+    set_attrs(
+        &tr,
+        &[
+            ("tabindex", "0"),
+            ("title", "Centre the heatmap on this level"),
+            ("data-row", &i.to_string()),
+        ],
+    );
+    for column in 0..6 {
+        let td = child(&tr, "td", "")?;
+        // The reach column: the browser tests read it.
+        if column == 4 {
+            td.set_attribute("data-testid", "reach").ok()?;
+        }
+    }
+    Some(())
 }

@@ -1,13 +1,22 @@
 //! The control bar: what is shown (coin, window, resolution, simulated
-//! market) and how (chart first, palette, scale, faint cells, theme).
+//! market) and how (chart first, palette, scale, faint cells, theme). The
+//! controls are fixed: effects write the settings into them, one handler
+//! reads every change by the control's test id.
 
+use super::dom::{
+    by_testid, checked, child, set_attrs, set_prop, target_of, value_of, write_value,
+};
 use super::radios::Radios;
-use super::select::Select;
+use super::select::choice_options;
 use super::view_settings::ViewSettings;
+use crate::choice::Choice;
 use crate::exchanges::{affordable_resolutions, Resolution};
 use crate::render::zoom::Zoom;
-use crate::url_state::{coin_symbol, Panel, FAINT_RANGE, MAX_COIN_CHARS};
+use crate::render::{Palette, Scale, Theme};
+use crate::url_state::{coin_symbol, Panel, Window, FAINT_RANGE, MAX_COIN_CHARS};
+use leptos::html::Nav;
 use leptos::prelude::*;
+use web_sys::Element;
 
 /// Coins offered before the exchanges' lists arrive.
 pub const COMMON_COINS: [&str; 6] = ["BTC", "ETH", "SOL", "XRP", "DOGE", "BNB"];
@@ -26,27 +35,57 @@ pub fn ControlBar(
         window,
         resolution,
         panel,
-        zoom,
         look,
         theme,
         demo,
         ..
     } = settings;
-    // Another market: the zoomed range means nothing there.
-    let set_coin = move |raw: String| {
-        if let Some(typed) = coin_symbol(raw.trim()) {
-            if typed != coin.get_untracked() {
-                zoom.set(Zoom::default());
-                coin.set(typed);
+    let root = NodeRef::<Nav>::new();
+    // The lists: coins to search, resolutions affordable here.
+    Effect::new(move |_| {
+        let Some(root) = root.get() else {
+            return;
+        };
+        let choices = affordable_resolutions(&exchanges.get(), &coin.get(), window.get().ms());
+        let auto = format!("auto ({})", resolution_used.get().label());
+        let picked = resolution.get().map_or("auto", |r| r.label());
+        coins.with(|coins| write_lists(&root, coins, &auto, &choices, picked));
+    });
+    // The settings shown.
+    Effect::new(move |_| {
+        let Some(root) = root.get() else {
+            return;
+        };
+        let look = look.get();
+        let field = |testid: &str, prop: &str, value: wasm_bindgen::JsValue| {
+            if let Some(e) = by_testid(&root, testid) {
+                set_prop(&e, prop, value);
+            }
+        };
+        if let Some(typed) = by_testid(&root, "coin") {
+            // Only a new coin: what is being typed stays.
+            coin.with(|coin| write_value(&typed, coin));
+        }
+        field("window", "value", window.get().id().into());
+        field("demo", "checked", demo.get().into());
+        field("palette", "value", look.palette.id().into());
+        field("scale", "value", look.scale.id().into());
+        field("threshold", "value", look.threshold.to_string().into());
+        field("theme", "value", theme.get().id().into());
+    });
+    // The range field applies every step (`input`); the others apply once
+    // the edit is done (`change`: a coin is not looked up per keystroke).
+    let on_edit = move |ev: leptos::ev::Event, stepping: bool| {
+        if let Some((input, testid)) = target_of(&ev) {
+            if (testid == "threshold") == stepping {
+                change(settings, &testid, &input);
             }
         }
     };
-    let choices = move || {
-        let window_ms = window.get().ms();
-        affordable_resolutions(&exchanges.get(), &coin.get(), window_ms)
-    };
     view! {
-        <nav class="controls" aria-label="View settings">
+        <nav class="controls" aria-label="View settings" node_ref=root on:change=move |ev| on_edit(ev, false)
+            on:input=move |ev| on_edit(ev, true)
+        >
             <label title="Type to search the coins the exchanges list">
                 "Coin "
                 <input
@@ -57,66 +96,19 @@ pub fn ControlBar(
                     maxlength=MAX_COIN_CHARS
                     autocomplete="off"
                     spellcheck="false"
-                    prop:value=move || coin.get()
-                    on:change=move |ev| set_coin(event_target_value(&ev))
                 />
-                <datalist id="coin-list">
-                    {move || {
-                        coins
-                            .get()
-                            .into_iter()
-                            .map(|c| view! { <option value=c.clone()></option> })
-                            .collect_view()
-                    }}
-                </datalist>
+                <datalist id="coin-list"></datalist>
             </label>
             <label>
                 "Window "
-                <Select
-                    selected=move || window.get()
-                    on_pick=move |w| {
-                        zoom.set(Zoom::default());
-                        window.set(w);
-                    }
-                    testid="window"
-                />
+                <select data-testid="window">{choice_options::<Window>()}</select>
             </label>
             <label title="Candle length: auto is the finest the exchanges serve within the request budget; finer choices cost more requests and are offered only where affordable">
                 "Resolution "
-                <select
-                    data-testid="resolution"
-                    on:change=move |ev| {
-                        let value = event_target_value(&ev);
-                        resolution.set(Resolution::ALL.into_iter().find(|r| r.label() == value));
-                    }
-                >
-                    <option value="auto" prop:selected=move || resolution.get().is_none()>
-                        {move || format!("auto ({})", resolution_used.get().label())}
-                    </option>
-                    {move || {
-                        choices()
-                            .into_iter()
-                            .map(|r| {
-                                view! {
-                                    <option value=r.label() prop:selected=move || resolution.get() == Some(r)>
-                                        {r.label()}
-                                    </option>
-                                }
-                            })
-                            .collect_view()
-                    }}
-                </select>
+                <select data-testid="resolution"></select>
             </label>
             <label title="A seeded simulated market instead of the exchanges' data">
-                <input
-                    type="checkbox"
-                    data-testid="demo"
-                    prop:checked=move || demo.get()
-                    on:change=move |ev| {
-                        zoom.set(Zoom::default());
-                        demo.set(event_target_checked(&ev));
-                    }
-                />
+                <input type="checkbox" data-testid="demo" />
                 " Simulated market"
             </label>
             <Radios
@@ -128,19 +120,11 @@ pub fn ControlBar(
             />
             <label title="Colour scheme of the heatmap">
                 "Palette "
-                <Select
-                    selected=move || look.get().palette
-                    on_pick=move |p| look.update(|l| l.palette = p)
-                    testid="palette"
-                />
+                <select data-testid="palette">{choice_options::<Palette>()}</select>
             </label>
             <label title="How USD maps to colour: sqrt and log bring out smaller levels">
                 "Scale "
-                <Select
-                    selected=move || look.get().scale
-                    on_pick=move |scale| look.update(|l| l.scale = scale)
-                    testid="scale"
-                />
+                <select data-testid="scale">{choice_options::<Scale>()}</select>
             </label>
             <label title="Hide cells fainter than this share of the strongest">
                 "Hide faint "
@@ -150,18 +134,96 @@ pub fn ControlBar(
                     min=FAINT_RANGE.0
                     max=FAINT_RANGE.1
                     step="0.05"
-                    prop:value=move || look.get().threshold.to_string()
-                    on:input=move |ev| {
-                        if let Some(t) = crate::decimal::parse(&event_target_value(&ev)) {
-                            look.update(|l| l.threshold = t.clamp(FAINT_RANGE.0, FAINT_RANGE.1));
-                        }
-                    }
                 />
             </label>
             <label title="Dark or light page">
                 "Theme "
-                <Select selected=move || theme.get() on_pick=move |t| theme.set(t) testid="theme" />
+                <select data-testid="theme">{choice_options::<Theme>()}</select>
             </label>
         </nav>
     }
+}
+
+/// Applies the change of the control with test id `testid`.
+fn change(settings: ViewSettings, testid: &str, input: &Element) {
+    let ViewSettings {
+        coin,
+        window,
+        resolution,
+        zoom,
+        look,
+        theme,
+        demo,
+        ..
+    } = settings;
+    let value = value_of(input);
+    match testid {
+        // Another market: the zoomed range means nothing there.
+        "coin" => {
+            if let Some(typed) = coin_symbol(value.trim()) {
+                if typed != coin.get_untracked() {
+                    zoom.set(Zoom::default());
+                    coin.set(typed);
+                }
+            }
+        }
+        "window" => {
+            if let Some(w) = Window::from_id(&value) {
+                zoom.set(Zoom::default());
+                window.set(w);
+            }
+        }
+        "resolution" => resolution.set(Resolution::ALL.into_iter().find(|r| r.label() == value)),
+        "demo" => {
+            zoom.set(Zoom::default());
+            demo.set(checked(input));
+        }
+        "palette" => {
+            if let Some(p) = Palette::from_id(&value) {
+                look.update(|l| l.palette = p);
+            }
+        }
+        "scale" => {
+            if let Some(s) = Scale::from_id(&value) {
+                look.update(|l| l.scale = s);
+            }
+        }
+        "threshold" => {
+            if let Some(t) = crate::decimal::parse(&value) {
+                look.update(|l| l.threshold = t.clamp(FAINT_RANGE.0, FAINT_RANGE.1));
+            }
+        }
+        "theme" => {
+            if let Some(t) = Theme::from_id(&value) {
+                theme.set(t);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Writes the coins to search and the resolution menu ("auto (…)" first,
+/// then the affordable ones), `picked` selected.
+fn write_lists(
+    root: &Element,
+    coins: &[String],
+    auto: &str,
+    resolutions: &[Resolution],
+    picked: &str,
+) -> Option<()> {
+    let list = root.query_selector("datalist").ok()??;
+    list.set_text_content(None);
+    for coin in coins {
+        child(&list, "option", "")?
+            .set_attribute("value", coin)
+            .ok()?;
+    }
+    let menu = by_testid(root, "resolution")?;
+    menu.set_text_content(None);
+    set_attrs(&child(&menu, "option", auto)?, &[("value", "auto")]);
+    for r in resolutions {
+        set_attrs(&child(&menu, "option", r.label())?, &[("value", r.label())]);
+    }
+    set_prop(&menu, "value", picked);
+    Some(())
 }

@@ -1,9 +1,10 @@
 //! Export buttons: the heatmap as PNG, the heatmap and the map as CSV.
 //! The CSV text comes from the pure `crate::export`; this only downloads.
 
+use super::dom::target_of;
 use super::engine_client::EngineClient;
 use super::measured::Measured;
-use super::{ViewData, ViewMemo};
+use super::ViewMemo;
 use crate::export::{heatmap_csv, map_csv};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -15,12 +16,27 @@ pub fn ExportBar(
     /// The whole window: the map CSV (the map is at the last candle).
     whole: ViewMemo,
 ) -> impl IntoView {
-    let csv = move |view: ViewMemo, make: fn(&ViewData) -> String, name: &'static str| {
-        move |_| {
-            if let Some(data) = view.get_untracked() {
-                download_text(&make(&data), name, "text/csv");
+    // The three buttons, by the pressed one's test id.
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        match target_of(&ev).map(|(_, testid)| testid).as_deref() {
+            Some("export-png") => download_heatmap_png(),
+            Some("export-heatmap-csv") => shown.with_untracked(|d| {
+                let text = heatmap_csv(&d.as_ref()?.estimate);
+                download_text(&text, "liqmap-heatmap.csv")
+            }),
+            Some("export-map-csv") => {
+                // Measured positions, where shown, are rows of the map too.
+                let measured = use_context::<Measured>()
+                    .map(|m| m.csv_rows())
+                    .unwrap_or_default();
+                whole.with_untracked(|d| {
+                    let d = d.as_ref()?;
+                    let text = map_csv(&d.estimate, &d.sources, &d.params) + &measured;
+                    download_text(&text, "liqmap-map.csv")
+                })
             }
-        }
+            _ => None,
+        };
     };
     // Without the engine there is nothing to export, nor to draw: the page
     // says what failed (the exchanges' chips and the rest stay).
@@ -35,30 +51,19 @@ pub fn ExportBar(
     };
     view! {
         {failed}
-        <div class="exports" role="group" aria-label="Export">
-            <button data-testid="export-png" title="The heatmap as a PNG image" on:click=move |_| {
-                download_heatmap_png();
-            }>
+        <div class="exports" role="group" aria-label="Export" on:click=on_click>
+            <button data-testid="export-png" title="The heatmap as a PNG image">
                 "PNG"
             </button>
             <button
                 data-testid="export-heatmap-csv"
                 title="time, price band, long and short USD per non-empty cell"
-                on:click=csv(shown, |d| heatmap_csv(&d.estimate), "liqmap-heatmap.csv")
             >
                 "Heatmap CSV"
             </button>
             <button
                 data-testid="export-map-csv"
                 title="price band, exchange, leverage, side and USD"
-                on:click=move |_| {
-                    // Measured positions, where shown, are rows of the map too.
-                    let measured = use_context::<Measured>().map(|m| m.csv_rows()).unwrap_or_default();
-                    if let Some(d) = whole.get_untracked() {
-                        let text = map_csv(&d.estimate, &d.sources, &d.params) + &measured;
-                        download_text(&text, "liqmap-map.csv", "text/csv");
-                    }
-                }
             >
                 "Map CSV"
             </button>
@@ -66,11 +71,11 @@ pub fn ExportBar(
     }
 }
 
-/// Offers `text` as a file download.
-fn download_text(text: &str, name: &str, mime: &str) -> Option<()> {
+/// Offers the CSV `text` as a file download.
+fn download_text(text: &str, name: &str) -> Option<()> {
     let parts = js_sys::Array::of1(&text.into());
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type(mime);
+    options.set_type("text/csv");
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
     click_download(&url, name);

@@ -1,7 +1,7 @@
 //! The heatmap panel: estimate → pixels → canvas, with price and time axes.
 
 use super::canvas::{blit_rgba, prepare, repaint, Prepared};
-use super::dom::child;
+use super::dom::classed_child;
 use super::{ViewData, ViewMemo};
 use crate::render::chart::{
     draw_heatmap_overlay, fill_background, heatmap_plot_rect, Bubble, HeatmapOverlay,
@@ -264,7 +264,7 @@ fn write_hover(frame: &Element, hover: Option<&Hover>) -> Option<()> {
     };
     // Positions go through the style object: the CSP forbids style attributes.
     let place = |class: &str, at: &[(&str, f64)]| -> Option<HtmlElement> {
-        let e = child(frame, "div", class, "")?;
+        let e = classed_child(frame, "div", class, "")?;
         for (side, px) in at {
             e.style().set_property(side, &format!("{px}px")).ok()?;
         }
@@ -278,7 +278,7 @@ fn write_hover(frame: &Element, hover: Option<&Hover>) -> Option<()> {
         .ok()?;
     tooltip.set_attribute("role", "tooltip").ok()?;
     for line in lines {
-        child(&tooltip, "div", "", line)?;
+        classed_child(&tooltip, "div", "", line)?;
     }
     Some(())
 }

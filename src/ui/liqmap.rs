@@ -3,7 +3,7 @@
 //! the two cumulative curves.
 
 use super::canvas::{prepare, repaint, Prepared};
-use super::dom::child;
+use super::dom::classed_child;
 use super::radios::Radios;
 use super::ViewMemo;
 use crate::engine::Estimate;
@@ -83,9 +83,9 @@ fn write_legend(legend: &Element, names: &[String]) -> Option<()> {
         ("swatch line", CUMULATIVE_SHORT, "Cumulative shorts"),
     ];
     for (class, colour, name) in stacks.chain(curves) {
-        let item = child(legend, "li", "", "")?;
+        let item = classed_child(legend, "li", "", "")?;
         // The style object, not a style attribute: the CSP allows it.
-        child(&item, "span", class, "")?
+        classed_child(&item, "span", class, "")?
             .style()
             .set_property("background", &css(colour))
             .ok()?;

@@ -2,7 +2,7 @@
 //! candles and actual liquidations. Liquidations show as a feed, totals,
 //! bubbles on the heatmap, and a hit lift saying how well the estimate did.
 
-use super::dom::{child, clicked_test_id, part, set_text};
+use super::dom::{classed_child, part, set_text, target_of};
 use super::{ViewData, ViewMemo};
 use crate::accuracy::{hit_lift_interval, Event, LiftInterval};
 use crate::engine::{Grid, LiveCandle};
@@ -278,7 +278,7 @@ pub fn LivePanel(feed: LiveFeed, view: ViewMemo) -> impl IntoView {
             data-testid="live-panel"
             inner_html=SKELETON
             on:click=move |ev| {
-                if clicked_test_id(&ev).as_deref() == Some("live-toggle") {
+                if target_of(&ev).is_some_and(|(_, id)| id == "live-toggle") {
                     paused.update(|p| *p = !*p);
                 }
             }
@@ -348,29 +348,29 @@ fn write_events(
         accuracy.last_element_child()?.remove();
     }
     if let Some(line) = measured {
-        child(&accuracy, "span", "lift", line)?
+        classed_child(&accuracy, "span", "lift", line)?
             .set_attribute("data-testid", "accuracy-measured")
             .ok()?;
     }
     for line in lifts {
-        child(&accuracy, "span", "lift", line)?;
+        classed_child(&accuracy, "span", "lift", line)?;
     }
-    child(&accuracy, "span", "hint", &period_text(events))?
+    classed_child(&accuracy, "span", "hint", &period_text(events))?
         .set_attribute("data-testid", "accuracy-period")
         .ok()?;
     let body = part(root, "[data-testid=live-totals] tbody")?;
     body.set_text_content(None);
     for [name, longs, shorts, count] in totals(events) {
-        let row = child(&body, "tr", "", "")?;
-        child(&row, "td", "", &name)?;
-        child(&row, "td", "below", &longs)?;
-        child(&row, "td", "above", &shorts)?;
-        child(&row, "td", "", &count)?;
+        let row = classed_child(&body, "tr", "", "")?;
+        classed_child(&row, "td", "", &name)?;
+        classed_child(&row, "td", "below", &longs)?;
+        classed_child(&row, "td", "above", &shorts)?;
+        classed_child(&row, "td", "", &count)?;
     }
     let feed = part(root, "[data-testid=live-feed]")?;
     feed.set_text_content(None);
     for (side, line) in feed_lines(events, FEED_ROWS) {
-        child(&feed, "li", side, &line)?;
+        classed_child(&feed, "li", side, &line)?;
     }
     Some(())
 }

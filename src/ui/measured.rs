@@ -8,6 +8,7 @@
 //! draws a kept one instead (`measured::snapshot`).
 
 use super::canvas::{prepare, repaint, Prepared};
+use super::dom::{child, part, set_text};
 use super::liqmap::css;
 use super::live::LiveFeed;
 use super::view_settings::ViewSettings;
@@ -630,28 +631,6 @@ fn use_mix(mix: Option<Vec<f64>>, params: RwSignal<crate::engine::Params>, only:
             p.exchange_weights = None;
         }
     });
-}
-
-/// The first element under `root` that `selector` matches (also used by
-/// `ui::alerts`, written the same way).
-pub(super) fn part(root: &Element, selector: &str) -> Option<Element> {
-    root.query_selector(selector).ok().flatten()
-}
-
-pub(super) fn set_text(root: &Element, selector: &str, text: &str) {
-    if let Some(e) = part(root, selector) {
-        e.set_text_content(Some(text));
-    }
-}
-
-/// A new `tag` child of `parent` with `text` (text only: never HTML).
-pub(super) fn child(parent: &Element, tag: &str, text: &str) -> Option<Element> {
-    let e = parent.owner_document()?.create_element(tag).ok()?;
-    if !text.is_empty() {
-        e.set_text_content(Some(text));
-    }
-    parent.append_child(&e).ok()?;
-    Some(e)
 }
 
 /// "As of": "now (live)" (the skeleton's option) and when each kept

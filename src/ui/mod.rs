@@ -1,6 +1,7 @@
 //! The page: Leptos components around the pure core. Browser-only.
 
 mod alerts;
+mod badge;
 mod canvas;
 mod cascade;
 mod clusters;
@@ -27,9 +28,9 @@ mod view_data;
 mod view_settings;
 
 use crate::choice::Choice;
-use crate::render::utc_label;
 use crate::url_state::{Panel, ViewState};
 use alerts::AlertsPanel;
+use badge::DataBadge;
 use cascade::CascadePanel;
 use clusters::ClustersTable;
 use controls::{ControlBar, COMMON_COINS};
@@ -62,7 +63,6 @@ fn App() -> impl IntoView {
     let ignored = RwSignal::new(ignored_at_start);
     sync_with_address(settings, ignored);
     let ViewSettings {
-        coin,
         exchanges,
         params,
         panel,
@@ -71,7 +71,6 @@ fn App() -> impl IntoView {
         theme,
         stack,
         demo,
-        seed,
         at,
         horizon_ms,
         shock_pct,
@@ -79,11 +78,20 @@ fn App() -> impl IntoView {
         ..
     } = settings;
 
-    // The page's colours follow the theme (CSS variables keyed on it).
+    // The page's colours follow the theme (CSS variables keyed on it), and
+    // the chart chosen comes first (a class of <main>).
     Effect::new(move |_| {
-        let theme = theme.get();
-        if let Some(root) = document().document_element() {
-            root.set_attribute("data-theme", theme.id()).ok();
+        let document = document();
+        if let Some(root) = document.document_element() {
+            root.set_attribute("data-theme", theme.get().id()).ok();
+        }
+        if let Ok(Some(main)) = document.query_selector("main") {
+            let first = if panel.get() == Panel::Map {
+                "map-first"
+            } else {
+                ""
+            };
+            main.set_class_name(first);
         }
     });
 
@@ -141,47 +149,16 @@ fn App() -> impl IntoView {
         <Show when=move || !demo.get()>
             <StatusBar statuses=statuses exchanges=exchanges />
         </Show>
-        <main class=move || if panel.get() == Panel::Map { "map-first" } else { "" }>
+        <main>
             <section class="panel heatmap-panel" aria-label="Liquidation heatmap">
                 <div class="panel-head">
                     <h2>"Liquidation heatmap"</h2>
-                    <Show
-                        when=move || demo.get()
-                        fallback=move || {
-                            view! {
-                                <span class="badge live" data-testid="live-label">
-                                    {move || {
-                                        let n = live_sources.with(Vec::len);
-                                        let asked = exchanges.with(Vec::len);
-                                        let when = at.get().map(|t| format!(" · pinned at {} UTC", utc_label(t))).unwrap_or_default();
-                                        format!("{} · {n} of {asked} exchanges{when}", coin.get())
-                                    }}
-                                </span>
-                            }
-                        }
-                    >
-                        <span
-                            class="badge simulated"
-                            data-testid="simulated-label"
-                            title="A seeded simulated market run through the real engine, not exchange data"
-                            data-sim-checksum=move || {
-                                view_data
-                                    .get()
-                                    .and_then(|v| v.sim_checksum)
-                                    .map(|c| c.to_string())
-                                    .unwrap_or_default()
-                            }
-                        >
-                            {move || format!("Simulated data · seed {}", seed.get())}
-                        </span>
-                    </Show>
+                    <DataBadge settings=settings live_sources=live_sources view=view_data />
                 </div>
-                <Show when=move || all_failed.get()>
-                    <p class="empty" data-testid="all-failed" role="status">
-                        "No exchange could be loaded (see why above). "
-                        <button on:click=move |_| demo.set(true)>"Show the simulated market"</button>
-                    </p>
-                </Show>
+                <p class="empty" data-testid="all-failed" role="status" hidden=move || !all_failed.get()>
+                    "No exchange could be loaded (see why above). "
+                    <button on:click=move |_| demo.set(true)>"Show the simulated market"</button>
+                </p>
                 <Heatmap view=heat_data look=look theme=theme zoom=zoom bubbles=bubbles />
                 <ExportBar shown=heat_data whole=view_data />
             </section>

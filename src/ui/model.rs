@@ -2,7 +2,7 @@
 //! parameters in force and how accurate it measured. Text only: static
 //! HTML, with the parameters written in by one effect.
 
-use super::dom::{child, part};
+use super::dom::{classed_child, part};
 use super::ViewMemo;
 use crate::engine::explain::{params_text, ParamsText};
 use crate::engine::Params;
@@ -80,7 +80,7 @@ fn write_params(root: &Element, text: &ParamsText) -> Option<()> {
         list.last_element_child()?.remove();
     }
     for line in &text.sources {
-        child(&list, "li", "", line)?
+        classed_child(&list, "li", "", line)?
             .set_attribute("data-testid", "model-source")
             .ok()?;
     }

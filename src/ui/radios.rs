@@ -16,19 +16,41 @@ pub fn Radios<T>(
 where
     T: Copy + PartialEq + Send + Sync + 'static,
 {
+    let (values, texts): (Vec<T>, Vec<&'static str>) = choices.into_iter().unzip();
+    let values = StoredValue::new(values);
+    // By position from here on: the buttons are compiled once for every `T`.
+    let picked =
+        Signal::derive(move || values.with_value(|all| all.iter().position(|v| *v == value.get())));
+    let pick = Callback::new(move |i: usize| {
+        if let Some(v) = values.with_value(|all| all.get(i).copied()) {
+            value.set(v);
+        }
+    });
+    radio_group(texts, picked, pick, name, label, class)
+}
+
+fn radio_group(
+    texts: Vec<&'static str>,
+    picked: Signal<Option<usize>>,
+    pick: Callback<usize>,
+    name: &'static str,
+    label: &'static str,
+    class: &'static str,
+) -> impl IntoView {
     view! {
         <div class=class role="radiogroup" aria-label=label>
-            {choices
+            {texts
                 .into_iter()
-                .map(|(choice, text)| {
+                .enumerate()
+                .map(|(i, text)| {
                     view! {
                         <label>
                             <input
                                 type="radio"
                                 name=name
                                 data-testid=format!("{name}-{}", text.to_ascii_lowercase().replace(' ', "-"))
-                                prop:checked=move || value.get() == choice
-                                on:change=move |_| value.set(choice)
+                                prop:checked=move || picked.get() == Some(i)
+                                on:change=move |_| pick.run(i)
                             />
                             " "
                             {text}

@@ -1,7 +1,10 @@
 //! Per-exchange status chips: progress while loading, what went wrong.
 
+use super::dom::{by_testid, checked, part, set_attrs, set_prop, set_text, target_of};
 use crate::exchanges::{Coverage, Exchange};
+use leptos::html::Ul;
 use leptos::prelude::*;
+use web_sys::Element;
 
 /// Where one exchange's load stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,6 +30,15 @@ impl ExchangeStatus {
             ExchangeStatus::Loading { .. } => "chip loading",
             ExchangeStatus::Ready { .. } => "chip ready",
             ExchangeStatus::Failed(_) => "chip failed",
+        }
+    }
+
+    /// The chip's `data-state`, which the browser tests wait on.
+    fn state(&self) -> &'static str {
+        match self {
+            ExchangeStatus::Loading { .. } => "loading",
+            ExchangeStatus::Ready { .. } => "ready",
+            ExchangeStatus::Failed(_) => "failed",
         }
     }
 
@@ -67,62 +79,90 @@ fn candles_text(coverage: &Coverage) -> String {
 }
 
 /// One chip per exchange: a switch to use it or not, and where its load
-/// stands (progress, candles, or what went wrong in words).
+/// stands (progress, candles, or what went wrong in words). The chips are
+/// fixed; one effect writes every chip's state into them.
 #[component]
 pub fn StatusBar(
     statuses: RwSignal<Vec<(Exchange, ExchangeStatus)>>,
     exchanges: RwSignal<Vec<Exchange>>,
 ) -> impl IntoView {
-    let chip = move |exchange: Exchange| {
-        let status = move || {
-            statuses.with(|all| {
-                all.iter()
-                    .find(|(e, _)| *e == exchange)
-                    .map(|(_, s)| s.clone())
+    let root = NodeRef::<Ul>::new();
+    Effect::new(move |_| {
+        let Some(root) = root.get() else {
+            return;
+        };
+        statuses.with(|all| {
+            exchanges.with(|used| {
+                for exchange in Exchange::ALL {
+                    let status = all.iter().find(|(e, _)| *e == exchange).map(|(_, s)| s);
+                    write_chip(&root, exchange, status, used.contains(&exchange));
+                }
             })
+        });
+    });
+    // Every switch, by the exchange in its test id.
+    let on_change = move |ev: leptos::ev::Event| {
+        let Some((input, testid)) = target_of(&ev) else {
+            return;
         };
-        let used = move || exchanges.with(|on| on.contains(&exchange));
-        // At least one exchange stays on: an empty view explains nothing.
-        let toggle = move |on: bool| {
-            exchanges.update(|chosen| {
-                if on && !chosen.contains(&exchange) {
-                    let at = chosen.partition_point(|e| *e < exchange);
-                    chosen.insert(at, exchange);
-                } else if !on && chosen.len() > 1 {
-                    chosen.retain(|e| *e != exchange);
-                }
-            });
-        };
-        view! {
-            <li
-                class=move || status().map_or("chip off", |s| s.class())
-                data-testid=format!("status-{}", exchange.id())
-                data-state=move || match status() {
-                    Some(ExchangeStatus::Loading { .. }) => "loading",
-                    Some(ExchangeStatus::Ready { .. }) => "ready",
-                    Some(ExchangeStatus::Failed(_)) => "failed",
-                    None => "off",
-                }
-                title=move || status().map_or("Not used".to_string(), |s| s.text())
-            >
-                <label>
-                    <input
-                        type="checkbox"
-                        data-testid=format!("use-{}", exchange.id())
-                        prop:checked=used
-                        on:change=move |ev| toggle(event_target_checked(&ev))
-                    />
-                    " "
-                    <strong>{exchange.name()}</strong>
-                </label>
-                " "
-                <span>{move || status().map_or("off".to_string(), |s| s.text())}</span>
-            </li>
+        if let Some(exchange) = testid.strip_prefix("use-").and_then(Exchange::from_id) {
+            toggle(exchanges, exchange, checked(&input));
         }
     };
     view! {
-        <ul class="statuses" aria-label="Exchanges" aria-live="polite">
-            {Exchange::ALL.into_iter().map(chip).collect_view()}
+        <ul class="statuses" aria-label="Exchanges" aria-live="polite" node_ref=root on:change=on_change>
+            {Exchange::ALL
+                .into_iter()
+                .map(|exchange| {
+                    view! {
+                        <li class="chip off" data-testid=format!("status-{}", exchange.id()) data-state="off">
+                            <label>
+                                <input type="checkbox" data-testid=format!("use-{}", exchange.id()) />
+                                " "
+                                <strong>{exchange.name()}</strong>
+                            </label>
+                            " "
+                            <span></span>
+                        </li>
+                    }
+                })
+                .collect_view()}
         </ul>
     }
+}
+
+/// Writes one exchange's chip: its look, state, words and switch.
+fn write_chip(root: &Element, exchange: Exchange, status: Option<&ExchangeStatus>, used: bool) {
+    let Some(chip) = by_testid(root, &format!("status-{}", exchange.id())) else {
+        return;
+    };
+    let (class, state, text) = match status {
+        Some(s) => (s.class(), s.state(), s.text()),
+        None => ("chip off", "off", "off".to_string()),
+    };
+    chip.set_class_name(class);
+    let title = if status.is_some() {
+        text.as_str()
+    } else {
+        "Not used"
+    };
+    set_attrs(&chip, &[("data-state", state), ("title", title)]);
+    set_text(&chip, "span", &text);
+    if let Some(input) = part(&chip, "input") {
+        set_prop(&input, "checked", used);
+    }
+}
+
+/// Uses an exchange or not. At least one exchange stays on: an empty view
+/// explains nothing (the switch turned off last is turned back on, as the
+/// update reruns the chips' effect).
+fn toggle(exchanges: RwSignal<Vec<Exchange>>, exchange: Exchange, on: bool) {
+    exchanges.update(|chosen| {
+        if on && !chosen.contains(&exchange) {
+            let at = chosen.partition_point(|e| *e < exchange);
+            chosen.insert(at, exchange);
+        } else if !on && chosen.len() > 1 {
+            chosen.retain(|e| *e != exchange);
+        }
+    });
 }

@@ -2,7 +2,7 @@
 //! reload reads back, live liquidations), its size cap, and a button that
 //! forgets it all. The database itself is `crate::kept`.
 
-use super::dom::{child, clicked_test_id, element, part};
+use super::dom::{classed_child, element, part, target_of};
 use crate::kept::{self, Summary};
 use crate::store::CAP_CHOICES_MB;
 use leptos::html::Details;
@@ -44,7 +44,7 @@ pub fn StoragePanel() -> impl IntoView {
             data-testid="storage"
             inner_html=skeleton()
             on:click=move |ev| {
-                if clicked_test_id(&ev).as_deref() == Some("storage-forget") {
+                if target_of(&ev).is_some_and(|(_, id)| id == "storage-forget") {
                     then_refresh(summary, Box::pin(kept::forget_all()));
                 }
             }
@@ -107,7 +107,7 @@ fn write_summary(root: &Element, summary: Option<&Summary>) -> Option<()> {
             notice.set_attribute("role", "status").ok()?;
             notice.set_attribute("data-testid", "storage-off").ok()?;
             root.before_with_node_1(&notice).ok()?;
-            child(&usage, "p", "hint", "Off for this visit (see above).")?;
+            classed_child(&usage, "p", "hint", "Off for this visit (see above).")?;
         }
         None => {
             let text = format!(
@@ -117,7 +117,7 @@ fn write_summary(root: &Element, summary: Option<&Summary>) -> Option<()> {
                 summary.answers,
                 summary.events
             );
-            child(&usage, "p", "", &text)?
+            classed_child(&usage, "p", "", &text)?
                 .set_attribute("data-testid", "storage-usage")
                 .ok()?;
         }
