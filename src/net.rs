@@ -9,8 +9,9 @@ use crate::exchanges::hyperliquid::accounts::{account_request, parse_account};
 use crate::exchanges::Parsed;
 use crate::exchanges::{
     candle_span, classify_http, depth_request, find_instrument, follow_up, funding_requests,
-    instruments_request, open_interest_requests, parse_depth, parse_instruments, plan, Coverage,
-    Depth, Exchange, ExchangeError, Instrument, Method, Purpose, Request, Resolution,
+    instruments_request, open_interest_requests, page_request, parse_depth, parse_instruments,
+    plan, Coverage, Depth, Exchange, ExchangeError, Instrument, Method, Purpose, Request,
+    Resolution,
 };
 use crate::live::{dydx, LiqEvent, LiveMessage};
 use crate::measured::{Address, Position};
@@ -115,16 +116,19 @@ pub async fn load_exchange(
     let span = candle_span(&instrument, window_end_ms, window_ms, resolution);
 
     let mut collector = Collector::new(instrument, span, resolution);
-    let mut waiting: VecDeque<Request> = requests.into();
+    let mut planned = requests;
     if *funding {
         let start = window_end_ms - 2 * window_ms;
-        waiting.extend(funding_requests(
+        planned.extend(funding_requests(
             &loaded_instrument,
             start,
             window_end_ms,
             base,
         ));
     }
+    let now_ms = js_sys::Date::now() as i64;
+    let (waiting, newest) = newest_pages_kept(&mut collector, planned, now_ms, base).await;
+    let mut waiting: VecDeque<Request> = waiting.into();
     // Planned pages go out together (a few at a time); an answer shorter
     // than its page queues the rest of the page behind them. Settled pages
     // are read from the browser database first (`store`): a reload asks
@@ -132,7 +136,6 @@ pub async fn load_exchange(
     let mut budget = FOLLOW_UPS_PER_REQUEST * waiting.len();
     let mut in_flight = FuturesUnordered::new();
     let (mut done, mut total) = (1, waiting.len() + 1);
-    let now_ms = js_sys::Date::now() as i64;
     // Kept answers the parser refused: asked of the exchange instead.
     let mut distrusted: Vec<String> = Vec::new();
     progress(done, total);
@@ -165,16 +168,26 @@ pub async fn load_exchange(
         progress(done, total);
         let served = answer.map_err(|error| (error, false)).and_then(|body| {
             if let Kept::Read(text) = &body {
-                if !whole_and_clean(&loaded_instrument, span, resolution, &request, text) {
+                if !whole_and_clean(&collector, &request, text) {
                     let refused = ExchangeError::malformed(exchange, "a damaged stored answer");
                     return Err((refused, true));
                 }
             }
             let served = collector.absorb(request.purpose, body.text());
             if let (Kept::Fetched(body), Ok(served)) = (&body, &served) {
-                if store::storable(&request, now_ms) && store::complete(&request, served) {
-                    let (key, body) = (key.clone(), body.clone());
-                    spawn_local(async move { crate::kept::keep_answer(&key, &body).await });
+                let settled =
+                    store::storable(&request, now_ms) && store::complete(&request, served);
+                let newest_page = newest.iter().find(|(asked, _)| *asked == key);
+                let reach = request
+                    .page
+                    .and_then(|page| store::covered_until(page, &served.times));
+                let keep_under = match newest_page {
+                    Some((_, tail)) if reach.is_some() => Some(tail.clone()),
+                    _ => settled.then(|| key.clone()),
+                };
+                if let Some(keep_under) = keep_under {
+                    let body = body.clone();
+                    spawn_local(async move { crate::kept::keep_answer(&keep_under, &body).await });
                 }
             }
             served.map_err(|error| (error, matches!(body, Kept::Read(_))))
@@ -213,17 +226,74 @@ pub async fn load_exchange(
     })
 }
 
+/// The newest page of each planned series (see `store::tail_key`): what
+/// the browser database keeps of it goes into `collector`, and only what is
+/// newer stays to ask. Returns the requests to send, and for each newest
+/// page asked whole, its request's key and the key to keep its answer under.
+async fn newest_pages_kept(
+    collector: &mut Collector,
+    planned: Vec<Request>,
+    now_ms: i64,
+    base: &str,
+) -> (Vec<Request>, Vec<(String, String)>) {
+    let instrument = collector.instrument().clone();
+    let tails: Vec<Option<String>> = planned
+        .iter()
+        .map(|r| store::tail_key(instrument.exchange, &instrument.symbol, r, now_ms))
+        .collect();
+    let bodies = future::join_all(tails.iter().map(|tail| async move {
+        match tail {
+            Some(tail) => crate::kept::read_answer(tail).await,
+            None => None,
+        }
+    }))
+    .await;
+    let (mut waiting, mut newest) = (Vec::new(), Vec::new());
+    for ((request, tail), body) in planned.into_iter().zip(tails).zip(bodies) {
+        let (Some(tail), Some(page)) = (tail, request.page) else {
+            waiting.push(request);
+            continue;
+        };
+        let reach = body
+            .as_deref()
+            .and_then(|body| kept_reach(collector, &request, body));
+        match (reach, body) {
+            (Some(reach), Some(body)) => {
+                // Checked on a scratch collector: it parses.
+                collector.absorb(request.purpose, &body).ok();
+                let rest = store::still_to_ask(page, reach);
+                let rest =
+                    rest.and_then(|rest| page_request(&instrument, request.purpose, rest, base));
+                waiting.extend(rest);
+            }
+            (_, body) => {
+                // Never trust a kept answer more than a fetched one.
+                if body.is_some() {
+                    crate::kept::forget_answer(&tail).await;
+                }
+                newest.push((store::key(&request), tail));
+                waiting.push(request);
+            }
+        }
+    }
+    (waiting, newest)
+}
+
+/// How far a kept answer to the newest page of a series reaches (see
+/// `store::covered_until`), when it parses and drops no row; checked on a
+/// scratch collector, so a damaged answer leaves nothing behind.
+fn kept_reach(collector: &Collector, request: &Request, body: &str) -> Option<i64> {
+    let mut scratch = collector.empty_like();
+    let served = scratch.absorb(request.purpose, body).ok()?;
+    let page = request.page?;
+    (scratch.dropped == 0).then(|| store::covered_until(page, &served.times))?
+}
+
 /// Whether a kept answer is as good as a fetched one that would be kept:
 /// it parses, drops no row and fills its page (`store::complete`). Checked
 /// on a scratch collector, so a damaged answer leaves nothing behind.
-fn whole_and_clean(
-    instrument: &Instrument,
-    span: (i64, i64),
-    resolution: Resolution,
-    request: &Request,
-    body: &str,
-) -> bool {
-    let mut scratch = Collector::new(instrument.clone(), span, resolution);
+fn whole_and_clean(collector: &Collector, request: &Request, body: &str) -> bool {
+    let mut scratch = collector.empty_like();
     let served = scratch.absorb(request.purpose, body);
     served.is_ok_and(|served| scratch.dropped == 0 && store::complete(request, &served))
 }

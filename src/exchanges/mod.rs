@@ -47,7 +47,7 @@ pub use plan::{
     finest_resolution_within, funding_requests, open_interest_requests, plan, MAX_PAGES_PER_SERIES,
     VIEW_REQUEST_BUDGET,
 };
-pub(crate) use plan::{oi_period, paged, period_named, span};
+pub(crate) use plan::{oi_period, page_request, paged, period_named, span};
 pub(crate) use wire::{
     array, convert_rows, flatten_parsed, from_json, json_fields, json_rows, liquidated_side,
     num_at, positional_mark, ts_at, validate_candle, validate_funding, validate_liquidation,
@@ -331,7 +331,7 @@ impl Page {
         usize::try_from(last - first + 1).unwrap_or(0)
     }
 
-    fn holds(&self, time_ms: i64) -> bool {
+    pub(crate) fn holds(&self, time_ms: i64) -> bool {
         (self.start_ms..self.end_ms).contains(&time_ms)
     }
 }
