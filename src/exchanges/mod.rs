@@ -44,10 +44,10 @@ pub use instruments::{
 };
 pub use plan::{
     affordable_resolutions, auto_resolution, candle_span, count_requests, count_requests_all,
-    finest_resolution_within, funding_requests, open_interest_requests, plan, MAX_PAGES_PER_SERIES,
-    VIEW_REQUEST_BUDGET,
+    finest_resolution_within, funding_requests, open_interest_requests, page_request, plan,
+    MAX_PAGES_PER_SERIES, VIEW_REQUEST_BUDGET,
 };
-pub(crate) use plan::{oi_period, page_request, paged, period_named, span};
+pub(crate) use plan::{oi_period, paged, period_named, span};
 pub(crate) use wire::{
     array, convert_rows, flatten_parsed, from_json, json_fields, json_rows, liquidated_side,
     num_at, positional_mark, ts_at, validate_candle, validate_funding, validate_liquidation,
