@@ -6,8 +6,9 @@
 //! What is kept is the exchange's own answer to a page of a series
 //! (candles, mark candles, open interest, funding) whose every row has
 //! closed: pages sit on a grid since the epoch (`exchanges::plan`), so a
-//! reload asks the very same requests for every page but the newest, and
-//! a kept answer goes through the same parser as a fetched one. A stored
+//! reload asks the very same requests for every page but the newest (kept
+//! apart, see [`tail_key`]), and a kept answer goes through the same
+//! parser as a fetched one. A stored
 //! answer is never trusted more than a fetched one: one that the parser
 //! refuses is dropped and asked again, rows it drops count as dropped, and
 //! a short page is followed up like any other.
