@@ -108,25 +108,68 @@ fn switch_off(why: &'static str) {
     });
 }
 
-/// A kept answer for `key`, checked; one that fails the check is deleted
-/// (the caller fetches). Reading it marks it used.
-pub async fn read_answer(key: &str) -> Option<String> {
-    let db = database().await?;
-    let tx = db.transaction(&[ANSWERS], TransactionMode::ReadOnly).ok()?;
-    let value = tx.object_store(ANSWERS).ok()?.get(js_key(key)).ok()?.await;
-    let value = value.ok()??;
-    let pair = value.dyn_into::<Array>().ok();
-    let field = |i| pair.as_ref().and_then(|p| p.get(i).as_string());
-    match KeptAnswer::check(key, field(0).as_deref(), field(1)) {
-        Some(kept) => {
-            mark_used(key, kept.body.len() as u64).await;
-            Some(kept.body)
-        }
-        None => {
-            forget_answer(key).await;
-            None
+/// The kept answers for `keys` (`None`: not asked), read in one
+/// transaction, each checked; one that fails the check is deleted (the
+/// caller fetches). Reading marks them used, in the background.
+pub async fn read_answers(keys: &[Option<String>]) -> Vec<Option<String>> {
+    let mut out = vec![None; keys.len()];
+    let Some(db) = database().await else {
+        return out;
+    };
+    let Some(values) = get_all(&db, keys).await else {
+        return out;
+    };
+    let (mut used, mut damaged) = (Vec::new(), Vec::new());
+    for ((slot, key), value) in out.iter_mut().zip(keys).zip(values) {
+        let (Some(key), Some(value)) = (key, value) else {
+            continue;
+        };
+        let pair = value.dyn_into::<Array>().ok();
+        let field = |i| pair.as_ref().and_then(|p| p.get(i).as_string());
+        match KeptAnswer::check(key, field(0).as_deref(), field(1)) {
+            Some(kept) => {
+                used.push((key.clone(), kept.body.len() as u64));
+                *slot = Some(kept.body);
+            }
+            None => damaged.push(key.clone()),
         }
     }
+    wasm_bindgen_futures::spawn_local(async move {
+        write(&[USAGE], &|tx| {
+            let usage = tx.object_store(USAGE)?;
+            for (key, bytes) in &used {
+                usage.put(&usage_value(*bytes), Some(&js_key(key)))?;
+            }
+            Ok(())
+        })
+        .await;
+        if !damaged.is_empty() {
+            forget_keys(&[ANSWERS, USAGE], &damaged).await;
+        }
+    });
+    out
+}
+
+/// The values under `keys` in one read-only transaction (all requests go
+/// out before the first answer is awaited).
+async fn get_all(db: &Database, keys: &[Option<String>]) -> Option<Vec<Option<JsValue>>> {
+    let tx = db.transaction(&[ANSWERS], TransactionMode::ReadOnly).ok()?;
+    let store = tx.object_store(ANSWERS).ok()?;
+    let mut pending = Vec::new();
+    for key in keys {
+        pending.push(match key {
+            Some(key) => Some(store.get(js_key(key)).ok()?),
+            None => None,
+        });
+    }
+    let mut values = Vec::new();
+    for request in pending {
+        values.push(match request {
+            Some(request) => request.await.ok()?,
+            None => None,
+        });
+    }
+    Some(values)
 }
 
 /// Records that what is kept under `key` (`bytes` long) was used now.

@@ -9,8 +9,9 @@ use crate::exchanges::hyperliquid::accounts::{account_request, parse_account};
 use crate::exchanges::Parsed;
 use crate::exchanges::{
     candle_span, classify_http, depth_request, find_instrument, follow_up, funding_requests,
-    instruments_request, open_interest_requests, parse_depth, parse_instruments, plan, Coverage,
-    Depth, Exchange, ExchangeError, Instrument, Method, Purpose, Request, Resolution,
+    instruments_request, open_interest_requests, page_request, parse_depth, parse_instruments,
+    plan, Coverage, Depth, Exchange, ExchangeError, Instrument, Method, Purpose, Request,
+    Resolution, Served,
 };
 use crate::live::{dydx, LiqEvent, LiveMessage};
 use crate::measured::{Address, Position};
@@ -115,26 +116,25 @@ pub async fn load_exchange(
     let span = candle_span(&instrument, window_end_ms, window_ms, resolution);
 
     let mut collector = Collector::new(instrument, span, resolution);
-    let mut waiting: VecDeque<Request> = requests.into();
+    let mut planned = requests;
     if *funding {
         let start = window_end_ms - 2 * window_ms;
-        waiting.extend(funding_requests(
+        planned.extend(funding_requests(
             &loaded_instrument,
             start,
             window_end_ms,
             base,
         ));
     }
-    // Planned pages go out together (a few at a time); an answer shorter
-    // than its page queues the rest of the page behind them. Settled pages
-    // are read from the browser database first (`store`): a reload asks
-    // only for the newer ones.
+    let now_ms = js_sys::Date::now() as i64;
+    let (waiting, newest) = kept_pages(&mut collector, planned, now_ms, base).await;
+    let mut waiting: VecDeque<Request> = waiting.into();
+    // What the browser database did not have goes out, a few requests at
+    // a time; an answer shorter than its page queues the rest of the page
+    // behind them.
     let mut budget = FOLLOW_UPS_PER_REQUEST * waiting.len();
     let mut in_flight = FuturesUnordered::new();
     let (mut done, mut total) = (1, waiting.len() + 1);
-    let now_ms = js_sys::Date::now() as i64;
-    // Kept answers the parser refused: asked of the exchange instead.
-    let mut distrusted: Vec<String> = Vec::new();
     progress(done, total);
     loop {
         while in_flight.len() < CONCURRENCY {
@@ -144,56 +144,27 @@ pub async fn load_exchange(
             if !still_wanted() {
                 return Err(ExchangeError::Timeout { exchange }); // cancelled; never shown
             }
-            let key = store::key(&request);
-            let kept = store::storable(&request, now_ms) && !distrusted.contains(&key);
             in_flight.push(async move {
-                let stored = match kept {
-                    true => crate::kept::read_answer(&key).await,
-                    false => None,
-                };
-                let answer = match stored {
-                    Some(body) => Ok(Kept::Read(body.into())),
-                    None => send(exchange, &request).await.map(Kept::Fetched),
-                };
-                (request, key, answer)
+                let answer = send(exchange, &request).await;
+                (request, answer)
             });
         }
-        let Some((request, key, answer)) = in_flight.next().await else {
+        let Some((request, answer)) = in_flight.next().await else {
             break;
         };
         done += 1;
         progress(done, total);
-        let served = answer.map_err(|error| (error, false)).and_then(|body| {
-            if let Kept::Read(text) = &body {
-                if !whole_and_clean(&loaded_instrument, span, resolution, &request, text) {
-                    let refused = ExchangeError::malformed(exchange, "a damaged stored answer");
-                    return Err((refused, true));
-                }
-            }
-            let served = collector.absorb(request.purpose, body.text());
-            if let (Kept::Fetched(body), Ok(served)) = (&body, &served) {
-                if store::storable(&request, now_ms) && store::complete(&request, served) {
-                    let (key, body) = (key.clone(), body.clone());
-                    spawn_local(async move { crate::kept::keep_answer(&key, &body).await });
-                }
-            }
-            served.map_err(|error| (error, matches!(body, Kept::Read(_))))
+        let served = answer.and_then(|body| {
+            let served = collector.absorb(request.purpose, &body)?;
+            keep(&request, &body, &served, &newest, now_ms);
+            Ok(served)
         });
         let served = match (served, request.purpose) {
             (Ok(served), _) => served,
-            // Never trust a kept answer more than a fetched one: one the
-            // parser refuses is deleted and asked again.
-            (Err((_, true)), _) => {
-                distrusted.push(key.clone());
-                spawn_local(async move { crate::kept::forget_answer(&key).await });
-                total += 1;
-                waiting.push_front(request);
-                continue;
-            }
             // Funding is an extra: without it the drift has nothing to
             // move by, the view still shows.
             (Err(_), Purpose::Funding) => continue,
-            (Err((error, _)), _) => return Err(error),
+            (Err(error), _) => return Err(error),
         };
         let more = follow_up(&loaded_instrument, &request, &served, base);
         let more: Vec<Request> = more.into_iter().take(budget).collect();
@@ -213,33 +184,101 @@ pub async fn load_exchange(
     })
 }
 
+/// The planned pages the browser database keeps, read in one go: a
+/// settled page whole (`store::storable`), the newest page of a series as
+/// far as its rows reach (`store::tail_key`). What they hold goes into
+/// `collector`; returns the requests still to send (only what is newer of
+/// a newest page), and for each newest page asked whole, its request's key
+/// and the key to keep its answer under. Never trusting a kept answer more
+/// than a fetched one: one that does not parse whole is deleted and asked.
+async fn kept_pages(
+    collector: &mut Collector,
+    planned: Vec<Request>,
+    now_ms: i64,
+    base: &str,
+) -> (Vec<Request>, Vec<(String, String)>) {
+    let instrument = collector.instrument().clone();
+    let (exchange, symbol) = (instrument.exchange, &instrument.symbol);
+    let tails: Vec<Option<String>> = planned
+        .iter()
+        .map(|r| store::tail_key(exchange, symbol, r, now_ms))
+        .collect();
+    let keys: Vec<Option<String>> = planned
+        .iter()
+        .zip(&tails)
+        .map(|(r, tail)| {
+            tail.clone()
+                .or_else(|| store::storable(r, now_ms).then(|| store::key(r)))
+        })
+        .collect();
+    let bodies = crate::kept::read_answers(&keys).await;
+    let (mut waiting, mut newest) = (Vec::new(), Vec::new());
+    for (((request, tail), key), body) in planned.into_iter().zip(tails).zip(keys).zip(bodies) {
+        let (Some(key), Some(body)) = (key, body) else {
+            newest.extend(tail.map(|tail| (store::key(&request), tail)));
+            waiting.push(request);
+            continue;
+        };
+        let reach = match &tail {
+            Some(_) => kept_reach(collector, &request, &body),
+            None => whole_and_clean(collector, &request, &body).then_some(i64::MAX),
+        };
+        let (Some(reach), Some(page)) = (reach, request.page) else {
+            spawn_local(async move { crate::kept::forget_answer(&key).await });
+            newest.extend(tail.map(|tail| (store::key(&request), tail)));
+            waiting.push(request);
+            continue;
+        };
+        // Checked on a scratch collector: it parses.
+        collector.absorb(request.purpose, &body).ok();
+        let rest = store::still_to_ask(page, reach);
+        waiting
+            .extend(rest.and_then(|rest| page_request(&instrument, request.purpose, rest, base)));
+    }
+    (waiting, newest)
+}
+
+/// Keeps a fetched answer that may be kept: a settled page's whole
+/// (`store::complete`), a newest page's when its rows run without a hole.
+fn keep(
+    request: &Request,
+    body: &Rc<str>,
+    served: &Served,
+    newest: &[(String, String)],
+    now_ms: i64,
+) {
+    let key = store::key(request);
+    let settled = store::storable(request, now_ms) && store::complete(request, served);
+    let reach = request
+        .page
+        .and_then(|page| store::covered_until(page, &served.times));
+    let keep_under = match newest.iter().find(|(asked, _)| *asked == key) {
+        Some((_, tail)) => reach.map(|_| tail.clone()),
+        None => settled.then_some(key),
+    };
+    if let Some(keep_under) = keep_under {
+        let body = body.clone();
+        spawn_local(async move { crate::kept::keep_answer(&keep_under, &body).await });
+    }
+}
+
+/// How far a kept answer to the newest page of a series reaches (see
+/// `store::covered_until`), when it parses and drops no row; checked on a
+/// scratch collector, so a damaged answer leaves nothing behind.
+fn kept_reach(collector: &Collector, request: &Request, body: &str) -> Option<i64> {
+    let mut scratch = collector.empty_like();
+    let served = scratch.absorb(request.purpose, body).ok()?;
+    let page = request.page?;
+    (scratch.dropped == 0).then(|| store::covered_until(page, &served.times))?
+}
+
 /// Whether a kept answer is as good as a fetched one that would be kept:
 /// it parses, drops no row and fills its page (`store::complete`). Checked
 /// on a scratch collector, so a damaged answer leaves nothing behind.
-fn whole_and_clean(
-    instrument: &Instrument,
-    span: (i64, i64),
-    resolution: Resolution,
-    request: &Request,
-    body: &str,
-) -> bool {
-    let mut scratch = Collector::new(instrument.clone(), span, resolution);
+fn whole_and_clean(collector: &Collector, request: &Request, body: &str) -> bool {
+    let mut scratch = collector.empty_like();
     let served = scratch.absorb(request.purpose, body);
     served.is_ok_and(|served| scratch.dropped == 0 && store::complete(request, &served))
-}
-
-/// An answer read back from the browser database, or fetched now.
-enum Kept {
-    Read(Rc<str>),
-    Fetched(Rc<str>),
-}
-
-impl Kept {
-    fn text(&self) -> &str {
-        match self {
-            Kept::Read(body) | Kept::Fetched(body) => body,
-        }
-    }
 }
 
 /// One exchange's order book now, for the cascade simulator.

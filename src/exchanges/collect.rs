@@ -59,6 +59,15 @@ impl Collector {
         }
     }
 
+    /// A collector for the same instrument and span, with nothing in it.
+    pub fn empty_like(&self) -> Self {
+        Collector::new(self.instrument.clone(), self.span, self.resolution)
+    }
+
+    pub fn instrument(&self) -> &Instrument {
+        &self.instrument
+    }
+
     pub fn exchange(&self) -> Exchange {
         self.instrument.exchange
     }

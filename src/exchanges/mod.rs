@@ -44,8 +44,8 @@ pub use instruments::{
 };
 pub use plan::{
     affordable_resolutions, auto_resolution, candle_span, count_requests, count_requests_all,
-    finest_resolution_within, funding_requests, open_interest_requests, plan, MAX_PAGES_PER_SERIES,
-    VIEW_REQUEST_BUDGET,
+    finest_resolution_within, funding_requests, open_interest_requests, page_request, plan,
+    MAX_PAGES_PER_SERIES, VIEW_REQUEST_BUDGET,
 };
 pub(crate) use plan::{oi_period, paged, period_named, span};
 pub(crate) use wire::{
@@ -331,7 +331,7 @@ impl Page {
         usize::try_from(last - first + 1).unwrap_or(0)
     }
 
-    fn holds(&self, time_ms: i64) -> bool {
+    pub(crate) fn holds(&self, time_ms: i64) -> bool {
         (self.start_ms..self.end_ms).contains(&time_ms)
     }
 }

@@ -99,7 +99,7 @@ pub(crate) fn paged(
 /// The request for one page of one series of `instrument` (candles, mark
 /// candles, open-interest history, funding), dispatched to its exchange;
 /// `None` for a purpose or step the exchange does not serve in pages.
-pub(crate) fn page_request(
+pub fn page_request(
     instrument: &Instrument,
     purpose: Purpose,
     page: Page,

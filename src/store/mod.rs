@@ -6,8 +6,9 @@
 //! What is kept is the exchange's own answer to a page of a series
 //! (candles, mark candles, open interest, funding) whose every row has
 //! closed: pages sit on a grid since the epoch (`exchanges::plan`), so a
-//! reload asks the very same requests for every page but the newest, and
-//! a kept answer goes through the same parser as a fetched one. A stored
+//! reload asks the very same requests for every page but the newest (kept
+//! apart, see [`tail_key`]), and a kept answer goes through the same
+//! parser as a fetched one. A stored
 //! answer is never trusted more than a fetched one: one that the parser
 //! refuses is dropped and asked again, rows it drops count as dropped, and
 //! a short page is followed up like any other.
@@ -24,7 +25,7 @@
 pub mod events;
 pub mod evict;
 
-use crate::exchanges::{Purpose, Request, Served};
+use crate::exchanges::{Exchange, Page, Purpose, Request, Served};
 
 /// The layout of the database. A store of another version is dropped and
 /// rebuilt (never migrated: it only holds what can be fetched again).
@@ -70,6 +71,56 @@ pub fn complete(request: &Request, served: &Served) -> bool {
     crate::sorting::sort_by_key(&mut inside, |t| crate::sorting::i64_key(*t));
     inside.dedup();
     page.rows() > 0 && inside.len() >= page.rows()
+}
+
+/// The newest page of a series (one not [`storable`] yet) is kept too,
+/// under a key of its own that does not move with the window's end
+/// ([`tail_key`]): what it holds is read back and only what is newer is
+/// asked ([`still_to_ask`]). Closed rows never change; a row not out yet
+/// is simply not covered and asked again.
+pub fn tail_key(
+    exchange: Exchange,
+    symbol: &str,
+    request: &Request,
+    now_ms: i64,
+) -> Option<String> {
+    let page = request.page?;
+    let series = matches!(
+        request.purpose,
+        Purpose::Candles | Purpose::MarkCandles | Purpose::OpenInterestHistory | Purpose::Funding
+    );
+    (series && !storable(request, now_ms)).then(|| {
+        let (purpose, step, start) = (request.purpose, page.step_ms, page.start_ms);
+        format!(
+            "newest {} {symbol} {purpose:?} {step} {start}",
+            exchange.id()
+        )
+    })
+}
+
+/// How far the rows `times` of a kept newest page reach: the end of the
+/// step after the last row, when every row from the page's start up to it
+/// is there (a hole: `None`, the page is asked whole).
+pub fn covered_until(page: Page, times: &[i64]) -> Option<i64> {
+    let mut inside: Vec<i64> = times.iter().copied().filter(|t| page.holds(*t)).collect();
+    crate::sorting::sort_by_key(&mut inside, |t| crate::sorting::i64_key(*t));
+    inside.dedup();
+    let last = *inside.last()?;
+    let up_to_last = Page {
+        end_ms: last.saturating_add(1),
+        ..page
+    };
+    (inside.len() >= up_to_last.rows()).then(|| last.saturating_add(page.step_ms))
+}
+
+/// What is still to ask of a newest `page` whose kept rows reach
+/// `covered_ms`: the rest of it, or nothing when no newer row can exist
+/// yet (the next candle, open-interest period or funding time is ahead).
+pub fn still_to_ask(page: Page, covered_ms: i64) -> Option<Page> {
+    (covered_ms < page.end_ms).then_some(Page {
+        start_ms: covered_ms.max(page.start_ms),
+        ..page
+    })
 }
 
 /// The key an answer is kept under: what identifies the request (method

@@ -203,3 +203,71 @@ proptest! {
         let _ = decode(&line, 1_760_000_000_000);
     }
 }
+
+fn newest_page(start_ms: i64, end_ms: i64) -> Page {
+    Page {
+        start_ms,
+        end_ms,
+        step_ms: HOUR,
+    }
+}
+
+#[test]
+fn the_newest_page_is_kept_under_a_key_that_does_not_move_with_the_end() {
+    let now = 100 * DAY;
+    let page = page_request(Purpose::Candles, 99 * DAY, now);
+    let later = page_request(Purpose::Candles, 99 * DAY, now + HOUR);
+    let key = tail_key(Exchange::Okx, "BTC-USDT-SWAP", &page, now);
+    assert!(key.is_some());
+    assert_eq!(
+        key,
+        tail_key(Exchange::Okx, "BTC-USDT-SWAP", &later, now + HOUR)
+    );
+    assert_ne!(key, tail_key(Exchange::Bybit, "BTC-USDT-SWAP", &page, now));
+    let mut mark = page.clone();
+    mark.purpose = Purpose::MarkCandles;
+    assert_ne!(key, tail_key(Exchange::Okx, "BTC-USDT-SWAP", &mark, now));
+    // Settled pages are kept by their request; one-off answers never.
+    let old = page_request(Purpose::Candles, 90 * DAY, 91 * DAY);
+    assert_eq!(tail_key(Exchange::Okx, "BTC-USDT-SWAP", &old, now), None);
+    let mut tiers = page;
+    tiers.purpose = Purpose::RiskTiers;
+    assert_eq!(tail_key(Exchange::Okx, "BTC-USDT-SWAP", &tiers, now), None);
+}
+
+#[test]
+fn a_kept_newest_page_reaches_the_step_after_its_last_row_without_a_hole() {
+    let page = newest_page(10 * HOUR, 20 * HOUR);
+    let rows: Vec<i64> = (10..20).map(|h| h * HOUR).collect();
+    assert_eq!(covered_until(page, &rows), Some(20 * HOUR));
+    // Newest first, a duplicate, a row outside: the same.
+    let mut shuffled: Vec<i64> = rows.iter().rev().copied().collect();
+    shuffled.extend([12 * HOUR, 30 * HOUR]);
+    assert_eq!(covered_until(page, &shuffled), Some(20 * HOUR));
+    // The last rows not out yet: reaches as far as the rows go.
+    assert_eq!(covered_until(page, &rows[..7]), Some(17 * HOUR));
+    // A hole: not trusted at all.
+    let holed: Vec<i64> = rows.iter().copied().filter(|t| *t != 13 * HOUR).collect();
+    assert_eq!(covered_until(page, &holed), None);
+    assert_eq!(covered_until(page, &[]), None);
+    // Funding stamped a few ms after its hour still counts.
+    let jittered: Vec<i64> = rows.iter().map(|t| t + 3).collect();
+    assert_eq!(covered_until(page, &jittered), Some(20 * HOUR + 3));
+}
+
+#[test]
+fn only_what_is_newer_than_the_kept_rows_is_asked() {
+    let page = newest_page(10 * HOUR, 20 * HOUR);
+    // Reopened within the same candle: nothing newer can exist.
+    assert_eq!(still_to_ask(page, 20 * HOUR), None);
+    // The next open-interest period or funding time is still ahead.
+    assert_eq!(
+        still_to_ask(newest_page(10 * HOUR, 20 * HOUR + 1), 28 * HOUR),
+        None
+    );
+    // Two candles later: just those.
+    assert_eq!(
+        still_to_ask(newest_page(10 * HOUR, 22 * HOUR), 20 * HOUR),
+        Some(newest_page(20 * HOUR, 22 * HOUR))
+    );
+}

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap, EXCHANGE_HOSTS, screenshotDir } from './harness.mjs';
-import { END, EXCHANGES, FIXTURES } from './fixtures.mjs';
+import { END, EXCHANGES, FIXTURES, HOST } from './fixtures.mjs';
 import { emulatedExchanges } from './emulator.mjs';
 import { socketOf, binanceLiquidation, storedCount } from './mocks.mjs';
 
@@ -75,10 +75,19 @@ test('a reload of a 7-day view asks only for newer rows and draws the same heatm
   console.log(`NET 7d_reload requests=${second} first_load=${first} kept_answers=${kept}`);
   if (process.env.DEBUG_HISTORY) console.log(sent.join("\n"));
   console.log(`BENCH first_heatmap_reload ms=${ms}`);
-  // Every kept page saves its request; what is left is the newest page of
-  // each series, instrument lists, tiers, snapshots and recent trades.
+  // Every kept page saves its request, and the newest page of each series
+  // holds every row that can exist within the same candle: what is left is
+  // instrument lists, tiers, snapshots and recent trades.
   assert.ok(kept >= 5, `${kept} pages kept`);
   assert.ok(second <= first - kept, `${second} requests on reload, ${first} first, ${kept} kept`);
+  const lists = /exchangeInfo|instruments-info|public\/instruments|v4\/perpetualMarkets$|\/trades\//;
+  for (const id of EXCHANGES) {
+    const asked = sent.filter((url) => url.includes(HOST[id]) && !lists.test(url));
+    // Hyperliquid POSTs its list and its snapshot to one URL.
+    const allowed = id === 'hyperliquid' ? 3 : 2;
+    assert.ok(asked.length <= allowed, `${id} asked ${asked.length} on reload: ${asked.join(' ')}`);
+    assert.ok(!asked.some((url) => /kline|candles|openInterest|open-interest/i.test(url)), `${id} asked a series again: ${asked}`);
+  }
   assert.equal(await download(page, 'export-heatmap-csv'), csv, 'the same heatmap CSV');
   for (const id of EXCHANGES) {
     assert.doesNotMatch(await page.getByTestId(`status-${id}`).innerText(), / of |gap|fail/i);
