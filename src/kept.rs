@@ -134,6 +134,11 @@ pub async fn read_answers(keys: &[Option<String>]) -> Vec<Option<String>> {
             None => damaged.push(key.clone()),
         }
     }
+    // Damaged ones go before the caller fetches them again: deleted later,
+    // they could take the fresh answer with them.
+    if !damaged.is_empty() {
+        forget_keys(&[ANSWERS, USAGE], &damaged).await;
+    }
     wasm_bindgen_futures::spawn_local(async move {
         write(&[USAGE], &|tx| {
             let usage = tx.object_store(USAGE)?;
@@ -143,9 +148,6 @@ pub async fn read_answers(keys: &[Option<String>]) -> Vec<Option<String>> {
             Ok(())
         })
         .await;
-        if !damaged.is_empty() {
-            forget_keys(&[ANSWERS, USAGE], &damaged).await;
-        }
     });
     out
 }
