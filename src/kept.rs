@@ -44,6 +44,8 @@ thread_local! {
     static OPENING: RefCell<Option<Opening>> = const { RefCell::new(None) };
     /// Why the database is off, once it is.
     static OFF: RefCell<Option<&'static str>> = const { RefCell::new(None) };
+    /// Liquidations waiting for their write (see [`keep_live`]).
+    static EVENT_WRITES: RefCell<EventWrites> = RefCell::new(EventWrites::default());
 }
 
 /// The database, opened once per visit (every caller awaits the same
@@ -308,18 +310,47 @@ fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-/// Keeps the liquidations among a stream's `messages` on `symbol` (one
-/// write per frame, in the background).
+/// Keeps the liquidations among a stream's `messages` on `symbol`, in the
+/// background. One write at a time: what arrives meanwhile waits and goes
+/// in the next one, since one transaction per frame fell behind a busy
+/// stream (hundreds of frames a second) and the waiting transactions held
+/// their lines in memory.
 pub fn keep_live(symbol: &str, messages: &[LiveMessage]) {
-    let lines: Vec<String> = messages
-        .iter()
-        .filter_map(|m| match m {
-            LiveMessage::Liquidation(e) => events::encode(symbol, e),
-            _ => None,
-        })
-        .collect();
-    if !lines.is_empty() {
-        wasm_bindgen_futures::spawn_local(keep_event_lines(lines));
+    let lines = messages.iter().filter_map(|m| match m {
+        LiveMessage::Liquidation(e) => events::encode(symbol, e),
+        _ => None,
+    });
+    let start_writing = EVENT_WRITES.with(|writes| {
+        let mut writes = writes.borrow_mut();
+        writes.waiting.extend(lines);
+        let start = !writes.writing && !writes.waiting.is_empty();
+        writes.writing |= start;
+        start
+    });
+    if start_writing {
+        wasm_bindgen_futures::spawn_local(write_waiting_events());
+    }
+}
+
+/// Liquidations waiting for their write, and whether one is under way.
+#[derive(Default)]
+struct EventWrites {
+    waiting: Vec<String>,
+    writing: bool,
+}
+
+/// Writes what waits until nothing does.
+async fn write_waiting_events() {
+    loop {
+        let lines = EVENT_WRITES.with(|writes| {
+            let mut writes = writes.borrow_mut();
+            writes.writing = !writes.waiting.is_empty();
+            std::mem::take(&mut writes.waiting)
+        });
+        if lines.is_empty() {
+            return;
+        }
+        keep_event_lines(lines).await;
     }
 }
 
