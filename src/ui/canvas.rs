@@ -1,5 +1,6 @@
 //! Canvas glue: sizing for the device pixel ratio and blitting RGBA buffers.
 
+use super::dom::part;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use plotters::coord::Shift;
@@ -196,10 +197,7 @@ pub fn repaint_in(
     root: impl Fn() -> Option<web_sys::Element> + 'static,
     paint: impl Fn(&HtmlCanvasElement) -> Option<()> + 'static,
 ) {
-    repaint_found(
-        move || root()?.query_selector("canvas").ok()??.dyn_into().ok(),
-        paint,
-    );
+    repaint_found(move || part(&root()?, "canvas")?.dyn_into().ok(), paint);
 }
 
 fn repaint_found(

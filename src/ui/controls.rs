@@ -4,7 +4,7 @@
 //! reads every change by the control's test id.
 
 use super::dom::{
-    by_testid, checked, child, set_attrs, set_prop, target_of, value_of, write_value,
+    by_testid, checked, child, part, set_attrs, set_prop, target_of, value_of, write_value,
 };
 use super::radios::Radios;
 use super::select::choice_options;
@@ -211,7 +211,7 @@ fn write_lists(
     resolutions: &[Resolution],
     picked: &str,
 ) -> Option<()> {
-    let list = root.query_selector("datalist").ok()??;
+    let list = part(root, "datalist")?;
     list.set_text_content(None);
     for coin in coins {
         child(&list, "option", "")?
