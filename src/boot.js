@@ -1,7 +1,20 @@
 // Starts the app. A file rather than Trunk's inline script, so the page's
 // Content-Security-Policy can forbid inline scripts altogether. Trunk fills
-// in the two paths (see `pattern_script` in Trunk.toml).
+// in the paths (see `pattern_script` in Trunk.toml).
 const tag = document.querySelector('script[data-js][data-wasm]');
+// The engine's worker starts first, to load while the page's own wasm
+// does; what it says before the page listens waits for it in `said`
+// (src/ui/engine_client.rs takes it over).
+if (typeof Worker === 'function') {
+  try {
+    const engine = { worker: new Worker(tag.dataset.worker), said: [], failed: false };
+    engine.worker.onmessage = (event) => engine.said.push(event.data);
+    engine.worker.onerror = () => { engine.failed = true; };
+    window.liqmapEngine = engine;
+  } catch {
+    // The page starts the engine itself.
+  }
+}
 const bindings = await import(tag.dataset.js);
 await bindings.default({ module_or_path: tag.dataset.wasm });
 // The wasm exports: the browser tests' hooks (src/ui/test_hooks.rs) are

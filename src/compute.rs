@@ -180,6 +180,7 @@ const SOURCES: f64 = 1.0;
 const ESTIMATE: f64 = 2.0;
 const REPLY: f64 = 3.0;
 const PUSH: f64 = 4.0;
+const DRAWN: f64 = 5.0;
 
 impl Request {
     pub fn encode(&self) -> Buffers {
@@ -239,6 +240,45 @@ impl Reply {
             estimate: r.option(take_estimate)?,
         };
         r.finished().then_some(reply)
+    }
+}
+
+/// One exchange's source as a load drew it, kept in the browser database
+/// so that the next load of the same view draws at once, while the
+/// exchange is asked again (`ui::session`). Read back like any outside
+/// data: a record that does not decode whole, or whose source is not
+/// shaped as a load leaves one ([`Source::is_consistent`]), is `None`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Drawn {
+    /// The end of the window it was loaded for: drawn only for the same.
+    pub window_end_ms: i64,
+    pub source: Source,
+}
+
+impl Drawn {
+    pub fn encode(&self) -> Buffers {
+        let mut out = Buffers::default();
+        out.number(DRAWN);
+        out.int(self.window_end_ms);
+        self.source.put(&mut out);
+        out
+    }
+
+    pub fn decode(buffers: &Buffers) -> Option<Drawn> {
+        let mut r = Reader::new(buffers);
+        (r.number()? == DRAWN).then_some(())?;
+        let drawn = Drawn {
+            window_end_ms: r.int()?,
+            source: Source::take(&mut r)?,
+        };
+        (r.finished() && drawn.source.is_consistent()).then_some(drawn)
+    }
+}
+
+impl Buffers {
+    /// How much memory they take (what the browser database counts).
+    pub fn bytes(&self) -> u64 {
+        (self.numbers.len() * 8 + self.text.len()) as u64
     }
 }
 
@@ -898,6 +938,49 @@ mod tests {
         };
         let back = Reply::decode(&there.encode()).expect("reply decodes");
         assert_eq!(back.estimate, here);
+    }
+
+    #[test]
+    fn a_drawn_source_comes_back_only_whole_and_consistent() {
+        let (sources, _) = workload(Scale::M);
+        let drawn = Drawn {
+            window_end_ms: 1_700_000_000_000,
+            source: sources[0].clone(),
+        };
+        assert!(drawn.source.is_consistent());
+        let good = drawn.encode();
+        assert_eq!(Drawn::decode(&good), Some(drawn.clone()));
+        // Cut short, another message, or read as one.
+        let mut cut = good.clone();
+        cut.numbers.pop();
+        assert_eq!(Drawn::decode(&cut), None);
+        let sources_message = Request::Sources(vec![drawn.source.clone()]).encode();
+        assert_eq!(Drawn::decode(&sources_message), None);
+        assert_eq!(Request::decode(&good), None);
+        // Decodes, but is not what a load leaves.
+        let damaged = |change: &dyn Fn(&mut Source)| {
+            let mut source = drawn.source.clone();
+            change(&mut source);
+            let record = Drawn {
+                source,
+                ..drawn.clone()
+            }
+            .encode();
+            Drawn::decode(&record)
+        };
+        assert_eq!(damaged(&|s| s.candles[3].close = f64::NAN), None);
+        assert_eq!(damaged(&|s| s.candles[3].low = -1.0), None);
+        assert_eq!(damaged(&|s| s.candles[3].open_time_ms += 1), None);
+        assert_eq!(
+            damaged(&|s| {
+                s.candles.pop();
+            }),
+            None
+        );
+        assert_eq!(damaged(&|s| s.interval_ms = 0), None);
+        assert_eq!(damaged(&|s| s.maintenance_margin_rate = 0.0), None);
+        assert_eq!(damaged(&|s| s.missing = vec![true]), None);
+        assert_eq!(damaged(&|s| s.max_leverage = Some(f64::INFINITY)), None);
     }
 
     #[test]

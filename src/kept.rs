@@ -1,5 +1,6 @@
 //! The browser database (IndexedDB, through the `idb` crate): exchange
-//! answers a reload reads back instead of asking again, the live
+//! answers a reload reads back instead of asking again, what each load
+//! drew (drawn at once by the next load of the view), the live
 //! liquidations of the last 30 days, and Hyperliquid measured snapshots.
 //! Thin: what may be kept, what a kept record must look like, what goes
 //! first when full are `store` and `measured::snapshot` (pure).
@@ -9,10 +10,11 @@
 //! a write (quota), the database is off for the rest of the visit, the page
 //! works from memory as before and [`Summary::off`] says why.
 
+use crate::compute::Drawn;
 use crate::live::{LiqEvent, LiveMessage};
 use crate::measured::snapshot::{self, Snapshot};
 use crate::store::evict::{evictions, total_bytes, Usage};
-use crate::store::{events, KeptAnswer, DEFAULT_CAP_BYTES, SCHEMA_VERSION};
+use crate::store::{events, is_drawn_key, KeptAnswer, DEFAULT_CAP_BYTES, SCHEMA_VERSION};
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use idb::event::DatabaseEvent;
 use idb::{Database, Factory, KeyRange, ObjectStoreParams, Query, TransactionMode};
@@ -32,8 +34,14 @@ const EVENTS: &str = "events";
 /// Hyperliquid measured snapshots: `measured::snapshot::key` → its numbers
 /// (a `Float64Array`).
 const SNAPSHOTS: &str = "snapshots";
-/// What eviction deletes from: a key is an answer's or a snapshot's.
-const EVICTABLE: [&str; 3] = [ANSWERS, USAGE, SNAPSHOTS];
+/// What loads drew: `store::drawn_key` → the `compute::Drawn` record as
+/// the worker's messages carry it (`worker_message::as_js`).
+const DRAWN: &str = "drawn";
+/// What eviction deletes from: a key is an answer's, a drawn record's or a
+/// snapshot's.
+const EVICTABLE: [&str; 4] = [ANSWERS, USAGE, SNAPSHOTS, DRAWN];
+/// Every store, as laid out at `SCHEMA_VERSION`.
+const ALL: [&str; 5] = [ANSWERS, USAGE, EVENTS, SNAPSHOTS, DRAWN];
 
 /// Where the user's size cap is kept (MB).
 const CAP_KEY: &str = "liqmap.store.cap_mb";
@@ -97,7 +105,7 @@ async fn open(factory: &Factory) -> Result<Database, idb::Error> {
         for name in db.store_names() {
             db.delete_object_store(&name).ok();
         }
-        for name in [ANSWERS, USAGE, EVENTS, SNAPSHOTS] {
+        for name in ALL {
             db.create_object_store(name, ObjectStoreParams::new()).ok();
         }
     });
@@ -174,6 +182,65 @@ async fn get_all(db: &Database, keys: &[Option<String>]) -> Option<Vec<Option<Js
         });
     }
     Some(values)
+}
+
+/// What loads drew under `keys` (`store::drawn_key`), read in one
+/// transaction, each checked (`Drawn::decode`); one that fails the check
+/// is deleted. Reading marks them used, in the background.
+pub async fn read_drawn(keys: &[String]) -> Vec<Option<Drawn>> {
+    let mut out = vec![None; keys.len()];
+    let Some(db) = database().await else {
+        return out;
+    };
+    let read = async {
+        let tx = db.transaction(&[DRAWN], TransactionMode::ReadOnly).ok()?;
+        let store = tx.object_store(DRAWN).ok()?;
+        let pending: Vec<_> = keys.iter().map(|k| store.get(js_key(k)).ok()).collect();
+        let mut values = Vec::new();
+        for request in pending {
+            values.push(request?.await.ok()?);
+        }
+        Some(values)
+    };
+    let Some(values) = read.await else {
+        return out;
+    };
+    let (mut used, mut damaged) = (Vec::new(), Vec::new());
+    for ((slot, key), value) in out.iter_mut().zip(keys).zip(values) {
+        let Some(value) = value else {
+            continue;
+        };
+        let buffers = crate::worker_message::from_js(&value);
+        match buffers.as_ref().and_then(Drawn::decode) {
+            Some(drawn) => {
+                used.push((key.clone(), buffers.map_or(0, |b| b.bytes())));
+                *slot = Some(drawn);
+            }
+            None => damaged.push(key.clone()),
+        }
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        if !damaged.is_empty() {
+            forget_keys(&[DRAWN, USAGE], &damaged).await;
+        }
+        for (key, bytes) in used {
+            mark_used(&key, bytes).await;
+        }
+    });
+    out
+}
+
+/// Keeps what a load drew under `key` (`store::drawn_key`).
+pub async fn keep_drawn(key: &str, drawn: &Drawn) {
+    let buffers = drawn.encode();
+    let value = crate::worker_message::as_js(&buffers);
+    write(&[DRAWN, USAGE], &|tx| {
+        tx.object_store(DRAWN)?.put(&value, Some(&js_key(key)))?;
+        tx.object_store(USAGE)?
+            .put(&usage_value(buffers.bytes()), Some(&js_key(key)))?;
+        Ok(())
+    })
+    .await;
 }
 
 /// Records that what is kept under `key` (`bytes` long) was used now.
@@ -435,10 +502,10 @@ pub async fn summary() -> Summary {
     Summary {
         off: OFF.with(|off| *off.borrow()),
         bytes: total_bytes(&rows) + lines.iter().map(|l| l.len() as u64).sum::<u64>(),
-        // Snapshots have usage rows too: not answers.
+        // Snapshots and drawn records have usage rows too: not answers.
         answers: rows
             .iter()
-            .filter(|r| snapshot::read_key(&r.key).is_none())
+            .filter(|r| snapshot::read_key(&r.key).is_none() && !is_drawn_key(&r.key))
             .count(),
         events: lines.len(),
         cap_bytes: cap_bytes(),
@@ -447,8 +514,8 @@ pub async fn summary() -> Summary {
 
 /// Empties the database ("Forget stored data").
 pub async fn forget_all() {
-    write(&[ANSWERS, USAGE, EVENTS, SNAPSHOTS], &|tx| {
-        for name in [ANSWERS, USAGE, EVENTS, SNAPSHOTS] {
+    write(&ALL, &|tx| {
+        for name in ALL {
             tx.object_store(name)?.clear()?;
         }
         Ok(())

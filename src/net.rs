@@ -89,6 +89,21 @@ pub struct Want {
     pub funding: bool,
 }
 
+impl Want {
+    /// The key what a load of it drew for `exchange` is kept under.
+    pub fn drawn_key(&self, exchange: Exchange) -> String {
+        let step = self.resolution.ms();
+        store::drawn_key(exchange, &self.coin, self.window_ms, step, self.funding)
+    }
+}
+
+/// Whether this visit has `exchange`'s instrument list already (then a
+/// load of it answers from memory at once).
+pub fn listed_this_visit(exchange: Exchange) -> bool {
+    let request = instruments_request(exchange, base_url(exchange));
+    CACHE.with(|c| c.borrow().contains_key(&cache_key(&request)))
+}
+
 /// Loads one exchange's series for a [`Want`]. `still_wanted` is asked
 /// before every request: a stale load (the user moved on) stops sending.
 pub async fn load_exchange(

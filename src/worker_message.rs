@@ -45,6 +45,12 @@ fn to_js(buffers: &Buffers) -> (JsValue, Array) {
     (Array::of2(&numbers, &text).into(), transfer)
 }
 
+/// `buffers` as [`Endpoint::post`] sends them (the browser database keeps
+/// them so too, see `kept::keep_drawn`); [`from_js`] reads them back.
+pub fn as_js(buffers: &Buffers) -> JsValue {
+    to_js(buffers).0
+}
+
 /// The buffers of a message [`Endpoint::post`] sent; `None` for anything
 /// else.
 pub fn from_js(data: &JsValue) -> Option<Buffers> {

@@ -113,4 +113,55 @@ impl Source {
     pub fn missing_count(&self) -> usize {
         self.missing.iter().filter(|m| **m).count()
     }
+
+    /// Whether it is shaped as the exchanges' assembly leaves a source
+    /// (`exchanges::assemble`): candles one interval apart, mark, open
+    /// interest and missing flags one per candle, every number finite and
+    /// every price positive. A source read back from the browser database
+    /// is outside data: one that is not is not used.
+    pub fn is_consistent(&self) -> bool {
+        let Source {
+            exchange: _,
+            kind: _,
+            interval_ms,
+            candles,
+            mark,
+            open_interest,
+            current_open_interest,
+            maintenance_margin_rate,
+            funding,
+            max_leverage,
+            missing,
+        } = self;
+        let positive = |x: f64| x.is_finite() && x > 0.0;
+        let not_negative = |x: f64| x.is_finite() && x >= 0.0;
+        let one_per_candle = |len: usize| len == candles.len();
+        let candle_ok = |c: &Candle| {
+            [c.open, c.high, c.low, c.close].into_iter().all(positive)
+                && c.low <= c.high
+                && [c.base_volume, c.quote_volume]
+                    .into_iter()
+                    .chain(c.taker_buy_base)
+                    .all(not_negative)
+        };
+        let stepped = candles
+            .windows(2)
+            .all(|w| matches!(w, [a, b] if b.open_time_ms - a.open_time_ms == *interval_ms));
+        *interval_ms > 0
+            && !candles.is_empty()
+            && stepped
+            && candles.iter().all(candle_ok)
+            && mark.as_ref().is_none_or(|m| {
+                one_per_candle(m.len()) && m.iter().all(|m| positive(m.high) && positive(m.low))
+            })
+            && open_interest
+                .as_ref()
+                .is_none_or(|oi| one_per_candle(oi.len()) && oi.iter().copied().all(not_negative))
+            && current_open_interest.is_none_or(not_negative)
+            && positive(*maintenance_margin_rate)
+            && *maintenance_margin_rate < 1.0
+            && funding.iter().all(|f| f.rate.is_finite())
+            && max_leverage.is_none_or(positive)
+            && (missing.is_empty() || one_per_candle(missing.len()))
+    }
 }

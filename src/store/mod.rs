@@ -29,7 +29,7 @@ use crate::exchanges::{Exchange, Page, Purpose, Request, Served};
 
 /// The layout of the database. A store of another version is dropped and
 /// rebuilt (never migrated: it only holds what can be fetched again).
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The size cap when the user has not chosen one.
 pub const DEFAULT_CAP_BYTES: u64 = 100 * 1024 * 1024;
@@ -121,6 +121,31 @@ pub fn still_to_ask(page: Page, covered_ms: i64) -> Option<Page> {
         start_ms: covered_ms.max(page.start_ms),
         ..page
     })
+}
+
+/// The key a load's drawn source is kept under (`compute::Drawn`): one
+/// per exchange and shape of view (coin, window, resolution, funding), so
+/// each load of a view writes over what the last one drew.
+pub fn drawn_key(
+    exchange: Exchange,
+    coin: &str,
+    window_ms: i64,
+    step_ms: i64,
+    funding: bool,
+) -> String {
+    let funding = if funding { " funding" } else { "" };
+    format!(
+        "{DRAWN} {} {coin} {window_ms} {step_ms}{funding}",
+        exchange.id()
+    )
+}
+
+/// Begins every [`drawn_key`] (no request's URL begins so).
+const DRAWN: &str = "drawn";
+
+/// Whether `key` is a [`drawn_key`] (not an exchange's answer).
+pub fn is_drawn_key(key: &str) -> bool {
+    key.starts_with(DRAWN)
 }
 
 /// The key an answer is kept under: what identifies the request (method

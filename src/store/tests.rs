@@ -63,6 +63,27 @@ fn only_complete_answers_are_kept() {
 }
 
 #[test]
+fn each_shape_of_view_draws_from_its_own_record() {
+    let keys = [
+        drawn_key(Exchange::Binance, "BTC", 7 * DAY, HOUR, false),
+        drawn_key(Exchange::Bybit, "BTC", 7 * DAY, HOUR, false),
+        drawn_key(Exchange::Binance, "ETH", 7 * DAY, HOUR, false),
+        drawn_key(Exchange::Binance, "BTC", DAY, HOUR, false),
+        drawn_key(Exchange::Binance, "BTC", 7 * DAY, 4 * HOUR, false),
+        drawn_key(Exchange::Binance, "BTC", 7 * DAY, HOUR, true),
+    ];
+    let distinct: std::collections::BTreeSet<&String> = keys.iter().collect();
+    assert_eq!(distinct.len(), keys.len());
+    // Not an answer's key: no request's URL begins so.
+    assert!(keys.iter().all(|k| is_drawn_key(k)));
+    assert!(!is_drawn_key(&key(&page_request(
+        Purpose::Candles,
+        0,
+        HOUR
+    ))));
+}
+
+#[test]
 fn keys_tell_posts_apart_by_body() {
     let mut a = page_request(Purpose::Candles, 0, HOUR);
     let mut b = a.clone();

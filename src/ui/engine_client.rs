@@ -115,9 +115,10 @@ pub struct EngineClient {
 }
 
 impl EngineClient {
-    /// Starts the engine in the worker the page's loader names
-    /// (`data-worker`, see Trunk.toml), or on this thread where no worker
-    /// can start.
+    /// Takes over the engine's worker the page's boot script started
+    /// (src/boot.js), else starts it from the loader the script tag names
+    /// (`data-worker`, see Trunk.toml), or runs the engine on this thread
+    /// where no worker can start.
     pub fn new(pushes: StoredValue<PushLog>) -> Self {
         let client = EngineClient {
             state: StoredValue::new_local(State {
@@ -131,9 +132,19 @@ impl EngineClient {
             whole_settled: Trigger::new(),
             failure: RwSignal::new(None),
         };
-        match loader_url().and_then(|url| Worker::new(&url).ok()) {
-            Some(worker) => client.start_in(worker),
-            None => client.start_here(),
+        if let Some(early) = started_early() {
+            client.start_in(early.worker);
+            for said in early.said {
+                client.receive(&said);
+            }
+            if early.failed {
+                client.start_here();
+            }
+        } else {
+            match loader_url().and_then(|url| Worker::new(&url).ok()) {
+                Some(worker) => client.start_in(worker),
+                None => client.start_here(),
+            }
         }
         client
     }
@@ -419,6 +430,30 @@ impl State {
             lane.in_flight = Some(asked);
         }
     }
+}
+
+/// The engine's worker as src/boot.js started it, before the page's wasm
+/// was there to listen: what it said meanwhile, and whether it failed.
+struct StartedEarly {
+    worker: Worker,
+    said: Vec<JsValue>,
+    failed: bool,
+}
+
+/// Takes the worker src/boot.js started (`window.liqmapEngine`), if it did.
+fn started_early() -> Option<StartedEarly> {
+    let window = web_sys::window()?;
+    let name = JsValue::from_str("liqmapEngine");
+    let engine = js_sys::Reflect::get(&window, &name).ok()?;
+    js_sys::Reflect::delete_property(&window, &name).ok();
+    let field = |name: &str| js_sys::Reflect::get(&engine, &name.into()).ok();
+    let worker = field("worker")?.dyn_into::<Worker>().ok()?;
+    let said = field("said").and_then(|s| s.dyn_into::<js_sys::Array>().ok());
+    Some(StartedEarly {
+        worker,
+        said: said.map(|s| s.to_vec()).unwrap_or_default(),
+        failed: field("failed").and_then(|f| f.as_bool()).unwrap_or(false),
+    })
 }
 
 /// The worker's loader, as the page's script tag names it (`data-worker`).

@@ -9,7 +9,7 @@
 use super::live::{closed_candle, LiveFeed};
 use super::status::ExchangeStatus;
 use super::view_settings::ViewSettings;
-use crate::compute::{Push, PushLog};
+use crate::compute::{Drawn, Push, PushLog};
 use crate::engine::{LiveCandle, Source};
 use crate::exchanges::{
     affordable_resolutions, auto_resolution, candle_span, Exchange, Instrument, Resolution,
@@ -164,7 +164,8 @@ impl Session {
     }
 
     /// Loads `want` from each of `exchanges`, each on its own (one failing
-    /// leaves the others); `live`: then follow each one's streams.
+    /// leaves the others); `live`: then follow each one's streams. First
+    /// comes what this browser drew last for the view, if anything.
     pub fn load(&self, exchanges: Vec<Exchange>, want: Want, live: bool) {
         let token = self.clear();
         let session = *self;
@@ -173,47 +174,101 @@ impl Session {
         let loading = ExchangeStatus::Loading { done: 0, total: 1 };
         self.statuses
             .set(exchanges.iter().map(|e| (*e, loading.clone())).collect());
-        for exchange in exchanges {
-            let want = want.clone();
-            spawn_local(async move {
-                let progress: Progress = Rc::new(move |done, total| {
-                    session.set_status(token, exchange, ExchangeStatus::Loading { done, total })
-                });
-                let still_wanted = Rc::new(move || session.is_current(token));
-                let result = load_exchange(exchange, &want, progress, still_wanted).await;
-                if !session.is_current(token) {
-                    return;
-                }
-                let loaded = match result {
-                    Ok(loaded) => loaded,
-                    Err(error) => {
-                        let failed = ExchangeStatus::Failed(error.to_string());
-                        return session.set_status(token, exchange, failed);
-                    }
-                };
-                session
-                    .listed_coins
-                    .update(|all| all.extend(loaded.coins.iter().cloned()));
-                session
-                    .instruments
-                    .update(|all| all.push(loaded.instrument.clone()));
-                if live {
-                    let since_ms = want.window_end_ms - want.window_ms;
-                    session.go_live(&loaded.instrument, want.resolution, since_ms, token);
-                }
-                let ready = ExchangeStatus::Ready {
-                    coverage: loaded.coverage.clone(),
-                    dropped: loaded.dropped,
-                    limits_assumed: loaded.limits_assumed,
-                };
-                session.set_status(token, exchange, ready);
-                session.pushes.update_value(PushLog::reset);
-                session.sources.update(|all| {
-                    let at = all.partition_point(|(e, _)| *e < exchange);
-                    all.insert(at, (exchange, loaded.source));
-                });
-            });
+        spawn_local(async move {
+            session.draw_kept(token, &exchanges, &want).await;
+            for exchange in exchanges {
+                spawn_local(session.load_one(token, exchange, want.clone(), live));
+            }
+        });
+    }
+
+    /// Draws at once what this browser drew for the view last time (the
+    /// same coin, window, resolution and window end: a reload, a link
+    /// opened again within the candle), while the exchanges are asked
+    /// again; their answers replace it, a failure removes it. Not when the
+    /// visit has the exchange's answers in memory: then they come at once.
+    async fn draw_kept(self, token: LoadToken, exchanges: &[Exchange], want: &Want) {
+        let first_asked: Vec<Exchange> = exchanges
+            .iter()
+            .copied()
+            .filter(|e| !crate::net::listed_this_visit(*e))
+            .collect();
+        if first_asked.is_empty() {
+            return;
         }
+        let keys: Vec<String> = first_asked.iter().map(|e| want.drawn_key(*e)).collect();
+        let kept = crate::kept::read_drawn(&keys).await;
+        if !self.is_current(token) {
+            return;
+        }
+        for (exchange, drawn) in first_asked.into_iter().zip(kept) {
+            if let Some(drawn) = drawn.filter(|d| d.window_end_ms == want.window_end_ms) {
+                self.put_source(exchange, Some(drawn.source));
+            }
+        }
+    }
+
+    /// Loads one exchange, shows what came (or why nothing did) and keeps
+    /// what it drew for the next load of the view.
+    async fn load_one(self, token: LoadToken, exchange: Exchange, want: Want, live: bool) {
+        let session = self;
+        let progress: Progress = Rc::new(move |done, total| {
+            session.set_status(token, exchange, ExchangeStatus::Loading { done, total })
+        });
+        let still_wanted = Rc::new(move || session.is_current(token));
+        let result = load_exchange(exchange, &want, progress, still_wanted).await;
+        if !self.is_current(token) {
+            return;
+        }
+        let loaded = match result {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                self.put_source(exchange, None);
+                let failed = ExchangeStatus::Failed(error.to_string());
+                return self.set_status(token, exchange, failed);
+            }
+        };
+        self.listed_coins
+            .update(|all| all.extend(loaded.coins.iter().cloned()));
+        self.instruments
+            .update(|all| all.push(loaded.instrument.clone()));
+        if live {
+            let since_ms = want.window_end_ms - want.window_ms;
+            self.go_live(&loaded.instrument, want.resolution, since_ms, token);
+        }
+        let ready = ExchangeStatus::Ready {
+            coverage: loaded.coverage.clone(),
+            dropped: loaded.dropped,
+            limits_assumed: loaded.limits_assumed,
+        };
+        self.set_status(token, exchange, ready);
+        let drawn = Drawn {
+            window_end_ms: want.window_end_ms,
+            source: loaded.source.clone(),
+        };
+        spawn_local(
+            async move { crate::kept::keep_drawn(&want.drawn_key(exchange), &drawn).await },
+        );
+        self.put_source(exchange, Some(loaded.source));
+    }
+
+    /// Puts `exchange`'s source in its place among the sources (in
+    /// exchange order), in place of the one there; `None` removes it.
+    fn put_source(&self, exchange: Exchange, source: Option<Source>) {
+        let held = self
+            .sources
+            .with_untracked(|all| all.iter().any(|(e, _)| *e == exchange));
+        if source.is_none() && !held {
+            return;
+        }
+        self.pushes.update_value(PushLog::reset);
+        self.sources.update(|all| {
+            all.retain(|(e, _)| *e != exchange);
+            if let Some(source) = source {
+                let at = all.partition_point(|(e, _)| *e < exchange);
+                all.insert(at, (exchange, source));
+            }
+        });
     }
 
     fn set_status(&self, token: LoadToken, exchange: Exchange, status: ExchangeStatus) {

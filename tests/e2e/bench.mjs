@@ -70,21 +70,24 @@ async function viewRequests(cap, { reload = false } = {}) {
   await page.clock.setFixedTime(END);
   await page.goto(server.url + '?sym=BTC&window=7d');
   await ready();
-  let ms = 0;
-  if (reload) {
-    // The same link reopened a minute later (same candle), the browser
-    // database written by the first visit.
+  const times = [];
+  let reloadCount = 0;
+  // The same link reopened a minute later (same candle), the browser
+  // database written by the first visit; three times, the median timed,
+  // the first one's requests counted.
+  for (let i = 0; reload && i < 3; i++) {
     await new Promise((r) => setTimeout(r, 2000));
     count = 0;
     await page.clock.setFixedTime(END + 60_000);
     const start = performance.now();
     await page.reload();
     await page.waitForSelector('[data-testid="heatmap"][data-painted="true"]', { timeout: 30_000 });
-    ms = performance.now() - start;
+    times.push(performance.now() - start);
     await ready();
+    if (i === 0) reloadCount = count;
   }
   await page.closeAll();
-  return reload ? { count, ms } : count;
+  return reload ? { count: reloadCount, ms: median(times) } : count;
 }
 
 try {
