@@ -56,6 +56,11 @@ thread_local! {
     static EVENT_WRITES: RefCell<EventWrites> = RefCell::new(EventWrites::default());
 }
 
+/// Opens the database (once per visit), to have it open when first used.
+pub async fn open_early() {
+    database().await;
+}
+
 /// The database, opened once per visit (every caller awaits the same
 /// opening); `None` while it is off.
 async fn database() -> Option<Rc<Database>> {

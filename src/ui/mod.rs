@@ -53,6 +53,9 @@ use view_settings::{location_query, sync_with_address, ViewSettings};
 /// Entry point called from `main`.
 pub fn start() {
     panic::install_hook();
+    // The browser database opens while the page mounts: a load's first
+    // step reads what the last one drew.
+    wasm_bindgen_futures::spawn_local(crate::kept::open_early());
     mount_to_body(App);
 }
 

@@ -204,6 +204,8 @@ impl Session {
         for (exchange, drawn) in first_asked.into_iter().zip(kept) {
             if let Some(drawn) = drawn.filter(|d| d.window_end_ms == want.window_end_ms) {
                 self.put_source(exchange, Some(drawn.source));
+                let refreshing = ExchangeStatus::Refreshing { done: 0, total: 1 };
+                self.set_status(token, exchange, refreshing);
             }
         }
     }
@@ -213,7 +215,11 @@ impl Session {
     async fn load_one(self, token: LoadToken, exchange: Exchange, want: Want, live: bool) {
         let session = self;
         let progress: Progress = Rc::new(move |done, total| {
-            session.set_status(token, exchange, ExchangeStatus::Loading { done, total })
+            let now = session.status_of(exchange);
+            let progressed = now.map_or(ExchangeStatus::Loading { done, total }, |s| {
+                s.progressed(done, total)
+            });
+            session.set_status(token, exchange, progressed)
         });
         let still_wanted = Rc::new(move || session.is_current(token));
         let result = load_exchange(exchange, &want, progress, still_wanted).await;
@@ -269,6 +275,13 @@ impl Session {
                 all.insert(at, (exchange, source));
             }
         });
+    }
+
+    fn status_of(&self, exchange: Exchange) -> Option<ExchangeStatus> {
+        self.statuses.with_untracked(|all| {
+            let found = all.iter().find(|(e, _)| *e == exchange);
+            found.map(|(_, status)| status.clone())
+        })
     }
 
     fn set_status(&self, token: LoadToken, exchange: Exchange, status: ExchangeStatus) {

@@ -13,6 +13,12 @@ pub enum ExchangeStatus {
         done: usize,
         total: usize,
     },
+    /// Loading, with what the last load of the view drew shown meanwhile
+    /// (see `Session::load`).
+    Refreshing {
+        done: usize,
+        total: usize,
+    },
     Ready {
         /// Candles asked for, delivered, and the gaps.
         coverage: Coverage,
@@ -27,7 +33,7 @@ pub enum ExchangeStatus {
 impl ExchangeStatus {
     fn class(&self) -> &'static str {
         match self {
-            ExchangeStatus::Loading { .. } => "chip loading",
+            ExchangeStatus::Loading { .. } | ExchangeStatus::Refreshing { .. } => "chip loading",
             ExchangeStatus::Ready { .. } => "chip ready",
             ExchangeStatus::Failed(_) => "chip failed",
         }
@@ -36,15 +42,27 @@ impl ExchangeStatus {
     /// The chip's `data-state`, which the browser tests wait on.
     fn state(&self) -> &'static str {
         match self {
-            ExchangeStatus::Loading { .. } => "loading",
+            ExchangeStatus::Loading { .. } | ExchangeStatus::Refreshing { .. } => "loading",
             ExchangeStatus::Ready { .. } => "ready",
             ExchangeStatus::Failed(_) => "failed",
+        }
+    }
+
+    /// Where a load stands after `done` of `total` requests: still
+    /// showing the last load's drawing meanwhile, or not.
+    pub fn progressed(&self, done: usize, total: usize) -> ExchangeStatus {
+        match self {
+            ExchangeStatus::Refreshing { .. } => ExchangeStatus::Refreshing { done, total },
+            _ => ExchangeStatus::Loading { done, total },
         }
     }
 
     fn text(&self) -> String {
         match self {
             ExchangeStatus::Loading { done, total } => format!("loading {done}/{total}"),
+            ExchangeStatus::Refreshing { done, total } => {
+                format!("last load shown, asking again {done}/{total}")
+            }
             ExchangeStatus::Ready {
                 coverage,
                 dropped,
@@ -141,10 +159,12 @@ fn write_chip(root: &Element, exchange: Exchange, status: Option<&ExchangeStatus
         None => ("chip off", "off", "off".to_string()),
     };
     chip.set_class_name(class);
-    let title = if status.is_some() {
-        text.as_str()
-    } else {
-        "Not used"
+    let title = match status {
+        Some(ExchangeStatus::Refreshing { .. }) => {
+            "What the last load of this view drew, kept by this browser: redrawn when the exchange has answered"
+        }
+        Some(_) => text.as_str(),
+        None => "Not used",
     };
     set_attrs(&chip, &[("data-state", state), ("title", title)]);
     set_text(&chip, "span", &text);

@@ -2,10 +2,14 @@
 // what is newer and draws the same heatmap; a store of an older schema, a
 // damaged row and a quota error each end in a clean refetch; "Forget
 // stored data" empties it; over a small cap the least recently used go
-// first; live liquidations (bubbles, feed, hit lift) survive a reload. Every exchange is mocked (emulator.mjs, fixtures.mjs).
+// first; live liquidations (bubbles, feed, hit lift) survive a reload; a
+// reload draws what the last load drew before the exchanges answer. Every
+// exchange is mocked (emulator.mjs, fixtures.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap, EXCHANGE_HOSTS, screenshotDir } from './harness.mjs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sharedBrowser, openPage, assertClean, screenshot, waitForHeatmap, waitForSettled, EXCHANGE_HOSTS, NETWORK_NOISE, screenshotDir, fixturesDir } from './harness.mjs';
 import { END, EXCHANGES, FIXTURES, HOST } from './fixtures.mjs';
 import { emulatedExchanges } from './emulator.mjs';
 import { socketOf, binanceLiquidation, storedCount } from './mocks.mjs';
@@ -110,6 +114,143 @@ async function oneDay(emulator, { init } = {}) {
   await waitForChips(page);
   return { page, sent };
 }
+
+/** `routes` whose answers wait while held: a reload whose exchanges have
+ * not answered yet. */
+function holdable(routes) {
+  let gate = Promise.resolve();
+  let release = () => {};
+  const wait = (answer) => async (route, request) => {
+    await gate;
+    if (typeof answer === 'function') return answer(route, request);
+    return route.fulfill({
+      status: answer.status ?? 200,
+      headers: { 'access-control-allow-origin': '*', 'content-type': 'application/json', ...answer.headers },
+      body: answer.file ? await readFile(join(fixturesDir, answer.file)) : answer.body ?? '',
+    });
+  };
+  return {
+    routes: Object.fromEntries(Object.entries(routes).map(([pattern, answer]) => [pattern, wait(answer)])),
+    hold() { gate = new Promise((resolve) => { release = resolve; }); },
+    release: () => release(),
+  };
+}
+
+/** Waits until every exchange's drawing is kept (written after its load). */
+async function drawnKept(page) {
+  while (await storedCount(page, 'drawn') < EXCHANGES.length) await new Promise((r) => setTimeout(r, 200));
+}
+
+const chipStates = (page) => page.evaluate((ids) => ids.map((id) => document.querySelector(`[data-testid="status-${id}"]`).dataset.state), EXCHANGES);
+
+test('a reload draws what the last load drew before the exchanges answer, then their answers', async () => {
+  const held = holdable(emulatedExchanges().routes);
+  const page = await openPage(env.browser, env.server.url, { routes: held.routes });
+  await page.clock.setFixedTime(END);
+  await page.goto(`${env.server.url}?sym=BTC&window=1d`);
+  await waitForChips(page);
+  await waitForSettled(page);
+  await drawnKept(page);
+  const csv = await download(page, 'export-heatmap-csv');
+  const map = await download(page, 'export-map-csv');
+
+  // Reopened within the candle, no exchange answering yet.
+  held.hold();
+  await page.clock.setFixedTime(END + MINUTE);
+  await page.reload();
+  await waitForHeatmap(page);
+  await page.waitForFunction(() => document.documentElement.dataset.engine === 'idle');
+  assert.deepEqual(await chipStates(page), EXCHANGES.map(() => 'loading'), 'nothing has answered');
+  for (const id of EXCHANGES) {
+    assert.match(await page.getByTestId(`status-${id}`).innerText(), /last load shown, asking again/);
+  }
+  assert.match(await page.getByTestId('live-label').innerText(), /5 of 5 exchanges/);
+  assert.equal(await download(page, 'export-heatmap-csv'), csv, 'the last heatmap, at once');
+  assert.equal(await download(page, 'export-map-csv'), map);
+  await screenshot(page, 'history-reload-kept-drawing');
+
+  // The exchanges answer: their data replaces it (the same, here).
+  held.release();
+  await waitForChips(page);
+  await waitForSettled(page);
+  assert.equal(await download(page, 'export-heatmap-csv'), csv);
+  assertClean(assert, page);
+  await page.closeAll();
+});
+
+test('an exchange that fails on reload takes its kept drawing with it', async () => {
+  const emulator = emulatedExchanges();
+  let okxDown = false;
+  const routes = Object.fromEntries(Object.entries(emulator.routes).map(([pattern, answer]) => [
+    pattern,
+    pattern.includes(HOST.okx)
+      ? async (route, request) => (okxDown ? route.fulfill({ status: 503, body: 'down' }) : typeof answer === 'function' ? answer(route, request) : route.fulfill({
+        status: 200, headers: { 'access-control-allow-origin': '*', 'content-type': 'application/json' }, body: await readFile(join(fixturesDir, answer.file)),
+      }))
+      : answer,
+  ]));
+  const page = await openPage(env.browser, env.server.url, { routes });
+  await page.clock.setFixedTime(END);
+  await page.goto(`${env.server.url}?sym=BTC&window=1d`);
+  await waitForChips(page);
+  await drawnKept(page);
+  okxDown = true;
+  await page.reload();
+  await waitForChips(page);
+  await waitForSettled(page);
+  assert.equal(await page.getByTestId('status-okx').getAttribute('data-state'), 'failed');
+  assert.match(await page.getByTestId('live-label').innerText(), /4 of 5 exchanges/);
+  assert.doesNotMatch(await download(page, 'export-map-csv'), /OKX/);
+  assertClean(assert, page, { allow: [NETWORK_NOISE] });
+  await page.closeAll();
+});
+
+test('a damaged kept drawing is not drawn, and deleted', async () => {
+  const held = holdable(emulatedExchanges().routes);
+  const { page } = await oneDay({ routes: held.routes });
+  await waitForSettled(page);
+  await drawnKept(page);
+  const csv = await download(page, 'export-heatmap-csv');
+  // Each kept drawing damaged in another way: cut short, not numbers,
+  // another type, numbers that decode to a source out of shape.
+  await page.evaluate(() => new Promise((resolve) => {
+    const open = indexedDB.open('liqmap');
+    open.onsuccess = () => {
+      const tx = open.result.transaction('drawn', 'readwrite');
+      const store = tx.objectStore('drawn');
+      const keys = store.getAllKeys();
+      const all = store.getAll();
+      all.onsuccess = () => keys.result.forEach((key, i) => {
+        const [numbers, text] = all.result[i];
+        // The fifth is whole, but for another window end: not drawn, kept.
+        const damaged = [
+          [numbers.slice(0, numbers.length - 3), text],
+          'not numbers',
+          [new Uint8Array(4), new Uint8Array(4)],
+          [numbers.map((x, k) => (k === 10 ? -x : x)), text], // a negative close
+          [numbers.map((x, k) => (k === 1 ? x - 60_000 : x)), text],
+        ];
+        store.put(damaged[i % damaged.length], key);
+      });
+      tx.oncomplete = () => { open.result.close(); resolve(); };
+    };
+  }));
+  held.hold();
+  await page.reload();
+  // Read and deleted, but the one for another window end.
+  while (await storedCount(page, 'drawn') !== 1) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await page.getByTestId('heatmap').getAttribute('data-painted'), null, 'nothing drawn');
+  for (const id of EXCHANGES) {
+    assert.match(await page.getByTestId(`status-${id}`).innerText(), /loading 0\/1/);
+  }
+  held.release();
+  await waitForChips(page);
+  await waitForSettled(page);
+  assert.equal(await download(page, 'export-heatmap-csv'), csv);
+  await drawnKept(page);
+  assertClean(assert, page);
+  await page.closeAll();
+});
 
 test('damaged rows are dropped and fetched again, with the same heatmap', async () => {
   const { page, sent } = await oneDay(emulatedExchanges());
