@@ -21,8 +21,8 @@ use crate::engine::{
 
 /// What the worker posts once it listens (a text, unlike every reply).
 pub const WORKER_READY: &str = "ready";
-/// How the worker's loader begins what it posts when the engine's files
-/// fail to load (src/engine_worker_loader.js), followed by which and why:
+/// How the worker's start begins what it posts when the engine's files
+/// fail to load (src/engine_worker_start.js), followed by which and why:
 /// the page shows it.
 pub const WORKER_FAILED: &str = "failed: ";
 

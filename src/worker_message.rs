@@ -30,7 +30,7 @@ impl Endpoint {
         self.post_message(&message, &transfer).ok();
     }
 
-    /// Posts a text (the engine's and its loader's signals, see
+    /// Posts a text (the engine's and its start's signals, see
     /// `compute::WORKER_READY`).
     pub fn post_text(&self, text: &str) {
         self.post_message(&text.into(), &Array::new()).ok();

@@ -33,8 +33,8 @@ use web_sys::{MessageChannel, MessageEvent, MessagePort, Worker};
 /// before the page runs the engine on its own thread.
 const READY_WITHIN_MS: u32 = 8_000;
 
-/// The engine's files, which Trunk names after its binary, beside the
-/// worker's loader: its wasm-bindgen glue and its wasm.
+/// The engine's files, which Trunk names after its binary: its script
+/// (wasm-bindgen's glue, then what starts it in a worker) and its wasm.
 const ENGINE_GLUE: &str = "engine_worker.js";
 const ENGINE_WASM: &str = "engine_worker_bg.wasm";
 
@@ -116,7 +116,7 @@ pub struct EngineClient {
 
 impl EngineClient {
     /// Takes over the engine's worker the page's boot script started
-    /// (src/boot.js), else starts it from the loader the script tag names
+    /// (src/boot.js), else starts it from the script the script tag names
     /// (`data-worker`, see Trunk.toml), or runs the engine on this thread
     /// where no worker can start.
     pub fn new(pushes: StoredValue<PushLog>) -> Self {
@@ -141,7 +141,7 @@ impl EngineClient {
                 client.start_here();
             }
         } else {
-            match loader_url().and_then(|url| Worker::new(&url).ok()) {
+            match worker_script_url().and_then(|url| Worker::new(&url).ok()) {
                 Some(worker) => client.start_in(worker),
                 None => client.start_here(),
             }
@@ -456,17 +456,17 @@ fn started_early() -> Option<StartedEarly> {
     })
 }
 
-/// The worker's loader, as the page's script tag names it (`data-worker`).
-fn loader_url() -> Option<String> {
+/// The worker's script, as the page's script tag names it (`data-worker`).
+fn worker_script_url() -> Option<String> {
     document()
         .query_selector("script[data-worker]")
         .ok()??
         .get_attribute("data-worker")
 }
 
-/// The engine's file `name`, beside the worker's loader.
+/// The engine's file `name`, beside the worker's script.
 fn engine_file(name: &str) -> String {
-    let folder = loader_url()
+    let folder = worker_script_url()
         .and_then(|url| {
             url.rsplit_once('/')
                 .map(|(folder, _)| folder.to_owned() + "/")

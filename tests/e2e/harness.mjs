@@ -4,7 +4,7 @@
 // fixtures or a failure (no test ever reaches the internet), and fails a
 // test on any console error, page error or wasm panic.
 import { createServer } from 'node:http';
-import { readFile, mkdir } from 'node:fs/promises';
+import { readFile, mkdir, stat } from 'node:fs/promises';
 import { extname, join, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -34,14 +34,24 @@ const MIME = {
   '.svg': 'image/svg+xml',
 };
 
-/** Serves a build on 127.0.0.1 at a free port; unknown paths get index.html. */
+/** Serves a build on 127.0.0.1 at a free port; unknown paths get index.html.
+ * As a static host does: each file with an ETag, revalidated on every use
+ * (`no-cache`: a rebuilt file is never served stale), a 304 when unchanged. */
 export async function startServer(root = distDir) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
     const file = join(root, path.endsWith('/') ? 'index.html' : path);
     try {
-      const body = await readFile(file.startsWith(root) ? file : join(root, 'index.html'));
-      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
+      const found = file.startsWith(root) ? file : join(root, 'index.html');
+      const { mtimeMs, size } = await stat(found);
+      const etag = `"${size}-${Math.round(mtimeMs)}"`;
+      const headers = { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', etag, 'cache-control': 'no-cache' };
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, headers);
+        return res.end();
+      }
+      const body = await readFile(found);
+      res.writeHead(200, headers);
       res.end(body);
     } catch {
       res.writeHead(200, { 'content-type': MIME['.html'] });
