@@ -73,7 +73,15 @@ fn write_params(root: &Element, text: &ParamsText) -> Option<()> {
         ("[data-part=share-and-mode]", &text.share_and_mode),
         ("[data-part=grid]", &text.grid),
     ] {
-        part(root, selector)?.set_text_content(Some(line));
+        let element = part(root, selector)?;
+        element.set_text_content(Some(line));
+        // A line with nothing to say (no grid before the first view) is
+        // not an empty bullet.
+        if element.tag_name() == "LI" {
+            element
+                .toggle_attribute_with_force("hidden", line.is_empty())
+                .ok();
+        }
     }
     let list = part(root, "[data-part=params]")?;
     while list.child_element_count() > 4 {

@@ -1,6 +1,7 @@
 //! "Stored data": what the browser database holds (exchange answers a
-//! reload reads back, live liquidations), its size cap, and a button that
-//! forgets it all. The database itself is `crate::kept`.
+//! reload reads back, what the last loads drew, live liquidations,
+//! measured snapshots), its size cap, and a button that forgets it all.
+//! The database itself is `crate::kept`.
 
 use super::dom::{classed_child, element, part, target_of};
 use crate::kept::{self, Summary};
@@ -74,7 +75,7 @@ fn skeleton() -> String {
     format!(
         concat!(
             r#"<summary>Stored data</summary>"#,
-            r#"<p class="hint">Closed candles, open interest and funding already fetched, and the live liquidations of the last 30 days, are kept in this browser: a reload asks the exchanges only for what is newer, and the hit lift keeps growing. Nothing leaves your device.</p>"#,
+            r#"<p class="hint">Closed candles, open interest and funding already fetched, what the last load of each view drew, the live liquidations of the last 30 days and (with "Measured" on) Hyperliquid's measured positions every 5 minutes for a week are kept in this browser: a reload draws at once and asks the exchanges only for what is newer, the hit lift keeps growing, and the measured map can be seen as it was. Nothing leaves your device.</p>"#,
             r#"<div data-part="usage"></div>"#,
             r#"<label title="Beyond this, the least recently used answers are deleted first">Size cap <select data-testid="storage-cap">{options}</select></label>"#,
             r#" <button data-testid="storage-forget" title="Delete everything kept in this browser (alerts stay)">Forget stored data</button>"#,
