@@ -360,8 +360,11 @@ impl State {
         // The zoomed part is shown even when a newer job waits: while
         // dragging, the image follows at the engine's pace instead of
         // waiting for the pointer to stop. The whole window (map, clusters,
-        // exports) only ever shows its newest request.
-        if lane == Lane::Whole && lane_state.newest_unsent.is_some() {
+        // exports) only ever shows its newest request, once it shows
+        // anything: the first view of a page is shown at once (a reload's
+        // kept drawing, while the exchanges' answers are estimated).
+        let shown = lane_state.view.is_some();
+        if lane == Lane::Whole && shown && lane_state.newest_unsent.is_some() {
             return None;
         }
         lane_state.view = reply
