@@ -33,6 +33,9 @@ use web_sys::{MessageChannel, MessageEvent, MessagePort, Worker};
 /// before the page runs the engine on its own thread.
 const READY_WITHIN_MS: u32 = 8_000;
 
+/// How often [`EngineClient::first_view`] looks.
+const POLL_MS: u32 = 10;
+
 /// The engine's files, which Trunk names after its binary: its script
 /// (wasm-bindgen's glue, then what starts it in a worker) and its wasm.
 const ENGINE_GLUE: &str = "engine_worker.js";
@@ -181,6 +184,22 @@ impl EngineClient {
         self.state
             .try_with_value(|s| s.lanes[Lane::Whole as usize].view.clone())
             .flatten()
+    }
+
+    /// Resolves once the whole window has a view, the engine has failed,
+    /// or `limit_ms` have passed.
+    pub async fn first_view(self, limit_ms: u32) {
+        let waiting = move || {
+            self.state.with_value(|s| {
+                !matches!(s.backend, Backend::Failed)
+                    && s.lanes[Lane::Whole as usize].view.is_none()
+            })
+        };
+        let mut waited = 0;
+        while waiting() && waited < limit_ms {
+            gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
+            waited += POLL_MS;
+        }
     }
 
     /// Drops the lane's view (the zoomed part, once not zoomed).

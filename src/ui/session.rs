@@ -6,6 +6,7 @@
 //! so it is `Copy`); `App` creates one and shares it with `provide_context`,
 //! components read the signals they need.
 
+use super::engine_client::EngineClient;
 use super::live::{closed_candle, LiveFeed};
 use super::status::ExchangeStatus;
 use super::view_settings::ViewSettings;
@@ -21,6 +22,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeSet;
 use std::rc::Rc;
+
+/// How long a load waits for its kept drawing to be on the page before
+/// asking the exchanges (the engine's worker may still be starting).
+const KEPT_DRAWING_WAIT_MS: u32 = 1_000;
 
 /// Which load a result belongs to: one starting a new load makes every
 /// older token stale, and what comes back for a stale token is dropped.
@@ -174,8 +179,16 @@ impl Session {
         let loading = ExchangeStatus::Loading { done: 0, total: 1 };
         self.statuses
             .set(exchanges.iter().map(|e| (*e, loading.clone())).collect());
+        let engine = use_context::<EngineClient>();
         spawn_local(async move {
-            session.draw_kept(token, &exchanges, &want).await;
+            // The exchanges are asked once the kept drawing is on the page:
+            // reading their answers takes the page's thread, and would
+            // hold it up.
+            if session.draw_kept(token, &exchanges, &want).await {
+                if let Some(engine) = engine {
+                    engine.first_view(KEPT_DRAWING_WAIT_MS).await;
+                }
+            }
             for exchange in exchanges {
                 spawn_local(session.load_one(token, exchange, want.clone(), live));
             }
@@ -187,27 +200,31 @@ impl Session {
     /// opened again within the candle), while the exchanges are asked
     /// again; their answers replace it, a failure removes it. Not when the
     /// visit has the exchange's answers in memory: then they come at once.
-    async fn draw_kept(self, token: LoadToken, exchanges: &[Exchange], want: &Want) {
+    /// Whether anything was drawn.
+    async fn draw_kept(self, token: LoadToken, exchanges: &[Exchange], want: &Want) -> bool {
         let first_asked: Vec<Exchange> = exchanges
             .iter()
             .copied()
             .filter(|e| !crate::net::listed_this_visit(*e))
             .collect();
         if first_asked.is_empty() {
-            return;
+            return false;
         }
         let keys: Vec<String> = first_asked.iter().map(|e| want.drawn_key(*e)).collect();
         let kept = crate::kept::read_drawn(&keys).await;
         if !self.is_current(token) {
-            return;
+            return false;
         }
+        let mut drawn_any = false;
         for (exchange, drawn) in first_asked.into_iter().zip(kept) {
             if let Some(drawn) = drawn.filter(|d| d.window_end_ms == want.window_end_ms) {
                 self.put_source(exchange, Some(drawn.source));
                 let refreshing = ExchangeStatus::Refreshing { done: 0, total: 1 };
                 self.set_status(token, exchange, refreshing);
+                drawn_any = true;
             }
         }
+        drawn_any
     }
 
     /// Loads one exchange, shows what came (or why nothing did) and keeps
