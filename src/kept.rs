@@ -154,16 +154,7 @@ pub async fn read_answers(keys: &[Option<String>]) -> Vec<Option<String>> {
     if !damaged.is_empty() {
         forget_keys(&[ANSWERS, USAGE], &damaged).await;
     }
-    wasm_bindgen_futures::spawn_local(async move {
-        write(&[USAGE], &|tx| {
-            let usage = tx.object_store(USAGE)?;
-            for (key, bytes) in &used {
-                usage.put(&usage_value(*bytes), Some(&js_key(key)))?;
-            }
-            Ok(())
-        })
-        .await;
-    });
+    wasm_bindgen_futures::spawn_local(async move { mark_used(&used).await });
     out
 }
 
@@ -228,9 +219,7 @@ pub async fn read_drawn(keys: &[String]) -> Vec<Option<Drawn>> {
         if !damaged.is_empty() {
             forget_keys(&[DRAWN, USAGE], &damaged).await;
         }
-        for (key, bytes) in used {
-            mark_used(&key, bytes).await;
-        }
+        mark_used(&used).await;
     });
     out
 }
@@ -248,11 +237,14 @@ pub async fn keep_drawn(key: &str, drawn: &Drawn) {
     .await;
 }
 
-/// Records that what is kept under `key` (`bytes` long) was used now.
-async fn mark_used(key: &str, bytes: u64) {
+/// Records that what is kept under each key (so many bytes long) was
+/// used now, in one transaction.
+async fn mark_used(used: &[(String, u64)]) {
     write(&[USAGE], &|tx| {
-        tx.object_store(USAGE)?
-            .put(&usage_value(bytes), Some(&js_key(key)))?;
+        let usage = tx.object_store(USAGE)?;
+        for (key, bytes) in used {
+            usage.put(&usage_value(*bytes), Some(&js_key(key)))?;
+        }
         Ok(())
     })
     .await;
@@ -600,7 +592,7 @@ pub async fn read_snapshot(coin: &str, time_ms: i64) -> Option<Snapshot> {
         .unwrap_or_default();
     match snapshot::decode(&key, &values, js_sys::Date::now() as i64) {
         Some(read) => {
-            mark_used(&key, values.len() as u64 * 8).await;
+            mark_used(&[(key, values.len() as u64 * 8)]).await;
             Some(read)
         }
         None => {
