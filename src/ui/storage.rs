@@ -89,13 +89,11 @@ fn write_summary(root: &Element, summary: Option<&Summary>) -> Option<()> {
     let cap_mb = summary.map_or(100, |s| s.cap_bytes >> 20);
     let select = part(root, "[data-testid=storage-cap]")?;
     js_sys::Reflect::set(&select, &"value".into(), &cap_mb.to_string().into()).ok()?;
-    // Visible without opening the section: the page keeps nothing.
-    if let Some(notice) = root
+    // Visible without opening the section: the page keeps nothing. Once
+    // shown it stays (the database stays off for the visit).
+    let shown = root
         .previous_element_sibling()
-        .filter(|e| e.get_attribute("data-testid").as_deref() == Some("storage-off"))
-    {
-        notice.remove();
-    }
+        .filter(|e| e.get_attribute("data-testid").as_deref() == Some("storage-off"));
     let usage = part(root, "[data-part=usage]")?;
     usage.set_text_content(None);
     let summary = summary?;
@@ -104,10 +102,12 @@ fn write_summary(root: &Element, summary: Option<&Summary>) -> Option<()> {
             let text = format!(
                 "Stored data is off: {why}. Nothing is kept on this device; the page works from memory."
             );
-            let notice = element(root, "p", "notice storage-off", &text)?;
-            notice.set_attribute("role", "status").ok()?;
-            notice.set_attribute("data-testid", "storage-off").ok()?;
-            root.before_with_node_1(&notice).ok()?;
+            if shown.is_none() {
+                let notice = element(root, "p", "notice storage-off", &text)?;
+                notice.set_attribute("role", "status").ok()?;
+                notice.set_attribute("data-testid", "storage-off").ok()?;
+                root.before_with_node_1(&notice).ok()?;
+            }
             classed_child(&usage, "p", "hint", "Off for this visit (see above).")?;
         }
         None => {
