@@ -14,9 +14,10 @@
 //! Decoding never panics: a truncated or foreign message decodes to `None`.
 
 use crate::engine::{
-    append_candle, cell_split, default_grid, estimate_without_predicted_in, Candle, CellSplit,
-    Cluster, ContractKind, Estimate, ExchangeWeights, FundingRate, Grid, GridSpec, HighLow, LiqMap,
-    LiveCandle, LongShare, Mode, Params, PriceBins, Source, Tier, TimeAxis, Workspace,
+    append_candle, cell_breakdown, default_grid, estimate_without_predicted_in, Candle,
+    CellBreakdown, Cluster, ContractKind, Estimate, ExchangeWeights, FundingRate, Grid, GridSpec,
+    HighLow, LiqMap, LiveCandle, LongShare, Mode, Params, PriceBins, Source, Tier, TimeAxis,
+    Workspace,
 };
 
 /// What the worker posts once it listens (a text, unlike every reply).
@@ -138,10 +139,10 @@ pub enum Request {
     Split(SplitJob),
 }
 
-/// A heatmap cell to split by source and leverage (see
-/// [`crate::engine::CellSplit`]): the tooltip's, which the page cannot
-/// compute (it links no position model). Over the sources the worker
-/// holds, on the grid and with the parameters of the view shown.
+/// A heatmap cell to split by source, tier and side (its
+/// [`CellBreakdown`]): the tooltip's, which the page cannot compute (it
+/// links no position model). Over the sources the worker holds, on the
+/// grid and with the parameters of the view shown.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SplitJob {
     pub id: u64,
@@ -152,9 +153,10 @@ pub struct SplitJob {
 }
 
 impl SplitJob {
-    /// The split of the cell over `sources`.
-    pub fn run(&self, sources: &[Source]) -> CellSplit {
-        cell_split(sources, &self.params, &self.grid, self.cell)
+    /// The breakdown of the cell over `sources`.
+    pub fn run(&self, sources: &[Source]) -> CellBreakdown {
+        let (column, bin) = self.cell;
+        cell_breakdown(sources, &self.params, &self.grid, column, bin)
     }
 }
 
@@ -162,7 +164,7 @@ impl SplitJob {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SplitReply {
     pub id: u64,
-    pub split: CellSplit,
+    pub breakdown: CellBreakdown,
 }
 
 /// What the worker answers to a [`Job`]: its estimate, or `None` when the
@@ -284,14 +286,12 @@ impl SplitReply {
         let mut out = Buffers::default();
         out.number(SPLIT_REPLY);
         out.int(self.id as i64);
-        let CellSplit {
-            by_source,
-            by_leverage,
-        } = &self.split;
-        out.slice(by_source);
-        out.list(by_leverage, |(leverage, usd), out| {
-            out.number(*leverage);
-            out.number(*usd);
+        let CellBreakdown { usd } = &self.breakdown;
+        out.list(usd, |tiers, out| {
+            out.list(tiers, |[long, short], out| {
+                out.number(*long);
+                out.number(*short);
+            })
         });
         out
     }
@@ -301,9 +301,8 @@ impl SplitReply {
         (r.number()? == SPLIT_REPLY).then_some(())?;
         let reply = SplitReply {
             id: u64::try_from(r.int()?).ok()?,
-            split: CellSplit {
-                by_source: r.slice()?,
-                by_leverage: r.list(|r| Some((r.number()?, r.number()?)))?,
+            breakdown: CellBreakdown {
+                usd: r.list(|r| r.list(|r| Some([r.number()?, r.number()?])))?,
             },
         };
         r.finished().then_some(reply)
@@ -996,9 +995,9 @@ mod tests {
         assert_eq!(Request::decode(&request.encode()), Some(request));
         let reply = SplitReply {
             id: split.id,
-            split: split.run(&sources),
+            breakdown: split.run(&sources),
         };
-        assert_eq!(reply.split.by_source.len(), sources.len());
+        assert_eq!(reply.breakdown.usd.len(), sources.len());
         assert_eq!(SplitReply::decode(&reply.encode()), Some(reply.clone()));
         // Not a reply to a job, nor the other way round.
         assert_eq!(Reply::decode(&reply.encode()), None);

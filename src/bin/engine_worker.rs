@@ -1,7 +1,7 @@
 //! The estimation engine, built apart from the page (Trunk builds it with
 //! `data-type="worker"`, see index.html): it keeps the sources the page
 //! sent last and one workspace, and answers each job with its estimate
-//! and each tooltip's cell with its split (`liqmap::compute`). It uses the
+//! and each tooltip's cell with its breakdown (`liqmap::compute`). It uses the
 //! engine only: the page's components are not linked in, and the page
 //! links no engine of its own.
 //!
@@ -56,8 +56,14 @@ pub fn serve(endpoint: liqmap::worker_message::Endpoint) {
                 );
             }
             Some(Request::Split(job)) => {
-                let split = job.run(&sources);
-                reply_to.post(&SplitReply { id: job.id, split }.encode());
+                let breakdown = job.run(&sources);
+                reply_to.post(
+                    &SplitReply {
+                        id: job.id,
+                        breakdown,
+                    }
+                    .encode(),
+                );
             }
             // Only the page posts here, and only requests.
             None => {}

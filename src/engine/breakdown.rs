@@ -5,7 +5,7 @@
 //! only up to the cell's column: cheap for one cell, and it sums to the
 //! heatmap's value.
 
-use super::cohort::{effective_tiers, SourceModel};
+use super::cohort::SourceModel;
 use super::grid::GridSpec;
 use super::input::Source;
 use super::params::Params;
@@ -78,44 +78,4 @@ pub fn cell_breakdown(
         });
     }
     CellBreakdown { usd }
-}
-
-/// What the heatmap's tooltip lists of one cell: its USD (longs and
-/// shorts together) by source, and by the leverage each source opens a
-/// tier at (folded to its maximum), lowest leverage first.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CellSplit {
-    pub by_source: Vec<f64>,
-    pub by_leverage: Vec<(f64, f64)>,
-}
-
-/// The cell `(column, bin)` split as [`CellSplit`] says, from
-/// [`cell_breakdown`].
-pub fn cell_split(
-    sources: &[Source],
-    params: &Params,
-    spec: &GridSpec,
-    (column, bin): (usize, usize),
-) -> CellSplit {
-    let breakdown = cell_breakdown(sources, params, spec, column, bin);
-    let both = |v: &[f64; 2]| v[0] + v[1];
-    let by_source = breakdown
-        .usd
-        .iter()
-        .map(|tiers| tiers.iter().map(both).sum())
-        .collect();
-    let mut by_leverage: Vec<(f64, f64)> = Vec::new();
-    for (source, tiers) in sources.iter().zip(&breakdown.usd) {
-        for (tier, usd) in effective_tiers(source, params).iter().zip(tiers) {
-            match by_leverage.iter_mut().find(|(l, _)| *l == tier.leverage) {
-                Some(entry) => entry.1 += both(usd),
-                None => by_leverage.push((tier.leverage, both(usd))),
-            }
-        }
-    }
-    crate::sorting::sort_by_key(&mut by_leverage, |(l, _)| crate::sorting::f64_key(*l));
-    CellSplit {
-        by_source,
-        by_leverage,
-    }
 }

@@ -41,7 +41,7 @@ pub mod params;
 pub mod reference;
 
 pub use append::{append_candle, AppendError, LiveCandle};
-pub use breakdown::{cell_breakdown, cell_split, CellBreakdown, CellSplit};
+pub use breakdown::{cell_breakdown, CellBreakdown};
 pub use clusters::{find_clusters, TOP_CLUSTERS};
 pub use cohort::{effective_tiers, Cohort, EffectiveTier};
 pub use grid::{Grid, GridSpec, PriceBins, TimeAxis};

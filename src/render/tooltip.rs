@@ -3,7 +3,7 @@
 //! and by leverage, and the exchanges that delivered no candle there.
 
 use super::{price_label, usd_label, utc_label};
-use crate::engine::{CellSplit, Estimate, Source};
+use crate::engine::{effective_tiers, CellBreakdown, Estimate, Params, Source};
 
 /// The cell `(column, bin)` at `(x, y)` pixels inside a plot of
 /// `(width, height)` pixels (time left to right, prices bottom to top);
@@ -27,19 +27,21 @@ pub fn cell_at(
 }
 
 /// Whether the cell `(column, bin)` holds any USD: only then does its
-/// tooltip list it by exchange and leverage (a [`CellSplit`], which the
-/// engine computes: the page links no position model).
+/// tooltip split it by exchange and leverage, from its
+/// [`CellBreakdown`], which the engine computes (the page links no
+/// position model).
 pub fn has_usd(estimate: &Estimate, (column, bin): (usize, usize)) -> bool {
     estimate.heatmap[0].get(column, bin) + estimate.heatmap[1].get(column, bin) > 0.0
 }
 
 /// The tooltip's lines for the cell `(column, bin)` of `estimate`, which
-/// was computed from `sources`; with the cell's split once the engine
-/// gave it.
+/// was computed from `sources` with `params`; split by exchange and
+/// leverage once the engine gave the cell's `breakdown`.
 pub fn cell_lines(
     estimate: &Estimate,
     sources: &[Source],
-    split: Option<&CellSplit>,
+    params: &Params,
+    breakdown: Option<&CellBreakdown>,
     (column, bin): (usize, usize),
 ) -> Vec<String> {
     let (prices, time) = (estimate.grid.prices, estimate.grid.time);
@@ -57,8 +59,8 @@ pub fn cell_lines(
         format!("Longs: {}", usd_label(long)),
         format!("Shorts: {}", usd_label(short)),
     ];
-    if let Some(split) = split.filter(|_| long + short > 0.0) {
-        lines.extend(split_lines(&estimate.sources, split));
+    if let Some(breakdown) = breakdown.filter(|_| long + short > 0.0) {
+        lines.extend(split_lines(estimate, sources, params, breakdown));
     }
     for source in sources.iter().filter(|s| !s.delivered_in(start, end)) {
         lines.push(format!(
@@ -69,22 +71,38 @@ pub fn cell_lines(
     lines
 }
 
-/// The cell's USD by exchange (when there are several, named as in
-/// `names`) and by leverage.
-fn split_lines(names: &[String], split: &CellSplit) -> Vec<String> {
+/// The cell's USD by exchange (when there are several) and by leverage.
+fn split_lines(
+    estimate: &Estimate,
+    sources: &[Source],
+    params: &Params,
+    split: &CellBreakdown,
+) -> Vec<String> {
+    let both = |v: &[f64; 2]| v[0] + v[1];
     let mut lines = Vec::new();
-    if split.by_source.len() > 1 {
-        for (name, usd) in names.iter().zip(&split.by_source) {
-            if *usd > 0.0 {
-                lines.push(format!("{name}: {}", usd_label(*usd)));
+    if split.usd.len() > 1 {
+        for (name, tiers) in estimate.sources.iter().zip(&split.usd) {
+            let usd: f64 = tiers.iter().map(both).sum();
+            if usd > 0.0 {
+                lines.push(format!("{name}: {}", usd_label(usd)));
             }
         }
     }
-    let by_tier: Vec<String> = split
-        .by_leverage
-        .iter()
+    // By the leverage each source opens a tier at (folded to its maximum).
+    let mut by_leverage: Vec<(f64, f64)> = Vec::new();
+    for (source, tiers) in sources.iter().zip(&split.usd) {
+        for (tier, usd) in effective_tiers(source, params).iter().zip(tiers) {
+            match by_leverage.iter_mut().find(|(l, _)| *l == tier.leverage) {
+                Some(entry) => entry.1 += both(usd),
+                None => by_leverage.push((tier.leverage, both(usd))),
+            }
+        }
+    }
+    crate::sorting::sort_by_key(&mut by_leverage, |(l, _)| crate::sorting::f64_key(*l));
+    let by_tier: Vec<String> = by_leverage
+        .into_iter()
         .filter(|(_, usd)| *usd > 0.0)
-        .map(|(leverage, usd)| format!("{leverage}x {}", usd_label(*usd)))
+        .map(|(leverage, usd)| format!("{leverage}x {}", usd_label(usd)))
         .collect();
     if !by_tier.is_empty() {
         lines.push(by_tier.join(" · "));
@@ -95,7 +113,7 @@ fn split_lines(names: &[String], split: &CellSplit) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{cell_split, default_grid, estimate, Params};
+    use crate::engine::{cell_breakdown, default_grid, estimate};
 
     const END_MS: i64 = 1_767_225_600_000;
     const WINDOW_MS: i64 = 12 * 3_600_000;
@@ -144,11 +162,15 @@ mod tests {
     fn a_full_cell_is_split_by_exchange_and_leverage() {
         let (estimate, sources, params) = two_sources();
         let cell = fullest(&estimate);
-        let split = cell_split(&sources, &params, &estimate.grid, cell);
+        let (column, bin) = cell;
+        let breakdown = cell_breakdown(&sources, &params, &estimate.grid, column, bin);
         assert!(has_usd(&estimate, cell));
-        // Until the engine gives the split, the cell's totals alone.
-        assert_eq!(cell_lines(&estimate, &sources, None, cell).len(), 4);
-        let lines = cell_lines(&estimate, &sources, Some(&split), cell);
+        // Until the engine gives the breakdown, the cell's totals alone.
+        assert_eq!(
+            cell_lines(&estimate, &sources, &params, None, cell).len(),
+            4
+        );
+        let lines = cell_lines(&estimate, &sources, &params, Some(&breakdown), cell);
         let start = estimate.grid.time.column_start_ms(cell.0);
         let end = start + estimate.grid.time.column_ms;
         assert_eq!(
@@ -177,14 +199,14 @@ mod tests {
             .flat_map(|c| (0..total.bins).map(move |b| (c, b)))
             .find(|&(c, b)| total.get(c, b) == 0.0)
             .expect("an empty cell");
-        let split = cell_split(&sources, &params, &estimate.grid, empty);
+        let breakdown = cell_breakdown(&sources, &params, &estimate.grid, empty.0, empty.1);
         assert!(!has_usd(&estimate, empty));
-        let lines = cell_lines(&estimate, &sources, Some(&split), empty);
+        let lines = cell_lines(&estimate, &sources, &params, Some(&breakdown), empty);
         assert_eq!(lines[2], "Longs: $0");
         assert_eq!(lines.len(), 4, "{lines:?}");
         // Every candle of "Other" missing: each cell names it.
         sources[1].missing = vec![true; sources[1].candles.len()];
-        let lines = cell_lines(&estimate, &sources, None, empty);
+        let lines = cell_lines(&estimate, &sources, &params, None, empty);
         assert_eq!(
             lines.last().map(String::as_str),
             Some("Other: no candle here (the exchange did not deliver it)")

@@ -16,7 +16,7 @@
 //! page links no engine of its own: when those files cannot be loaded,
 //! nothing is estimated and [`EngineClient::failure`] says what failed.
 //!
-//! The engine also splits the tooltip's cell by exchange and leverage
+//! The engine also splits the tooltip's cell by exchange and tier
 //! ([`EngineClient::ask_split`]): one split in flight at a time, the
 //! newest waiting, like a lane's jobs.
 
@@ -24,7 +24,7 @@ use super::view_data::{Inputs, ViewData};
 use crate::compute::{
     Job, PushLog, Reply, Request, Revision, SplitJob, SplitReply, WORKER_FAILED, WORKER_READY,
 };
-use crate::engine::{CellSplit, Params, Source};
+use crate::engine::{CellBreakdown, Params, Source};
 use crate::render::zoom::Zoom;
 use crate::worker_message::{from_js, Endpoint};
 use gloo_timers::callback::Timeout;
@@ -81,7 +81,7 @@ struct LaneState {
 }
 
 /// Who gets a cell split once the engine answers.
-type SplitAnswer = Box<dyn FnOnce(CellSplit)>;
+type SplitAnswer = Box<dyn FnOnce(CellBreakdown)>;
 
 /// A cell split asked for, and who gets it.
 struct SplitAsked {
@@ -183,14 +183,14 @@ impl EngineClient {
         self.show_busy();
     }
 
-    /// Has the engine split `cell` of `view`'s heatmap and calls `answer`
-    /// with it; supersedes the split asked before and not sent yet. Never
+    /// Has the engine break `cell` of `view`'s heatmap down by source,
+    /// tier and side and calls `answer` with it; supersedes the split asked before and not sent yet. Never
     /// answered when the engine no longer holds the view's sources.
     pub fn ask_split(
         self,
         view: &ViewData,
         cell: (usize, usize),
-        answer: impl FnOnce(CellSplit) + 'static,
+        answer: impl FnOnce(CellBreakdown) + 'static,
     ) {
         self.state.update_value(|state| {
             let id = state.next_id;
@@ -352,7 +352,7 @@ impl EngineClient {
                 .try_update_value(|state| state.split_answered(split.id))
                 .flatten();
             if let Some(answer) = answer {
-                answer(split.split);
+                answer(split.breakdown);
             }
             return;
         }

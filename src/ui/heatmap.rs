@@ -4,7 +4,7 @@ use super::canvas::{blit_rgba, prepare, repaint, Prepared};
 use super::dom::classed_child;
 use super::engine_client::EngineClient;
 use super::{ViewData, ViewMemo};
-use crate::engine::CellSplit;
+use crate::engine::CellBreakdown;
 use crate::render::chart::{
     draw_heatmap_overlay, fill_background, heatmap_plot_rect, Bubble, HeatmapOverlay,
     HEATMAP_AXIS_BOTTOM, HEATMAP_AXIS_RIGHT,
@@ -66,6 +66,7 @@ pub fn Heatmap(
         let lines = cell_lines(
             &data.estimate,
             &data.sources,
+            &data.params,
             cell.split.as_ref(),
             cell.cell,
         );
@@ -313,7 +314,7 @@ struct ShownCell {
     view: Weak<ViewData>,
     cell: (usize, usize),
     at: (f64, f64),
-    split: Option<CellSplit>,
+    split: Option<CellBreakdown>,
 }
 
 impl ShownCell {
