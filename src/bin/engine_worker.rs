@@ -1,8 +1,8 @@
 //! The estimation engine, built apart from the page (Trunk builds it with
 //! `data-type="worker"`, see index.html): it keeps the sources the page
 //! sent last and one workspace, and answers each job with its estimate
-//! and each tooltip's cell with its breakdown (`liqmap::compute`). It uses the
-//! engine only: the page's components are not linked in, and the page
+//! and each tooltip's cell with its breakdown (`liqmap::compute`). It uses
+//! the engine only: the page's components are not linked in, and the page
 //! links no engine of its own.
 //!
 //! It runs in a dedicated Web Worker, so the page stays responsive while it

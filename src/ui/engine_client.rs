@@ -184,8 +184,9 @@ impl EngineClient {
     }
 
     /// Has the engine break `cell` of `view`'s heatmap down by source,
-    /// tier and side and calls `answer` with it; supersedes the split asked before and not sent yet. Never
-    /// answered when the engine no longer holds the view's sources.
+    /// tier and side, and calls `answer` with it; supersedes the split
+    /// asked before and not sent yet. Never answered when the engine no
+    /// longer holds the view's sources.
     pub fn ask_split(
         self,
         view: &ViewData,
