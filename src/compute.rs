@@ -14,9 +14,10 @@
 //! Decoding never panics: a truncated or foreign message decodes to `None`.
 
 use crate::engine::{
-    append_candle, default_grid, estimate_without_predicted_in, Candle, Cluster, ContractKind,
-    Estimate, ExchangeWeights, FundingRate, Grid, GridSpec, HighLow, LiqMap, LiveCandle, LongShare,
-    Mode, Params, PriceBins, Source, Tier, TimeAxis, Workspace,
+    append_candle, cell_breakdown, default_grid, estimate_without_predicted_in, Candle,
+    CellBreakdown, Cluster, ContractKind, Estimate, ExchangeWeights, FundingRate, Grid, GridSpec,
+    HighLow, LiqMap, LiveCandle, LongShare, Mode, Params, PriceBins, Source, Tier, TimeAxis,
+    Workspace,
 };
 
 /// What the worker posts once it listens (a text, unlike every reply).
@@ -134,6 +135,36 @@ pub enum Request {
     /// incrementally: `engine/append.rs`).
     Push(Push),
     Estimate(Job),
+    /// Split a heatmap cell for the tooltip.
+    Split(SplitJob),
+}
+
+/// A heatmap cell to split by source, tier and side (its
+/// [`CellBreakdown`]): the tooltip's, which the page cannot compute (it
+/// links no position model). Over the sources the worker holds, on the
+/// grid and with the parameters of the view shown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SplitJob {
+    pub id: u64,
+    pub grid: GridSpec,
+    /// `(column, bin)`.
+    pub cell: (usize, usize),
+    pub params: Params,
+}
+
+impl SplitJob {
+    /// The breakdown of the cell over `sources`.
+    pub fn run(&self, sources: &[Source]) -> CellBreakdown {
+        let (column, bin) = self.cell;
+        cell_breakdown(sources, &self.params, &self.grid, column, bin)
+    }
+}
+
+/// What the worker answers to a [`SplitJob`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SplitReply {
+    pub id: u64,
+    pub breakdown: CellBreakdown,
 }
 
 /// What the worker answers to a [`Job`]: its estimate, or `None` when the
@@ -180,7 +211,9 @@ const SOURCES: f64 = 1.0;
 const ESTIMATE: f64 = 2.0;
 const REPLY: f64 = 3.0;
 const PUSH: f64 = 4.0;
-const DRAWN: f64 = 5.0;
+const SPLIT: f64 = 5.0;
+const SPLIT_REPLY: f64 = 6.0;
+const DRAWN: f64 = 7.0;
 
 impl Request {
     pub fn encode(&self) -> Buffers {
@@ -193,6 +226,10 @@ impl Request {
             }
             Request::Estimate(job) => {
                 out.number(ESTIMATE);
+                job.put(&mut out);
+            }
+            Request::Split(job) => {
+                out.number(SPLIT);
                 job.put(&mut out);
             }
         }
@@ -216,6 +253,8 @@ impl Request {
             Request::Push(Push::take(&mut r)?)
         } else if kind == ESTIMATE {
             Request::Estimate(Job::take(&mut r)?)
+        } else if kind == SPLIT {
+            Request::Split(SplitJob::take(&mut r)?)
         } else {
             return None;
         };
@@ -238,6 +277,34 @@ impl Reply {
         let reply = Reply {
             id: u64::try_from(r.int()?).ok()?,
             estimate: r.option(take_estimate)?,
+        };
+        r.finished().then_some(reply)
+    }
+}
+
+impl SplitReply {
+    pub fn encode(&self) -> Buffers {
+        let mut out = Buffers::default();
+        out.number(SPLIT_REPLY);
+        out.int(self.id as i64);
+        let CellBreakdown { usd } = &self.breakdown;
+        out.list(usd, |tiers, out| {
+            out.list(tiers, |[long, short], out| {
+                out.number(*long);
+                out.number(*short);
+            })
+        });
+        out
+    }
+
+    pub fn decode(buffers: &Buffers) -> Option<SplitReply> {
+        let mut r = Reader::new(buffers);
+        (r.number()? == SPLIT_REPLY).then_some(())?;
+        let reply = SplitReply {
+            id: u64::try_from(r.int()?).ok()?,
+            breakdown: CellBreakdown {
+                usd: r.list(|r| r.list(|r| Some([r.number()?, r.number()?])))?,
+            },
         };
         r.finished().then_some(reply)
     }
@@ -422,6 +489,31 @@ impl Job {
             time: (r.int()?, r.int()?),
             prices: r.option(|r| Some((r.number()?, r.number()?)))?,
             bins: r.count()?,
+            params: take_params(r)?,
+        })
+    }
+}
+
+impl SplitJob {
+    fn put(&self, out: &mut Buffers) {
+        let SplitJob {
+            id,
+            grid,
+            cell,
+            params,
+        } = self;
+        out.int(*id as i64);
+        put_grid_spec(grid, out);
+        out.int(cell.0 as i64);
+        out.int(cell.1 as i64);
+        put_params(params, out);
+    }
+
+    fn take(r: &mut Reader) -> Option<SplitJob> {
+        Some(SplitJob {
+            id: u64::try_from(r.int()?).ok()?,
+            grid: take_grid_spec(r)?,
+            cell: (r.count()?, r.count()?),
             params: take_params(r)?,
         })
     }
@@ -634,14 +726,7 @@ fn put_estimate(estimate: &Estimate, out: &mut Buffers) {
         current_price,
         clusters,
     } = estimate;
-    let GridSpec { time, prices } = grid;
-    out.int(time.start_ms);
-    out.int(time.column_ms);
-    out.int(time.columns as i64);
-    out.number(prices.low);
-    out.number(prices.high);
-    out.int(prices.count as i64);
-    out.flag(prices.log);
+    put_grid_spec(grid, out);
     out.list(sources, |name, out| out.string(name));
     for g in heatmap.iter().chain(predicted) {
         put_grid(g, out);
@@ -665,19 +750,8 @@ fn put_estimate(estimate: &Estimate, out: &mut Buffers) {
 }
 
 fn take_estimate(r: &mut Reader) -> Option<Estimate> {
-    let time = TimeAxis {
-        start_ms: r.int()?,
-        column_ms: r.int()?,
-        columns: r.count()?,
-    };
-    let prices = PriceBins {
-        low: r.number()?,
-        high: r.number()?,
-        count: r.count()?,
-        log: r.flag()?,
-    };
     Some(Estimate {
-        grid: GridSpec { time, prices },
+        grid: take_grid_spec(r)?,
         sources: r.list(Reader::string)?,
         heatmap: [take_grid(r)?, take_grid(r)?],
         predicted: [take_grid(r)?, take_grid(r)?],
@@ -692,6 +766,32 @@ fn take_estimate(r: &mut Reader) -> Option<Estimate> {
             })
         })?,
     })
+}
+
+fn put_grid_spec(grid: &GridSpec, out: &mut Buffers) {
+    let GridSpec { time, prices } = grid;
+    out.int(time.start_ms);
+    out.int(time.column_ms);
+    out.int(time.columns as i64);
+    out.number(prices.low);
+    out.number(prices.high);
+    out.int(prices.count as i64);
+    out.flag(prices.log);
+}
+
+fn take_grid_spec(r: &mut Reader) -> Option<GridSpec> {
+    let time = TimeAxis {
+        start_ms: r.int()?,
+        column_ms: r.int()?,
+        columns: r.count()?,
+    };
+    let prices = PriceBins {
+        low: r.number()?,
+        high: r.number()?,
+        count: r.count()?,
+        log: r.flag()?,
+    };
+    Some(GridSpec { time, prices })
 }
 
 fn put_grid(grid: &Grid, out: &mut Buffers) {
@@ -918,6 +1018,35 @@ mod tests {
             estimate: None,
         };
         assert_eq!(Reply::decode(&none.encode()), Some(none));
+    }
+
+    #[test]
+    fn a_cell_split_crosses_both_ways() {
+        let (sources, _) = workload(Scale::M);
+        let estimate = run(&mut Workspace::default(), &sources, &job(1, &sources));
+        let grid = estimate.expect("an estimate").grid;
+        let split = SplitJob {
+            id: 9,
+            grid,
+            cell: (grid.time.columns - 1, grid.prices.count / 2),
+            params: Params::default(),
+        };
+        let request = Request::Split(split.clone());
+        assert_eq!(Request::decode(&request.encode()), Some(request));
+        let reply = SplitReply {
+            id: split.id,
+            breakdown: split.run(&sources),
+        };
+        assert_eq!(reply.breakdown.usd.len(), sources.len());
+        assert_eq!(SplitReply::decode(&reply.encode()), Some(reply.clone()));
+        // Not a reply to a job, nor the other way round.
+        assert_eq!(Reply::decode(&reply.encode()), None);
+        let estimate = Reply {
+            id: 1,
+            estimate: None,
+        }
+        .encode();
+        assert_eq!(SplitReply::decode(&estimate), None);
     }
 
     #[test]

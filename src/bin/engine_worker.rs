@@ -1,8 +1,9 @@
 //! The estimation engine, built apart from the page (Trunk builds it with
 //! `data-type="worker"`, see index.html): it keeps the sources the page
 //! sent last and one workspace, and answers each job with its estimate
-//! (`liqmap::compute`). It uses the engine only: the page's components are
-//! not linked in, and the page links no engine of its own.
+//! and each tooltip's cell with its breakdown (`liqmap::compute`). It uses
+//! the engine only: the page's components are not linked in, and the page
+//! links no engine of its own.
 //!
 //! It runs in a dedicated Web Worker, so the page stays responsive while it
 //! computes. Where no worker can run, the page loads these same files on
@@ -27,7 +28,7 @@ fn main() {
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen]
 pub fn serve(endpoint: liqmap::worker_message::Endpoint) {
-    use liqmap::compute::{run, Reply, Request, WORKER_READY};
+    use liqmap::compute::{run, Reply, Request, SplitReply, WORKER_READY};
     use liqmap::engine::{Source, Workspace};
     use liqmap::worker_message::from_js;
     use web_sys::MessageEvent;
@@ -50,6 +51,16 @@ pub fn serve(endpoint: liqmap::worker_message::Endpoint) {
                     &Reply {
                         id: job.id,
                         estimate,
+                    }
+                    .encode(),
+                );
+            }
+            Some(Request::Split(job)) => {
+                let breakdown = job.run(&sources);
+                reply_to.post(
+                    &SplitReply {
+                        id: job.id,
+                        breakdown,
                     }
                     .encode(),
                 );

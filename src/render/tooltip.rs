@@ -3,7 +3,7 @@
 //! and by leverage, and the exchanges that delivered no candle there.
 
 use super::{price_label, usd_label, utc_label};
-use crate::engine::{cell_breakdown, effective_tiers, Estimate, Params, Source};
+use crate::engine::{effective_tiers, CellBreakdown, Estimate, Params, Source};
 
 /// The cell `(column, bin)` at `(x, y)` pixels inside a plot of
 /// `(width, height)` pixels (time left to right, prices bottom to top);
@@ -26,12 +26,22 @@ pub fn cell_at(
     ))
 }
 
+/// Whether the cell `(column, bin)` holds any USD: only then does its
+/// tooltip split it by exchange and leverage, from its
+/// [`CellBreakdown`], which the engine computes (the page links no
+/// position model).
+pub fn has_usd(estimate: &Estimate, (column, bin): (usize, usize)) -> bool {
+    estimate.heatmap[0].get(column, bin) + estimate.heatmap[1].get(column, bin) > 0.0
+}
+
 /// The tooltip's lines for the cell `(column, bin)` of `estimate`, which
-/// was computed from `sources` with `params`.
+/// was computed from `sources` with `params`; split by exchange and
+/// leverage once the engine gave the cell's `breakdown`.
 pub fn cell_lines(
     estimate: &Estimate,
     sources: &[Source],
     params: &Params,
+    breakdown: Option<&CellBreakdown>,
     (column, bin): (usize, usize),
 ) -> Vec<String> {
     let (prices, time) = (estimate.grid.prices, estimate.grid.time);
@@ -49,8 +59,8 @@ pub fn cell_lines(
         format!("Longs: {}", usd_label(long)),
         format!("Shorts: {}", usd_label(short)),
     ];
-    if long + short > 0.0 {
-        lines.extend(split_lines(estimate, sources, params, (column, bin)));
+    if let Some(breakdown) = breakdown.filter(|_| long + short > 0.0) {
+        lines.extend(split_lines(estimate, sources, params, breakdown));
     }
     for source in sources.iter().filter(|s| !s.delivered_in(start, end)) {
         lines.push(format!(
@@ -66,9 +76,8 @@ fn split_lines(
     estimate: &Estimate,
     sources: &[Source],
     params: &Params,
-    (column, bin): (usize, usize),
+    split: &CellBreakdown,
 ) -> Vec<String> {
-    let split = cell_breakdown(sources, params, &estimate.grid, column, bin);
     let both = |v: &[f64; 2]| v[0] + v[1];
     let mut lines = Vec::new();
     if split.usd.len() > 1 {
@@ -104,7 +113,7 @@ fn split_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{default_grid, estimate};
+    use crate::engine::{cell_breakdown, default_grid, estimate};
 
     const END_MS: i64 = 1_767_225_600_000;
     const WINDOW_MS: i64 = 12 * 3_600_000;
@@ -153,7 +162,15 @@ mod tests {
     fn a_full_cell_is_split_by_exchange_and_leverage() {
         let (estimate, sources, params) = two_sources();
         let cell = fullest(&estimate);
-        let lines = cell_lines(&estimate, &sources, &params, cell);
+        let (column, bin) = cell;
+        let breakdown = cell_breakdown(&sources, &params, &estimate.grid, column, bin);
+        assert!(has_usd(&estimate, cell));
+        // Until the engine gives the breakdown, the cell's totals alone.
+        assert_eq!(
+            cell_lines(&estimate, &sources, &params, None, cell).len(),
+            4
+        );
+        let lines = cell_lines(&estimate, &sources, &params, Some(&breakdown), cell);
         let start = estimate.grid.time.column_start_ms(cell.0);
         let end = start + estimate.grid.time.column_ms;
         assert_eq!(
@@ -182,12 +199,14 @@ mod tests {
             .flat_map(|c| (0..total.bins).map(move |b| (c, b)))
             .find(|&(c, b)| total.get(c, b) == 0.0)
             .expect("an empty cell");
-        let lines = cell_lines(&estimate, &sources, &params, empty);
+        let breakdown = cell_breakdown(&sources, &params, &estimate.grid, empty.0, empty.1);
+        assert!(!has_usd(&estimate, empty));
+        let lines = cell_lines(&estimate, &sources, &params, Some(&breakdown), empty);
         assert_eq!(lines[2], "Longs: $0");
         assert_eq!(lines.len(), 4, "{lines:?}");
         // Every candle of "Other" missing: each cell names it.
         sources[1].missing = vec![true; sources[1].candles.len()];
-        let lines = cell_lines(&estimate, &sources, &params, empty);
+        let lines = cell_lines(&estimate, &sources, &params, None, empty);
         assert_eq!(
             lines.last().map(String::as_str),
             Some("Other: no candle here (the exchange did not deliver it)")

@@ -15,10 +15,16 @@
 //! them through a `MessageChannel`: the same messages, the same bytes. The
 //! page links no engine of its own: when those files cannot be loaded,
 //! nothing is estimated and [`EngineClient::failure`] says what failed.
+//!
+//! The engine also splits the tooltip's cell by exchange and tier
+//! ([`EngineClient::ask_split`]): one split in flight at a time, the
+//! newest waiting, like a lane's jobs.
 
 use super::view_data::{Inputs, ViewData};
-use crate::compute::{Job, PushLog, Reply, Request, Revision, WORKER_FAILED, WORKER_READY};
-use crate::engine::{Params, Source};
+use crate::compute::{
+    Job, PushLog, Reply, Request, Revision, SplitJob, SplitReply, WORKER_FAILED, WORKER_READY,
+};
+use crate::engine::{CellBreakdown, Params, Source};
 use crate::render::zoom::Zoom;
 use crate::worker_message::{from_js, Endpoint};
 use gloo_timers::callback::Timeout;
@@ -77,6 +83,25 @@ struct LaneState {
     view: Option<Arc<ViewData>>,
 }
 
+/// Who gets a cell split once the engine answers.
+type SplitAnswer = Box<dyn FnOnce(CellBreakdown)>;
+
+/// A cell split asked for, and who gets it.
+struct SplitAsked {
+    job: SplitJob,
+    /// The sources of the view whose cell it splits: sent only while the
+    /// engine holds these.
+    sources: Arc<Vec<Source>>,
+    answer: SplitAnswer,
+}
+
+#[derive(Default)]
+struct SplitState {
+    /// The id of the split in flight, and who gets it.
+    in_flight: Option<(u64, SplitAnswer)>,
+    newest_unsent: Option<SplitAsked>,
+}
+
 /// The sources the engine holds.
 struct Held {
     sources: Arc<Vec<Source>>,
@@ -101,6 +126,7 @@ struct State {
     backend: Backend,
     next_id: u64,
     lanes: [LaneState; 2],
+    splits: SplitState,
 }
 
 /// Asks for views and hands their answers to memos.
@@ -129,6 +155,7 @@ impl EngineClient {
                 backend: Backend::Failed,
                 next_id: 1,
                 lanes: Default::default(),
+                splits: Default::default(),
             }),
             pushes,
             arrived: [Trigger::new(), Trigger::new()],
@@ -168,6 +195,33 @@ impl EngineClient {
             state.send_next(self.pushes);
         });
         self.show_busy();
+    }
+
+    /// Has the engine break `cell` of `view`'s heatmap down by source,
+    /// tier and side, and calls `answer` with it; supersedes the split
+    /// asked before and not sent yet. Never answered when the engine no
+    /// longer holds the view's sources.
+    pub fn ask_split(
+        self,
+        view: &ViewData,
+        cell: (usize, usize),
+        answer: impl FnOnce(CellBreakdown) + 'static,
+    ) {
+        self.state.update_value(|state| {
+            let id = state.next_id;
+            state.next_id += 1;
+            state.splits.newest_unsent = Some(SplitAsked {
+                job: SplitJob {
+                    id,
+                    grid: view.estimate.grid,
+                    cell,
+                    params: view.params.clone(),
+                },
+                sources: view.sources.clone(),
+                answer: Box::new(answer),
+            });
+            state.send_split();
+        });
     }
 
     /// The lane's last answered view (tracked: memos rerun on a new one).
@@ -321,8 +375,19 @@ impl EngineClient {
             });
         }
         // The engine's messages are outside data: anything but a reply to
-        // a job in flight is dropped.
-        let reply = from_js(data).and_then(|b| Reply::decode(&b));
+        // a job or split in flight is dropped.
+        let buffers = from_js(data);
+        if let Some(split) = buffers.as_ref().and_then(SplitReply::decode) {
+            let answer = self
+                .state
+                .try_update_value(|state| state.split_answered(split.id))
+                .flatten();
+            if let Some(answer) = answer {
+                answer(split.breakdown);
+            }
+            return;
+        }
+        let reply = buffers.and_then(|b| Reply::decode(&b));
         let answered = self.state.try_update_value(|state| {
             let answered = reply.and_then(|reply| state.answer(reply));
             state.send_next(self.pushes);
@@ -365,6 +430,47 @@ impl State {
             if let Some(asked) = lane.in_flight.take() {
                 lane.newest_unsent.get_or_insert(asked);
             }
+        }
+        // A tooltip asks again on the next pointer move.
+        self.splits = SplitState::default();
+    }
+
+    /// Who gets the split `id`, if it is the one in flight; sends the
+    /// newest one waiting.
+    fn split_answered(&mut self, id: u64) -> Option<SplitAnswer> {
+        let answer = match self.splits.in_flight.take() {
+            Some((asked, answer)) if asked == id => Some(answer),
+            other => {
+                self.splits.in_flight = other;
+                None
+            }
+        };
+        self.send_split();
+        answer
+    }
+
+    /// Sends the newest split asked for, unless one is in flight; drops it
+    /// when the engine holds other sources than its view's.
+    fn send_split(&mut self) {
+        let Backend::Engine {
+            endpoint,
+            ready: true,
+            held: Some(held),
+            ..
+        } = &self.backend
+        else {
+            return;
+        };
+        if self.splits.in_flight.is_some() {
+            return;
+        }
+        let Some(asked) = self.splits.newest_unsent.take() else {
+            return;
+        };
+        if Arc::ptr_eq(&held.sources, &asked.sources) {
+            let id = asked.job.id;
+            endpoint.post(&Request::Split(asked.job).encode());
+            self.splits.in_flight = Some((id, asked.answer));
         }
     }
 

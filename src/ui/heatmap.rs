@@ -2,16 +2,19 @@
 
 use super::canvas::{blit_rgba, prepare, repaint, Prepared};
 use super::dom::classed_child;
+use super::engine_client::EngineClient;
 use super::{ViewData, ViewMemo};
+use crate::engine::CellBreakdown;
 use crate::render::chart::{
     draw_heatmap_overlay, fill_background, heatmap_plot_rect, Bubble, HeatmapOverlay,
     HEATMAP_AXIS_BOTTOM, HEATMAP_AXIS_RIGHT,
 };
-use crate::render::tooltip::{cell_at, cell_lines};
+use crate::render::tooltip::{cell_at, cell_lines, has_usd};
 use crate::render::zoom::Zoom;
 use crate::render::{heatmap_rgba, Look, Theme};
 use leptos::html::{Canvas, Div};
 use leptos::prelude::*;
+use std::sync::{Arc, Weak};
 use web_sys::{Element, HtmlElement};
 
 /// Room for the axes, in CSS pixels (the chart draws them there).
@@ -53,34 +56,91 @@ pub fn Heatmap(
     });
 
     // Hover: the cell under the pointer, described in words, written
-    // straight into the frame (no signal: nothing else reads it).
+    // straight into the frame (no signal: nothing else reads it). Its
+    // split by exchange and leverage comes from the engine, which has the
+    // position model: the tooltip shows it once the engine answers.
     let frame = NodeRef::<Div>::new();
-    let hover = move |h: Option<Hover>| {
+    let engine = use_context::<EngineClient>();
+    let shown = StoredValue::new(None::<ShownCell>);
+    let write = move |data: &ViewData, cell: &ShownCell| {
+        let lines = cell_lines(
+            &data.estimate,
+            &data.sources,
+            &data.params,
+            cell.split.as_ref(),
+            cell.cell,
+        );
         if let Some(frame) = frame.get_untracked() {
-            write_hover(&frame, h.as_ref());
+            write_hover(&frame, Some((cell.at, lines)));
         }
+    };
+    let hide = move || {
+        shown.set_value(None);
+        if let Some(frame) = frame.get_untracked() {
+            write_hover(&frame, None);
+        }
+    };
+    let hover = move |data: &Arc<ViewData>, p: PlotPoint| {
+        let Some(cell) = cell_at(&data.estimate, (p.x, p.y), (p.w, p.h)) else {
+            return hide();
+        };
+        let at = (p.x, p.y);
+        // The same cell again keeps the split it has or awaits.
+        let same = shown.try_update_value(|s| {
+            let s = s.as_mut().filter(|s| s.is(data, cell))?;
+            s.at = at;
+            Some(s.clone())
+        });
+        if let Some(same) = same.flatten() {
+            return write(data, &same);
+        }
+        let asked = ShownCell {
+            view: Arc::downgrade(data),
+            cell,
+            at,
+            split: None,
+        };
+        shown.set_value(Some(asked.clone()));
+        write(data, &asked);
+        let Some(engine) = engine.filter(|_| has_usd(&data.estimate, cell)) else {
+            return;
+        };
+        engine.ask_split(data, cell, move |split| {
+            let Some(data) = asked.view.upgrade() else {
+                return;
+            };
+            let answered = shown.try_update_value(|s| {
+                let s = s.as_mut().filter(|s| s.is(&data, cell))?;
+                s.split = Some(split);
+                Some(s.clone())
+            });
+            if let Some(answered) = answered.flatten() {
+                write(&data, &answered);
+            }
+        });
     };
     // Where a drag last was, in client pixels.
     let dragging = StoredValue::new(None::<(f64, f64)>);
     // The pointer in plot coordinates, and the shown data, read in place
     // (the estimate is megabytes: never cloned per pointer event).
-    let with_plot = move |client_x: f64, client_y: f64, f: &mut dyn FnMut(PlotPoint, &ViewData)| {
-        let Some(element) = canvas.get_untracked() else {
-            return;
+    let with_plot =
+        move |client_x: f64, client_y: f64, f: &mut dyn FnMut(PlotPoint, &Arc<ViewData>)| {
+            let Some(element) = canvas.get_untracked() else {
+                return;
+            };
+            let rect = element.get_bounding_client_rect();
+            let point = PlotPoint {
+                x: client_x - rect.left(),
+                y: client_y - rect.top(),
+                w: rect.width() - AXIS_RIGHT,
+                h: rect.height() - AXIS_BOTTOM,
+            };
+            view.with_untracked(|data| {
+                if let Some(data) = data {
+                    f(point, data);
+                }
+            });
         };
-        let rect = element.get_bounding_client_rect();
-        let point = PlotPoint {
-            x: client_x - rect.left(),
-            y: client_y - rect.top(),
-            w: rect.width() - AXIS_RIGHT,
-            h: rect.height() - AXIS_BOTTOM,
-        };
-        view.with_untracked(|data| {
-            if let Some(data) = data {
-                f(point, data);
-            }
-        });
-    };
     let on_move = move |client_x: f64, client_y: f64| {
         with_plot(client_x, client_y, &mut |p, data| {
             if let Some((last_x, last_y)) = dragging.get_value() {
@@ -90,11 +150,11 @@ pub fn Heatmap(
                     .get_untracked()
                     .pan(&grid.time, &grid.prices, dt, dp, data.window);
                 dragging.set_value(Some((client_x, client_y)));
-                hover(None);
+                hide();
                 // Set after reading: the zoom change recomputes `view`.
                 zoom.set(next);
             } else {
-                hover(describe(data, p.x, p.y, p.w, p.h));
+                hover(data, p);
             }
         });
     };
@@ -132,7 +192,7 @@ pub fn Heatmap(
                 data.candle_ms,
             ));
         });
-        hover(None);
+        hide();
         if let Some(next) = next {
             zoom.set(next);
         }
@@ -194,7 +254,7 @@ pub fn Heatmap(
     };
 
     view! {
-        <div class="heatmap-frame" node_ref=frame on:mouseleave=move |_| hover(None)>
+        <div class="heatmap-frame" node_ref=frame on:mouseleave=move |_| hide()>
             <canvas
                 node_ref=canvas
                 class="heatmap"
@@ -245,21 +305,31 @@ struct PlotPoint {
     h: f64,
 }
 
-/// What the tooltip shows, and where.
-#[derive(Clone, Debug, PartialEq)]
-struct Hover {
-    x: f64,
-    y: f64,
-    lines: Vec<String>,
+/// The cell the tooltip shows: of which view, where the pointer is, and
+/// the cell's split once the engine gave it.
+#[derive(Clone)]
+struct ShownCell {
+    /// Weak: the tooltip keeps no view alive (the allocation it points at
+    /// stays, so no other view can take its address).
+    view: Weak<ViewData>,
+    cell: (usize, usize),
+    at: (f64, f64),
+    split: Option<CellBreakdown>,
 }
 
-/// Shows the crosshair and the tooltip for `hover` (after the canvas, the
-/// frame's first child), or nothing.
-fn write_hover(frame: &Element, hover: Option<&Hover>) -> Option<()> {
+impl ShownCell {
+    fn is(&self, view: &Arc<ViewData>, cell: (usize, usize)) -> bool {
+        self.cell == cell && std::ptr::eq(self.view.as_ptr(), Arc::as_ptr(view))
+    }
+}
+
+/// Shows the crosshair at `(x, y)` and the tooltip of `lines` beside it
+/// (after the canvas, the frame's first child), or nothing.
+fn write_hover(frame: &Element, hover: Option<((f64, f64), Vec<String>)>) -> Option<()> {
     while frame.child_element_count() > 1 {
         frame.last_element_child()?.remove();
     }
-    let Some(Hover { x, y, lines }) = hover else {
+    let Some(((x, y), lines)) = hover else {
         return Some(());
     };
     // Positions go through the style object: the CSP forbids style attributes.
@@ -270,24 +340,17 @@ fn write_hover(frame: &Element, hover: Option<&Hover>) -> Option<()> {
         }
         Some(e)
     };
-    place("crosshair-v", &[("left", *x)])?;
-    place("crosshair-h", &[("top", *y)])?;
+    place("crosshair-v", &[("left", x)])?;
+    place("crosshair-h", &[("top", y)])?;
     let tooltip = place("tooltip", &[("left", x + 14.0), ("top", y + 14.0)])?;
     tooltip
         .set_attribute("data-testid", "heatmap-tooltip")
         .ok()?;
     tooltip.set_attribute("role", "tooltip").ok()?;
-    for line in lines {
+    for line in &lines {
         classed_child(&tooltip, "div", "", line)?;
     }
     Some(())
-}
-
-/// The cell at `(x, y)` CSS pixels inside a plot `plot_w × plot_h`.
-fn describe(data: &ViewData, x: f64, y: f64, plot_w: f64, plot_h: f64) -> Option<Hover> {
-    let cell = cell_at(&data.estimate, (x, y), (plot_w, plot_h))?;
-    let lines = cell_lines(&data.estimate, &data.sources, &data.params, cell);
-    Some(Hover { x, y, lines })
 }
 
 fn draw(
