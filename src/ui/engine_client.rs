@@ -182,6 +182,21 @@ impl EngineClient {
     /// Asks for the view of `inputs` that `zoom` shows; supersedes what
     /// the lane asked before and has not sent yet.
     pub fn ask(self, lane: Lane, inputs: &Inputs, zoom: Zoom, bins: usize, params: &Params) {
+        // Nothing to estimate (no exchange has answered yet): no view, at
+        // once. A round trip to the engine would say as much, and hold the
+        // lane while a first drawing waits behind it.
+        if inputs.sources.is_empty() {
+            let had_view = self.state.try_update_value(|state| {
+                let lane = &mut state.lanes[lane as usize];
+                lane.newest_unsent = None;
+                lane.in_flight = None;
+                lane.view.take().is_some()
+            });
+            if had_view == Some(true) {
+                self.announce(lane);
+            }
+            return self.show_busy();
+        }
         self.state.update_value(|state| {
             if matches!(state.backend, Backend::Failed) {
                 return;
