@@ -115,6 +115,16 @@ async function oneDay(emulator, { init } = {}) {
   return { page, sent };
 }
 
+/** Answers as `openPage` does with a route's handler or fixture spec. */
+async function answerWith(answer, route, request) {
+  if (typeof answer === 'function') return answer(route, request);
+  return route.fulfill({
+    status: answer.status ?? 200,
+    headers: { 'access-control-allow-origin': '*', 'content-type': 'application/json', ...answer.headers },
+    body: answer.file ? await readFile(join(fixturesDir, answer.file)) : answer.body ?? '',
+  });
+}
+
 /** `routes` whose answers wait while held: a reload whose exchanges have
  * not answered yet. */
 function holdable(routes) {
@@ -122,12 +132,7 @@ function holdable(routes) {
   let release = () => {};
   const wait = (answer) => async (route, request) => {
     await gate;
-    if (typeof answer === 'function') return answer(route, request);
-    return route.fulfill({
-      status: answer.status ?? 200,
-      headers: { 'access-control-allow-origin': '*', 'content-type': 'application/json', ...answer.headers },
-      body: answer.file ? await readFile(join(fixturesDir, answer.file)) : answer.body ?? '',
-    });
+    return answerWith(answer, route, request);
   };
   return {
     routes: Object.fromEntries(Object.entries(routes).map(([pattern, answer]) => [pattern, wait(answer)])),
@@ -184,9 +189,7 @@ test('an exchange that fails on reload takes its kept drawing with it', async ()
   const routes = Object.fromEntries(Object.entries(emulator.routes).map(([pattern, answer]) => [
     pattern,
     pattern.includes(HOST.okx)
-      ? async (route, request) => (okxDown ? route.fulfill({ status: 503, body: 'down' }) : typeof answer === 'function' ? answer(route, request) : route.fulfill({
-        status: 200, headers: { 'access-control-allow-origin': '*', 'content-type': 'application/json' }, body: await readFile(join(fixturesDir, answer.file)),
-      }))
+      ? (route, request) => (okxDown ? route.fulfill({ status: 503, body: 'down' }) : answerWith(answer, route, request))
       : answer,
   ]));
   const page = await openPage(env.browser, env.server.url, { routes });
