@@ -127,11 +127,43 @@ fn switch_off(why: &'static str) {
 /// transaction, each checked; one that fails the check is deleted (the
 /// caller fetches). Reading marks them used, in the background.
 pub async fn read_answers(keys: &[Option<String>]) -> Vec<Option<String>> {
+    read_checked(ANSWERS, keys, |key, value| {
+        let pair = value.dyn_into::<Array>().ok();
+        let field = |i| pair.as_ref().and_then(|p| p.get(i).as_string());
+        let kept = KeptAnswer::check(key, field(0).as_deref(), field(1))?;
+        let bytes = kept.body.len() as u64;
+        Some((kept.body, bytes))
+    })
+    .await
+}
+
+/// What loads drew under `keys` (`store::drawn_key`), read in one
+/// transaction, each checked (`Drawn::decode`); one that fails the check
+/// is deleted. Reading marks them used, in the background.
+pub async fn read_drawn(keys: &[String]) -> Vec<Option<Drawn>> {
+    let keys: Vec<Option<String>> = keys.iter().cloned().map(Some).collect();
+    read_checked(DRAWN, &keys, |_, value| {
+        let buffers = crate::worker_message::from_js(&value)?;
+        Some((Drawn::decode(&buffers)?, buffers.bytes()))
+    })
+    .await
+}
+
+/// The values of `store` under `keys` (`None`: not asked), read in one
+/// transaction and each passed through `check` (the value and its size in
+/// bytes, or `None`: damaged). Damaged ones are deleted before this
+/// returns: deleted later, they could take a fresh one kept meanwhile with
+/// them. Those read are marked used, in the background.
+async fn read_checked<T: Clone>(
+    store: &str,
+    keys: &[Option<String>],
+    check: impl Fn(&str, JsValue) -> Option<(T, u64)>,
+) -> Vec<Option<T>> {
     let mut out = vec![None; keys.len()];
     let Some(db) = database().await else {
         return out;
     };
-    let Some(values) = get_all(&db, keys).await else {
+    let Some(values) = get_all(&db, store, keys).await else {
         return out;
     };
     let (mut used, mut damaged) = (Vec::new(), Vec::new());
@@ -139,30 +171,30 @@ pub async fn read_answers(keys: &[Option<String>]) -> Vec<Option<String>> {
         let (Some(key), Some(value)) = (key, value) else {
             continue;
         };
-        let pair = value.dyn_into::<Array>().ok();
-        let field = |i| pair.as_ref().and_then(|p| p.get(i).as_string());
-        match KeptAnswer::check(key, field(0).as_deref(), field(1)) {
-            Some(kept) => {
-                used.push((key.clone(), kept.body.len() as u64));
-                *slot = Some(kept.body);
+        match check(key, value) {
+            Some((kept, bytes)) => {
+                used.push((key.clone(), bytes));
+                *slot = Some(kept);
             }
             None => damaged.push(key.clone()),
         }
     }
-    // Damaged ones go before the caller fetches them again: deleted later,
-    // they could take the fresh answer with them.
     if !damaged.is_empty() {
-        forget_keys(&[ANSWERS, USAGE], &damaged).await;
+        forget_keys(&[store, USAGE], &damaged).await;
     }
     wasm_bindgen_futures::spawn_local(async move { mark_used(&used).await });
     out
 }
 
-/// The values under `keys` in one read-only transaction (all requests go
-/// out before the first answer is awaited).
-async fn get_all(db: &Database, keys: &[Option<String>]) -> Option<Vec<Option<JsValue>>> {
-    let tx = db.transaction(&[ANSWERS], TransactionMode::ReadOnly).ok()?;
-    let store = tx.object_store(ANSWERS).ok()?;
+/// The values of `store` under `keys` in one read-only transaction (all
+/// requests go out before the first answer is awaited).
+async fn get_all(
+    db: &Database,
+    store: &str,
+    keys: &[Option<String>],
+) -> Option<Vec<Option<JsValue>>> {
+    let tx = db.transaction(&[store], TransactionMode::ReadOnly).ok()?;
+    let store = tx.object_store(store).ok()?;
     let mut pending = Vec::new();
     for key in keys {
         pending.push(match key {
@@ -178,50 +210,6 @@ async fn get_all(db: &Database, keys: &[Option<String>]) -> Option<Vec<Option<Js
         });
     }
     Some(values)
-}
-
-/// What loads drew under `keys` (`store::drawn_key`), read in one
-/// transaction, each checked (`Drawn::decode`); one that fails the check
-/// is deleted. Reading marks them used, in the background.
-pub async fn read_drawn(keys: &[String]) -> Vec<Option<Drawn>> {
-    let mut out = vec![None; keys.len()];
-    let Some(db) = database().await else {
-        return out;
-    };
-    let read = async {
-        let tx = db.transaction(&[DRAWN], TransactionMode::ReadOnly).ok()?;
-        let store = tx.object_store(DRAWN).ok()?;
-        let pending: Vec<_> = keys.iter().map(|k| store.get(js_key(k)).ok()).collect();
-        let mut values = Vec::new();
-        for request in pending {
-            values.push(request?.await.ok()?);
-        }
-        Some(values)
-    };
-    let Some(values) = read.await else {
-        return out;
-    };
-    let (mut used, mut damaged) = (Vec::new(), Vec::new());
-    for ((slot, key), value) in out.iter_mut().zip(keys).zip(values) {
-        let Some(value) = value else {
-            continue;
-        };
-        let buffers = crate::worker_message::from_js(&value);
-        match buffers.as_ref().and_then(Drawn::decode) {
-            Some(drawn) => {
-                used.push((key.clone(), buffers.map_or(0, |b| b.bytes())));
-                *slot = Some(drawn);
-            }
-            None => damaged.push(key.clone()),
-        }
-    }
-    wasm_bindgen_futures::spawn_local(async move {
-        if !damaged.is_empty() {
-            forget_keys(&[DRAWN, USAGE], &damaged).await;
-        }
-        mark_used(&used).await;
-    });
-    out
 }
 
 /// Keeps what a load drew under `key` (`store::drawn_key`).
