@@ -145,9 +145,8 @@ pub struct EngineClient {
 
 impl EngineClient {
     /// Takes over the engine's worker the page's boot script started
-    /// (src/boot.js), else starts it from the script the script tag names
-    /// (`data-worker`, see Trunk.toml), or runs the engine on this thread
-    /// where no worker can start.
+    /// (src/boot.js), or runs the engine on this thread where it could not
+    /// start one (no `Worker`, or one the browser refused).
     pub fn new(pushes: StoredValue<PushLog>) -> Self {
         let client = EngineClient {
             state: StoredValue::new_local(State {
@@ -171,10 +170,7 @@ impl EngineClient {
                 client.start_here();
             }
         } else {
-            match worker_script_url().and_then(|url| Worker::new(&url).ok()) {
-                Some(worker) => client.start_in(worker),
-                None => client.start_here(),
-            }
+            client.start_here();
         }
         client
     }
