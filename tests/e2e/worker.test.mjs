@@ -51,8 +51,8 @@ test('without Worker the engine runs on the page: the same CSV', async () => {
   await page.closeAll();
 });
 
-// The engine's files missing: its glue (importScripts throws) or its wasm
-// (the loader names its status). The worker says so; without Worker the
+// The engine's files missing: its script (the worker fails to start) or
+// its wasm (the script names its status). The worker says so; without Worker the
 // page finds the same when it loads them itself. Nothing is estimated, the
 // page says what failed, the exchanges' chips are still drawn, and nothing
 // but the failed requests reaches the console.
