@@ -79,15 +79,17 @@ export function launchBrowser() {
  * route get a failed connection, any other outside host is aborted and
  * recorded in `page.blocked`.
  */
-export async function openPage(browser, baseUrl, { routes = {}, viewport = { width: 1280, height: 800 } } = {}) {
+export async function openPage(browser, baseUrl, { routes = {}, viewport = { width: 1280, height: 800 }, sockets = true } = {}) {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
   const page = await context.newPage();
   page.problems = [];
   page.blocked = [];
   // Every WebSocket is answered by a silent mock that records what the page
-  // sends; a test drives it (`page.sockets`: { url, ws, sent }).
+  // sends; a test drives it (`page.sockets`: { url, ws, sent }). Without it
+  // (`sockets: false`) the caller puts its own in place in the page: a
+  // WebSocket is not routed, it would reach the network.
   page.sockets = [];
-  await context.routeWebSocket(() => true, (ws) => {
+  if (sockets) await context.routeWebSocket(() => true, (ws) => {
     const socket = { url: ws.url(), ws, sent: [] };
     ws.onMessage((message) => socket.sent.push(String(message)));
     page.sockets.push(socket);
