@@ -15,7 +15,8 @@ use crate::live::{LiqEvent, LiveMessage};
 use crate::measured::snapshot::{self, Snapshot};
 use crate::store::evict::{evictions, total_bytes, Usage};
 use crate::store::{events, is_drawn_key, KeptAnswer, DEFAULT_CAP_BYTES, SCHEMA_VERSION};
-use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use futures::future::{select, FutureExt, LocalBoxFuture, Shared};
+use gloo_timers::future::TimeoutFuture;
 use idb::event::DatabaseEvent;
 use idb::{Database, Factory, KeyRange, ObjectStoreParams, Query, TransactionMode};
 use js_sys::Array;
@@ -46,12 +47,15 @@ const ALL: [&str; 5] = [ANSWERS, USAGE, EVENTS, SNAPSHOTS, DRAWN];
 /// Where the user's size cap is kept (MB).
 const CAP_KEY: &str = "liqmap.store.cap_mb";
 
+type DrawnRead = Shared<LocalBoxFuture<'static, Vec<Option<Drawn>>>>;
 type Opening = Shared<LocalBoxFuture<'static, Result<Rc<Database>, &'static str>>>;
 
 thread_local! {
     static OPENING: RefCell<Option<Opening>> = const { RefCell::new(None) };
     /// Why the database is off, once it is.
     static OFF: RefCell<Option<&'static str>> = const { RefCell::new(None) };
+    /// The read [`read_drawn_early`] started, with its keys.
+    static EARLY_DRAWN: RefCell<Option<(Vec<String>, DrawnRead)>> = const { RefCell::new(None) };
     /// Liquidations waiting for their write (see [`keep_live`]).
     static EVENT_WRITES: RefCell<EventWrites> = RefCell::new(EventWrites::default());
 }
@@ -59,6 +63,21 @@ thread_local! {
 /// Opens the database (once per visit), to have it open when first used.
 pub async fn open_early() {
     database().await;
+}
+
+/// Starts reading what loads drew under `keys`; the first [`read_drawn`]
+/// of the same keys takes the answer up. Resolves once it is read, or
+/// after `wait_ms` at most (the read goes on).
+pub async fn read_drawn_early(keys: Vec<String>, wait_ms: u32) {
+    let read = {
+        let keys = keys.clone();
+        async move { read_drawn_now(&keys).await }
+            .boxed_local()
+            .shared()
+    };
+    EARLY_DRAWN.with(|early| *early.borrow_mut() = Some((keys, read.clone())));
+    wasm_bindgen_futures::spawn_local(read.clone().map(drop));
+    select(read.map(drop), TimeoutFuture::new(wait_ms)).await;
 }
 
 /// The database, opened once per visit (every caller awaits the same
@@ -141,6 +160,13 @@ pub async fn read_answers(keys: &[Option<String>]) -> Vec<Option<String>> {
 /// transaction, each checked (`Drawn::decode`); one that fails the check
 /// is deleted. Reading marks them used, in the background.
 pub async fn read_drawn(keys: &[String]) -> Vec<Option<Drawn>> {
+    match EARLY_DRAWN.with(|early| early.borrow_mut().take()) {
+        Some((early_keys, read)) if early_keys == keys => read.await,
+        _ => read_drawn_now(keys).await,
+    }
+}
+
+async fn read_drawn_now(keys: &[String]) -> Vec<Option<Drawn>> {
     let keys: Vec<Option<String>> = keys.iter().cloned().map(Some).collect();
     read_checked(DRAWN, &keys, |_, value| {
         let buffers = crate::worker_message::from_js(&value)?;
@@ -182,7 +208,9 @@ async fn read_checked<T: Clone>(
     if !damaged.is_empty() {
         forget_keys(&[store, USAGE], &damaged).await;
     }
-    wasm_bindgen_futures::spawn_local(async move { mark_used(&used).await });
+    if !used.is_empty() {
+        wasm_bindgen_futures::spawn_local(async move { mark_used(&used).await });
+    }
     out
 }
 

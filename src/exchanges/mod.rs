@@ -45,7 +45,7 @@ pub use instruments::{
 pub use plan::{
     affordable_resolutions, auto_resolution, candle_span, count_requests, count_requests_all,
     finest_resolution_within, funding_requests, open_interest_requests, page_request, plan,
-    MAX_PAGES_PER_SERIES, VIEW_REQUEST_BUDGET,
+    resolution_in_force, MAX_PAGES_PER_SERIES, VIEW_REQUEST_BUDGET,
 };
 pub(crate) use plan::{oi_period, paged, period_named, span};
 pub(crate) use wire::{

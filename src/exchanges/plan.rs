@@ -301,6 +301,20 @@ pub fn auto_resolution(exchanges: &[Exchange], coin: &str, window_ms: i64) -> Re
         .unwrap_or(Resolution::H4)
 }
 
+/// The resolution a view loads at: the one `asked` for when the exchanges
+/// can afford it for this window, else the automatic one.
+pub fn resolution_in_force(
+    exchanges: &[Exchange],
+    coin: &str,
+    window_ms: i64,
+    asked: Option<Resolution>,
+) -> Resolution {
+    match asked {
+        Some(r) if affordable_resolutions(exchanges, coin, window_ms).contains(&r) => r,
+        _ => auto_resolution(exchanges, coin, window_ms),
+    }
+}
+
 /// Resolutions a user may choose for a view: those within twice the
 /// automatic budget (a finer view is worth a few more requests, a
 /// 1-minute month is not), plus the automatic choice itself.

@@ -38,6 +38,21 @@ fn seven_day_view_fits_25_requests_at_1h() {
 }
 
 #[test]
+fn a_resolution_asked_for_is_used_only_when_affordable() {
+    let (all, week, month) = (&Exchange::ALL, 7 * DAY_MS, 30 * DAY_MS);
+    let auto = auto_resolution(all, BTC, week);
+    assert_eq!(resolution_in_force(all, BTC, week, None), auto);
+    for asked in affordable_resolutions(all, BTC, week) {
+        assert_eq!(resolution_in_force(all, BTC, week, Some(asked)), asked);
+    }
+    // A 1-minute month costs far more than twice the budget.
+    assert_eq!(
+        resolution_in_force(all, BTC, month, Some(Resolution::M1)),
+        auto_resolution(all, BTC, month)
+    );
+}
+
+#[test]
 fn funding_pages_cover_a_30_day_window_and_its_warm_up() {
     let end = 1_767_225_600_000;
     let start = end - 60 * DAY_MS;

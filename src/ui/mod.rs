@@ -50,13 +50,28 @@ use view_data::Views;
 pub use view_data::{ViewData, ViewMemo};
 use view_settings::{location_query, sync_with_address, ViewSettings};
 
+/// How long the page's mount waits for what the last load drew.
+const MOUNT_WAIT_MS: u32 = 100;
+
 /// Entry point called from `main`.
 pub fn start() {
     panic::install_hook();
-    // The browser database opens while the page mounts: a load's first
-    // step reads what the last one drew.
-    wasm_bindgen_futures::spawn_local(crate::kept::open_early());
-    mount_to_body(App);
+    // A load's first step draws what the last one drew, read from the
+    // browser's database. The page mounts once that is read (or after
+    // MOUNT_WAIT_MS): mounted first, the read's answer waits for the
+    // page's first layout, and the engine's first job with it; mounted
+    // after, that layout runs while the engine computes.
+    let (state, _) = ViewState::parse(&location_query());
+    let keys = session::first_drawn_keys(&state);
+    if keys.is_empty() {
+        wasm_bindgen_futures::spawn_local(crate::kept::open_early());
+        mount_to_body(App);
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        crate::kept::read_drawn_early(keys, MOUNT_WAIT_MS).await;
+        mount_to_body(App);
+    });
 }
 
 #[component]

@@ -12,16 +12,33 @@ use super::status::ExchangeStatus;
 use super::view_settings::ViewSettings;
 use crate::compute::{Drawn, Push, PushLog};
 use crate::engine::{LiveCandle, Source};
-use crate::exchanges::{
-    affordable_resolutions, auto_resolution, candle_span, Exchange, Instrument, Resolution,
-};
+use crate::exchanges::{candle_span, resolution_in_force, Exchange, Instrument, Resolution};
 use crate::live::{connections, parse, AwaitingOpenInterest, CandleCloser, LiveMessage};
 use crate::net::{load_exchange, load_liquidation_history, load_open_interest, Progress, Want};
 use crate::stream::{open as open_stream, Handlers, Stream};
+use crate::url_state::ViewState;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeSet;
 use std::rc::Rc;
+
+/// The keys of what the first load of `state` finds drawn last time (see
+/// [`Session::draw_kept`]), to read them before the page mounts.
+pub fn first_drawn_keys(state: &ViewState) -> Vec<String> {
+    if state.demo {
+        return Vec::new();
+    }
+    let (coin, window_ms) = (&state.coin, state.window.ms());
+    let want = Want {
+        coin: coin.clone(),
+        // Not part of the key.
+        window_end_ms: 0,
+        window_ms,
+        resolution: resolution_in_force(&state.exchanges, coin, window_ms, state.resolution),
+        funding: state.params.funding_drift,
+    };
+    state.exchanges.iter().map(|e| want.drawn_key(*e)).collect()
+}
 
 /// How long a load waits for its kept drawing to be on the page before
 /// asking the exchanges (the engine's worker may still be starting).
@@ -111,11 +128,7 @@ impl Session {
         } = settings;
         let resolution_used = Memo::new(move |_| {
             let (chosen, window_ms) = (exchanges.get(), window.get().ms());
-            let coin = coin.get();
-            match resolution.get() {
-                Some(r) if affordable_resolutions(&chosen, &coin, window_ms).contains(&r) => r,
-                _ => auto_resolution(&chosen, &coin, window_ms),
-            }
+            resolution_in_force(&chosen, &coin.get(), window_ms, resolution.get())
         });
         // Of the model's parameters only funding drift changes what is
         // fetched: a tier weight recomputes, it does not load again.
