@@ -11,6 +11,12 @@ if (typeof Worker === 'function') {
     engine.worker.onmessage = (event) => engine.said.push(event.data);
     engine.worker.onerror = () => { engine.failed = true; };
     window.liqmapEngine = engine;
+    // Its wasm is fetched and compiled here meanwhile and handed over: the
+    // worker would only ask for it once its own script runs. When that
+    // fails, the worker fetches it itself, and says why if it fails again.
+    const wasm = tag.dataset.worker.replace(/\.js$/, '_bg.wasm');
+    WebAssembly.compileStreaming(fetch(wasm))
+      .then((module) => engine.worker.postMessage(module), () => engine.worker.postMessage(null));
   } catch {
     // The page starts the engine itself.
   }

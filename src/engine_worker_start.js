@@ -7,8 +7,14 @@
 // the page (where no worker runs, src/ui/engine_client.rs loads the same
 // script and starts the engine itself) this does nothing.
 if (typeof WorkerGlobalScope !== 'undefined') {
-  // Fetched here rather than by the glue, to name a missing file's status.
-  fetch('./engine_worker_bg.wasm')
-    .then((wasm) => (wasm.ok ? wasm_bindgen({ module_or_path: wasm }) : Promise.reject(new Error('HTTP ' + wasm.status))))
-    .catch((error) => postMessage('failed: engine_worker_bg.wasm: ' + error.message));
+  // The page's first message is the wasm, compiled (src/boot.js), or null.
+  onmessage = (event) => {
+    onmessage = null;
+    const compiled = event.data instanceof WebAssembly.Module
+      ? wasm_bindgen({ module_or_path: event.data })
+      // Fetched here rather than by the glue, to name a missing file's status.
+      : fetch('./engine_worker_bg.wasm')
+        .then((wasm) => (wasm.ok ? wasm_bindgen({ module_or_path: wasm }) : Promise.reject(new Error('HTTP ' + wasm.status))));
+    compiled.catch((error) => postMessage('failed: engine_worker_bg.wasm: ' + error.message));
+  };
 }
