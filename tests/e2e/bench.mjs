@@ -109,8 +109,10 @@ async function viewRequests(cap, { reload = false } = {}) {
     const exchange = Object.values(HOST).some((host) => url.includes(host));
     if (exchange && !lists.test(url + (request.postData() ?? ''))) count += 1;
   });
-  const ready = () => page.waitForFunction(() => [...document.querySelectorAll('[data-testid^="status-"]')]
-    .every((chip) => ['ready', 'failed', 'off'].includes(chip.dataset.state)), null, { timeout: 60_000 });
+  // Not before the page has mounted: until then there is no chip at all.
+  const ready = () => page.waitForFunction(() => document.querySelector('main') !== null
+    && [...document.querySelectorAll('[data-testid^="status-"]')]
+      .every((chip) => ['ready', 'failed', 'off'].includes(chip.dataset.state)), null, { timeout: 60_000 });
   await page.goto(server.url + '?sym=BTC&window=7d');
   await ready();
   const times = [];

@@ -144,10 +144,13 @@ export async function waitForHeatmap(page) {
 }
 
 /** Waits until every exchange chip has settled and the engine's worker
- * has answered the newest request (views are computed asynchronously). */
+ * has answered the newest request (views are computed asynchronously).
+ * Not before the page has mounted: until then there is no chip at all
+ * (it mounts once what the last load drew is read). */
 export async function waitForSettled(page) {
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid^="status-"]')]
-    .every((chip) => ['ready', 'failed', 'off'].includes(chip.dataset.state))
+  await page.waitForFunction(() => document.querySelector('main') !== null
+    && [...document.querySelectorAll('[data-testid^="status-"]')]
+      .every((chip) => ['ready', 'failed', 'off'].includes(chip.dataset.state))
     && document.documentElement.dataset.engine !== 'busy', null, { timeout: 20_000 });
 }
 
