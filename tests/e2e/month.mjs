@@ -21,16 +21,18 @@ export async function openMonth(browser, baseUrl, { viewport, init } = {}) {
 }
 
 /**
- * In the page: starts a recomputation of the whole window (all weight off
- * the first tier), then hovers a new cell every 10 ms until the new
+ * Holds the engine's worker busy (as on a slow machine: the recomputation
+ * alone takes it 20-40 ms, too short to be sure a hover falls within it),
+ * then in the page: starts a recomputation of the whole window (all weight
+ * off the first tier), and hovers a new cell every 10 ms until the new
  * estimate is in (the model panel describes the view in force; paint
  * marks are no help under Playwright's fake clock). Returns, per hover
- * answered while the worker computed, the ms from when the hover was due
- * (a timer: late if the page is busy) until the tooltip showed the new
- * cell; the same for a hover that met the new view's drawing; and how
+ * answered while the worker computed, the ms from the pointer event
+ * until the tooltip showed the new cell; the same for a hover that met the new view's drawing; and how
  * long the recomputation took. The model settings must be open.
  */
-export function hoverWhileRecomputing(page) {
+export async function hoverWhileRecomputing(page) {
+  await holdEngine(page, ENGINE_HELD_MS);
   return page.evaluate(async () => {
     const canvas = document.querySelector('[data-testid="heatmap"]');
     const r = canvas.getBoundingClientRect();
@@ -53,9 +55,7 @@ export function hoverWhileRecomputing(page) {
     const latencies = [];
     const drawing = [];
     for (let i = 1; !recomputed() && i < 1000; i++) {
-      // Every 3 ms: a 30-day recomputation takes the worker some 40 ms on
-      // an idle machine, and hovers 10 ms apart could all miss it.
-      const due = hoversFrom + 3 * (i - 1);
+      const due = hoversFrom + 10 * (i - 1);
       await new Promise((done) => setTimeout(done, Math.max(0, due - performance.now())));
       if (recomputed()) break;
       const before = tooltip();
@@ -76,4 +76,19 @@ export function hoverWhileRecomputing(page) {
     while (!recomputed()) await nextTask();
     return { latencies, drawing, recompute_ms: performance.now() - start };
   });
+}
+
+/** How long the engine's worker is held busy before the recomputation. */
+const ENGINE_HELD_MS = 400;
+
+/** Keeps the engine's worker busy for `ms` from its next task, as a slow
+ * machine would: a job the page posts meanwhile waits its turn. */
+async function holdEngine(page, ms) {
+  const [worker] = page.workers();
+  await worker.evaluate((ms) => {
+    setTimeout(() => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    }, 0);
+  }, ms);
 }

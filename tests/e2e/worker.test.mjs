@@ -13,7 +13,9 @@ const env = sharedBrowser({ before, after });
 
 // The heaviest view the page loads from one exchange within its request
 // budget: 30 days (1-minute candles cost more requests than a view may
-// send, so the page takes 5-minute ones).
+// send, so the page takes 5-minute ones). The worker is held busy first:
+// on its own it recomputes in 20-40 ms, which the first hovers could miss
+// on a loaded machine (CI once saw none at all).
 test('hover answers within 50 ms while 30 days of candles are recomputed', async () => {
   const page = await openMonth(env.browser, env.server.url);
   assert.equal(page.workers().length, 1, 'the engine worker runs');
