@@ -22,6 +22,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{
     Element, HtmlInputElement, Notification, NotificationOptions, NotificationPermission,
 };
+use super::effect::effect;
 
 const ALERTS_KEY: &str = "liqmap.alerts";
 const SOUND_KEY: &str = "liqmap.alerts.sound";
@@ -314,7 +315,7 @@ pub fn AlertsPanel(view: ViewMemo) -> impl IntoView {
     );
     let root = NodeRef::<Section>::new();
     // The alerts in force follow the list; the list is kept and shown.
-    Effect::new(move |_| {
+    effect(move || {
         alerts.with(|all| {
             WATCH.with(|w| w.borrow_mut().set_alerts(all));
             if let Some(storage) = local_storage() {
@@ -331,7 +332,7 @@ pub fn AlertsPanel(view: ViewMemo) -> impl IntoView {
     // Each new view and each new measured answer: the clusters and the
     // measured positions, and the view's price against them.
     let measured = use_context::<super::measured::Measured>();
-    Effect::new(move |_| {
+    effect(move || {
         let levels = measured.map(|m| m.levels()).unwrap_or_default();
         MEASURED.with(|all| *all.borrow_mut() = levels);
         let price = view.with(|v| {

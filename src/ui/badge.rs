@@ -10,6 +10,7 @@ use crate::exchanges::Exchange;
 use crate::render::utc_label;
 use leptos::html::Span;
 use leptos::prelude::*;
+use super::effect::effect;
 
 const SIMULATED_TITLE: &str =
     "A seeded simulated market run through the real engine, not exchange data";
@@ -30,7 +31,7 @@ pub fn DataBadge(
         ..
     } = settings;
     let badge = NodeRef::<Span>::new();
-    Effect::new(move |_| {
+    effect(move || {
         let Some(badge) = badge.get() else {
             return;
         };

@@ -11,6 +11,7 @@ use plotters_backend::{
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+use super::effect::effect;
 
 /// Sizes the canvas' backing store to its CSS box × device pixel ratio and
 /// returns a plotters drawing area over it (in device pixels), its 2D
@@ -205,7 +206,7 @@ fn repaint_found(
     paint: impl Fn(&HtmlCanvasElement) -> Option<()> + 'static,
 ) {
     let resized = window_resizes();
-    Effect::new(move |_| {
+    effect(move || {
         resized.track();
         let Some(element) = canvas() else {
             return;

@@ -20,6 +20,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement};
+use super::effect::effect;
 
 /// The demo's simulated book holds this share of the map's USD per level.
 const DEMO_DEPTH_SHARE: f64 = 1.0 / 2000.0;
@@ -58,7 +59,7 @@ pub fn CascadePanel(
     let books = RwSignal::new(Books::default());
     let generation = StoredValue::new(0_u64);
     // Books load when the panel is open, again for each new set of exchanges.
-    Effect::new(move |_| {
+    effect(move || {
         if !open.get() || demo.get() {
             return;
         }
@@ -130,7 +131,7 @@ pub fn CascadePanel(
             draw_cascade(&root, path, theme, ratio).ok()
         })
     });
-    Effect::new(move |_| {
+    effect(move || {
         let Some(panel) = panel() else {
             return;
         };

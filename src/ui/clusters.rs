@@ -11,6 +11,7 @@ use crate::url_state::HORIZONS;
 use leptos::html::Table;
 use leptos::prelude::*;
 use web_sys::Element;
+use super::effect::effect;
 
 /// Realised volatility is measured over the last day of candles.
 const VOLATILITY_LOOKBACK_MS: i64 = 24 * 3_600_000;
@@ -71,7 +72,7 @@ pub fn ClustersTable(
             .unwrap_or_default()
     });
     let root = NodeRef::<Table>::new();
-    Effect::new(move |_| {
+    effect(move || {
         let Some(root) = root.get() else {
             return;
         };

@@ -17,6 +17,7 @@ use crate::url_state::{coin_symbol, Panel, Window, FAINT_RANGE, MAX_COIN_CHARS};
 use leptos::html::Nav;
 use leptos::prelude::*;
 use web_sys::Element;
+use super::effect::effect;
 
 /// Coins offered before the exchanges' lists arrive.
 pub const COMMON_COINS: [&str; 6] = ["BTC", "ETH", "SOL", "XRP", "DOGE", "BNB"];
@@ -42,7 +43,7 @@ pub fn ControlBar(
     } = settings;
     let root = NodeRef::<Nav>::new();
     // The lists: coins to search, resolutions affordable here.
-    Effect::new(move |_| {
+    effect(move || {
         let Some(root) = root.get() else {
             return;
         };
@@ -52,7 +53,7 @@ pub fn ControlBar(
         coins.with(|coins| write_lists(&root, coins, &auto, &choices, picked));
     });
     // The settings shown.
-    Effect::new(move |_| {
+    effect(move || {
         let Some(root) = root.get() else {
             return;
         };

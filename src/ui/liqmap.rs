@@ -14,6 +14,7 @@ use crate::render::Theme;
 use leptos::html::{Canvas, Ul};
 use leptos::prelude::*;
 use web_sys::Element;
+use super::effect::effect;
 
 #[component]
 pub fn LiquidationMap(
@@ -28,7 +29,7 @@ pub fn LiquidationMap(
         view.with(|data| draw(element, &data.as_ref()?.estimate, stack_by, theme))
     });
     let legend = NodeRef::<Ul>::new();
-    Effect::new(move |_| {
+    effect(move || {
         let Some(legend) = legend.get() else {
             return;
         };

@@ -15,6 +15,7 @@ use gloo_timers::callback::Timeout;
 use leptos::html::Section;
 use leptos::prelude::*;
 use web_sys::Element;
+use super::effect::effect;
 
 /// Events kept (the oldest go first): memory stays bounded.
 const EVENTS_KEPT: usize = 5_000;
@@ -245,7 +246,7 @@ pub fn LivePanel(feed: LiveFeed, view: ViewMemo) -> impl IntoView {
         |_, _| true,
     );
     let root = NodeRef::<Section>::new();
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(root) = root.get() {
             streams.with(|streams| {
                 write_state(&root, paused.get(), hidden.get(), streams, malformed.get())
@@ -253,7 +254,7 @@ pub fn LivePanel(feed: LiveFeed, view: ViewMemo) -> impl IntoView {
         }
     });
     let measured = use_context::<super::measured::Measured>();
-    Effect::new(move |_| {
+    effect(move || {
         let Some(root) = root.get() else {
             return;
         };

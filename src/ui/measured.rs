@@ -36,6 +36,7 @@ use leptos::task::spawn_local;
 use std::cell::RefCell;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
+use super::effect::effect;
 
 const HYPERLIQUID: &str = "Hyperliquid";
 /// With nothing to ask, look again this often (new accounts come in trades).
@@ -149,7 +150,7 @@ impl Measured {
             epoch: StoredValue::new(0),
         };
         let asked_for = StoredValue::new(String::new());
-        Effect::new(move |_| {
+        effect(move || {
             let coin = coin.get();
             let running = shown.get() && !feed.paused.get() && !feed.hidden.get();
             if asked_for.get_value() != coin {
@@ -475,7 +476,7 @@ pub fn MeasuredSection(
         .ok()
     });
     let root = NodeRef::<Div>::new();
-    Effect::new(move |_| {
+    effect(move || {
         let Some(root) = root.get() else {
             return;
         };
@@ -496,7 +497,7 @@ pub fn MeasuredSection(
         root.toggle_attribute_with_force("data-past", past.is_some())
             .ok();
     });
-    Effect::new(move |_| {
+    effect(move || {
         let Some(root) = root.get() else {
             return;
         };

@@ -7,6 +7,7 @@ mod cascade;
 mod clusters;
 mod controls;
 mod dom;
+mod effect;
 mod engine_client;
 mod export;
 mod heatmap;
@@ -49,6 +50,7 @@ use storage::StoragePanel;
 use view_data::Views;
 pub use view_data::{ViewData, ViewMemo};
 use view_settings::{location_query, sync_with_address, ViewSettings};
+use effect::effect;
 
 /// How long the page's mount waits for what the last load drew.
 const MOUNT_WAIT_MS: u32 = 100;
@@ -98,7 +100,7 @@ fn App() -> impl IntoView {
 
     // The page's colours follow the theme (CSS variables keyed on it), and
     // the chart chosen comes first (a class of <main>).
-    Effect::new(move |_| {
+    effect(move || {
         let document = document();
         if let Some(root) = document.document_element() {
             root.set_attribute("data-theme", theme.get().id()).ok();

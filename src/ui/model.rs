@@ -9,6 +9,7 @@ use crate::engine::Params;
 use leptos::html::Section;
 use leptos::prelude::*;
 use web_sys::Element;
+use super::effect::effect;
 
 /// The panel's text: static (the parameters are written into its
 /// `data-part` spans and list by [`write_params`]).
@@ -42,7 +43,7 @@ const TEXT: &str = concat!(
 #[component]
 pub fn ModelPanel(view: ViewMemo) -> impl IntoView {
     let root = NodeRef::<Section>::new();
-    Effect::new(move |_| {
+    effect(move || {
         let Some(root) = root.get() else {
             return;
         };

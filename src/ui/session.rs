@@ -21,6 +21,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeSet;
 use std::rc::Rc;
+use super::effect::effect;
 
 /// The keys of what the first load of `state` finds drawn last time (see
 /// [`Session::draw_kept`]), to read them before the page mounts.
@@ -97,7 +98,7 @@ impl Session {
             awaiting: StoredValue::new(AwaitingOpenInterest::default()),
         };
         // Back from pause or a hidden tab: replay what came meanwhile.
-        Effect::new(move |_| {
+        effect(move || {
             let feed = session.feed;
             if !feed.paused.get() && !feed.hidden.get() {
                 if feed.overflowed.get_untracked() {
@@ -134,7 +135,7 @@ impl Session {
         // fetched: a tier weight recomputes, it does not load again.
         let funding_drift = Memo::new(move |_| params.with(|p| p.funding_drift));
         let session = *self;
-        Effect::new(move |_| {
+        effect(move || {
             let (coin, window_ms, demo) = (coin.get(), window.get().ms(), demo.get());
             let (chosen, resolution, pinned) = (exchanges.get(), resolution_used.get(), at.get());
             let funding = funding_drift.get();

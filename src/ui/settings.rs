@@ -14,11 +14,12 @@ use crate::url_state::{LEVERAGE_RANGE, MAX_TIERS};
 use leptos::html::Details;
 use leptos::prelude::*;
 use web_sys::Element;
+use super::effect::effect;
 
 #[component]
 pub fn ModelSettings(params: RwSignal<Params>) -> impl IntoView {
     let root = NodeRef::<Details>::new();
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(root) = root.get() {
             params.with(|p| write_form(&root, p));
         }

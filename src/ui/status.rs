@@ -5,6 +5,7 @@ use crate::exchanges::{Coverage, Exchange};
 use leptos::html::Ul;
 use leptos::prelude::*;
 use web_sys::Element;
+use super::effect::effect;
 
 /// Where one exchange's load stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,7 +106,7 @@ pub fn StatusBar(
     exchanges: RwSignal<Vec<Exchange>>,
 ) -> impl IntoView {
     let root = NodeRef::<Ul>::new();
-    Effect::new(move |_| {
+    effect(move || {
         let Some(root) = root.get() else {
             return;
         };

@@ -12,6 +12,7 @@ use leptos::task::spawn_local;
 use std::future::Future;
 use std::pin::Pin;
 use web_sys::Element;
+use super::effect::effect;
 
 /// Writes land a moment after a load; the figures are read again then.
 const SETTLE_MS: u32 = 1_500;
@@ -26,14 +27,14 @@ pub fn StoragePanel() -> impl IntoView {
     let refresh = move || spawn_local(async move { summary.set(Some(kept::summary().await)) });
     // Read again after each load has settled.
     let statuses = use_context::<super::Session>().map(|s| s.statuses);
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(statuses) = statuses {
             statuses.track();
         }
         gloo_timers::callback::Timeout::new(SETTLE_MS, refresh).forget();
     });
     let root = NodeRef::<Details>::new();
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(root) = root.get() {
             summary.with(|s| write_summary(&root, s.as_ref()));
         }

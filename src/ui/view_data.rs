@@ -12,6 +12,7 @@ use crate::render::zoom::Zoom;
 use crate::sim::{checksum, demo_market, funding_series};
 use leptos::prelude::*;
 use std::sync::Arc;
+use super::effect::effect;
 
 /// A view as the charts read it: shared, never copied (an estimate is
 /// megabytes).
@@ -165,8 +166,8 @@ impl Views {
                 }
             });
         };
-        Effect::new(move |_| ask(Lane::Whole, Zoom::default()));
-        Effect::new(move |_| match zoom.get() {
+        effect(move || ask(Lane::Whole, Zoom::default()));
+        effect(move || match zoom.get() {
             z if z == Zoom::default() => engine.forget(Lane::Shown),
             z => ask(Lane::Shown, z),
         });
