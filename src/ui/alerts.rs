@@ -9,7 +9,8 @@
 //! effect writing the list into it, toasts as plain DOM, and one click and
 //! one change handler for every control (by its `data-action`).
 
-use super::dom::{child, part, set_text};
+use super::dom::{child, handler, part, set_text};
+use super::effect::effect;
 use super::ViewMemo;
 use crate::alerts::text::{describe, from_form, read, to_form, write, FIELDS, KINDS};
 use crate::alerts::{Alert, Firing, Level, Market, Watch};
@@ -22,7 +23,6 @@ use wasm_bindgen::JsCast;
 use web_sys::{
     Element, HtmlInputElement, Notification, NotificationOptions, NotificationPermission,
 };
-use super::effect::effect;
 
 const ALERTS_KEY: &str = "liqmap.alerts";
 const SOUND_KEY: &str = "liqmap.alerts.sound";
@@ -406,7 +406,7 @@ pub fn AlertsPanel(view: ViewMemo) -> impl IntoView {
     };
 
     view! {
-        <section class="panel alerts-panel" aria-label="Alerts" data-testid="alerts-panel" node_ref=root on:click=on_click on:change=on_change>
+        <section class="panel alerts-panel" aria-label="Alerts" data-testid="alerts-panel" node_ref=root on:click=handler(on_click) on:change=handler(on_change)>
             <div class="panel-head">
                 <h2>"Alerts"</h2>
                 <span class="hint">"Kept in this browser, not in links; they fire while the tab is in the background too"</span>
@@ -416,12 +416,12 @@ pub fn AlertsPanel(view: ViewMemo) -> impl IntoView {
                 class="alert-form"
                 data-testid="alert-form"
                 data-kind="near"
-                on:submit=move |ev| {
+                on:submit=handler(move |ev: leptos::ev::SubmitEvent| {
                     ev.prevent_default();
                     if let Some(root) = root.get_untracked() {
                         save(&root, alerts);
                     }
-                }
+                })
             >
                 <select name="kind" data-testid="alert-kind" data-action="kind" aria-label="Kind of alert">
                     {KINDS.iter().map(|(id, label)| view! { <option value=*id>{*label}</option> }).collect_view()}

@@ -3,6 +3,7 @@
 //! one effect writes (its test id says which of the two it is).
 
 use super::dom::set_attrs;
+use super::effect::effect;
 use super::view_settings::ViewSettings;
 use super::ViewMemo;
 use crate::engine::Source;
@@ -10,7 +11,6 @@ use crate::exchanges::Exchange;
 use crate::render::utc_label;
 use leptos::html::Span;
 use leptos::prelude::*;
-use super::effect::effect;
 
 const SIMULATED_TITLE: &str =
     "A seeded simulated market run through the real engine, not exchange data";

@@ -1,6 +1,7 @@
 //! Canvas glue: sizing for the device pixel ratio and blitting RGBA buffers.
 
 use super::dom::part;
+use super::effect::effect;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use plotters::coord::Shift;
@@ -11,7 +12,6 @@ use plotters_backend::{
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
-use super::effect::effect;
 
 /// Sizes the canvas' backing store to its CSS box × device pixel ratio and
 /// returns a plotters drawing area over it (in device pixels), its 2D

@@ -3,7 +3,8 @@
 //! further and may trip the next level. Books load when the panel opens.
 
 use super::canvas::{prepare, repaint_in, Prepared};
-use super::dom::{part, set_rows, set_text};
+use super::dom::{handler, part, set_rows, set_text};
+use super::effect::effect;
 use super::ViewMemo;
 use crate::analysis::text::{cascade_summary, shock_label};
 use crate::analysis::{
@@ -20,7 +21,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement};
-use super::effect::effect;
 
 /// The demo's simulated book holds this share of the map's USD per level.
 const DEMO_DEPTH_SHARE: f64 = 1.0 / 2000.0;
@@ -149,16 +149,16 @@ pub fn CascadePanel(
             class="panel cascade-panel"
             data-testid="cascade"
             inner_html=skeleton()
-            on:toggle=move |_| {
+            on:toggle=handler(move |_: leptos::ev::Event| {
                 if let Some(details) = root.get_untracked() {
                     open.set(details.open());
                 }
-            }
-            on:input=move |ev| {
+            })
+            on:input=handler(move |ev: leptos::ev::Event| {
                 if let Some(x) = crate::decimal::parse(&event_target_value(&ev)) {
                     shock_pct.set(x.clamp(low, high));
                 }
-            }
+            })
         ></details>
     }
 }

@@ -2,7 +2,10 @@
 //! the current price, with the chance the price reaches each within the
 //! chosen horizon and the liquidation USD that chance is worth.
 
-use super::dom::{by_testid, child, fit_rows, part, set_attrs, set_prop, set_text, target_of};
+use super::dom::{
+    by_testid, child, fit_rows, handler, part, set_attrs, set_prop, set_text, target_of,
+};
+use super::effect::effect;
 use super::{ViewData, ViewMemo};
 use crate::analysis::{cluster_reach, ClusterReach, Volatility};
 use crate::render::zoom::Zoom;
@@ -11,7 +14,6 @@ use crate::url_state::HORIZONS;
 use leptos::html::Table;
 use leptos::prelude::*;
 use web_sys::Element;
-use super::effect::effect;
 
 /// Realised volatility is measured over the last day of candles.
 const VOLATILITY_LOOKBACK_MS: i64 = 24 * 3_600_000;
@@ -114,7 +116,7 @@ pub fn ClustersTable(
                 "Largest liquidation levels"
                 <label class="horizon" title="How far ahead the chance of reaching a level looks">
                     " · reach within "
-                    <select data-testid="horizon" on:change=on_horizon>
+                    <select data-testid="horizon" on:change=handler(on_horizon)>
                         {HORIZONS
                             .iter()
                             .map(|(name, _)| view! { <option value=*name>{*name}</option> })
@@ -134,12 +136,12 @@ pub fn ClustersTable(
                 </tr>
             </thead>
             <tbody
-                on:click=move |ev| centre(&ev)
-                on:keydown=move |ev| {
+                on:click=handler(move |ev: leptos::ev::MouseEvent| centre(&ev))
+                on:keydown=handler(move |ev: leptos::ev::KeyboardEvent| {
                     if ev.key() == "Enter" {
                         centre(&ev);
                     }
-                }
+                })
             ></tbody>
         </table>
     }

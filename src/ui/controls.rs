@@ -4,8 +4,9 @@
 //! reads every change by the control's test id.
 
 use super::dom::{
-    by_testid, checked, child, part, set_attrs, set_prop, target_of, value_of, write_value,
+    by_testid, checked, child, handler, part, set_attrs, set_prop, target_of, value_of, write_value,
 };
+use super::effect::effect;
 use super::radios::Radios;
 use super::select::choice_options;
 use super::view_settings::ViewSettings;
@@ -17,7 +18,6 @@ use crate::url_state::{coin_symbol, Panel, Window, FAINT_RANGE, MAX_COIN_CHARS};
 use leptos::html::Nav;
 use leptos::prelude::*;
 use web_sys::Element;
-use super::effect::effect;
 
 /// Coins offered before the exchanges' lists arrive.
 pub const COMMON_COINS: [&str; 6] = ["BTC", "ETH", "SOL", "XRP", "DOGE", "BNB"];
@@ -84,8 +84,8 @@ pub fn ControlBar(
         }
     };
     view! {
-        <nav class="controls" aria-label="View settings" node_ref=root on:change=move |ev| on_edit(ev, false)
-            on:input=move |ev| on_edit(ev, true)
+        <nav class="controls" aria-label="View settings" node_ref=root on:change=handler(move |ev: leptos::ev::Event| on_edit(ev, false))
+            on:input=handler(move |ev: leptos::ev::Event| on_edit(ev, true))
         >
             <label title="Type to search the coins the exchanges list">
                 "Coin "

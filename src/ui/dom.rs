@@ -132,3 +132,9 @@ pub fn write_value(field: &Element, value: &str) {
         set_prop(field, "value", value);
     }
 }
+
+/// An event handler boxed: Leptos compiles its listener code once per
+/// kind of event, not once per handler (`on:click=handler(…)`).
+pub fn handler<E: 'static>(f: impl FnMut(E) + 'static) -> Box<dyn FnMut(E)> {
+    Box::new(f)
+}

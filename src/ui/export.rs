@@ -1,7 +1,7 @@
 //! Export buttons: the heatmap as PNG, the heatmap and the map as CSV.
 //! The CSV text comes from the pure `crate::export`; this only downloads.
 
-use super::dom::target_of;
+use super::dom::{handler, target_of};
 use super::engine_client::EngineClient;
 use super::measured::Measured;
 use super::ViewMemo;
@@ -51,7 +51,7 @@ pub fn ExportBar(
     };
     view! {
         {failed}
-        <div class="exports" role="group" aria-label="Export" on:click=on_click>
+        <div class="exports" role="group" aria-label="Export" on:click=handler(on_click)>
             <button data-testid="export-png" title="The heatmap as a PNG image">
                 "PNG"
             </button>

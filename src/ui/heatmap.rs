@@ -1,7 +1,7 @@
 //! The heatmap panel: estimate → pixels → canvas, with price and time axes.
 
 use super::canvas::{blit_rgba, prepare, repaint, Prepared};
-use super::dom::classed_child;
+use super::dom::{classed_child, handler};
 use super::engine_client::EngineClient;
 use super::{ViewData, ViewMemo};
 use crate::engine::CellBreakdown;
@@ -254,7 +254,7 @@ pub fn Heatmap(
     };
 
     view! {
-        <div class="heatmap-frame" node_ref=frame on:mouseleave=move |_| hide()>
+        <div class="heatmap-frame" node_ref=frame on:mouseleave=handler(move |_: leptos::ev::MouseEvent| hide())>
             <canvas
                 node_ref=canvas
                 class="heatmap"
@@ -262,13 +262,13 @@ pub fn Heatmap(
                 role="img"
                 tabindex="0"
                 aria-label="Heatmap of estimated liquidation USD by price and time. Wheel or + and − zoom, drag or arrow keys pan, double-click or 0 resets."
-                on:pointermove=move |ev| {
+                on:pointermove=handler(move |ev: leptos::ev::PointerEvent| {
                     let at = (f64::from(ev.client_x()), f64::from(ev.client_y()));
                     if !on_pinch(ev.pointer_id(), at) {
                         on_move(at.0, at.1);
                     }
-                }
-                on:pointerdown=move |ev| {
+                })
+                on:pointerdown=handler(move |ev: leptos::ev::PointerEvent| {
                     let at = (f64::from(ev.client_x()), f64::from(ev.client_y()));
                     touching.update_value(|t| t.push((ev.pointer_id(), at)));
                     // A second finger turns the drag into a pinch.
@@ -277,12 +277,12 @@ pub fn Heatmap(
                     if let Some(c) = canvas.get_untracked() {
                         c.set_pointer_capture(ev.pointer_id()).ok();
                     }
-                }
-                on:pointerup=move |ev| lift(ev.pointer_id())
-                on:pointercancel=move |ev| lift(ev.pointer_id())
-                on:wheel=on_wheel
-                on:dblclick=move |_| zoom.set(Zoom::default())
-                on:keydown=on_key
+                })
+                on:pointerup=handler(move |ev: leptos::ev::PointerEvent| lift(ev.pointer_id()))
+                on:pointercancel=handler(move |ev: leptos::ev::PointerEvent| lift(ev.pointer_id()))
+                on:wheel=handler(on_wheel)
+                on:dblclick=handler(move |_: leptos::ev::MouseEvent| zoom.set(Zoom::default()))
+                on:keydown=handler(on_key)
             ></canvas>
         </div>
     }

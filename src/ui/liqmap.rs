@@ -4,6 +4,7 @@
 
 use super::canvas::{prepare, repaint, Prepared};
 use super::dom::classed_child;
+use super::effect::effect;
 use super::radios::Radios;
 use super::ViewMemo;
 use crate::engine::Estimate;
@@ -14,7 +15,6 @@ use crate::render::Theme;
 use leptos::html::{Canvas, Ul};
 use leptos::prelude::*;
 use web_sys::Element;
-use super::effect::effect;
 
 #[component]
 pub fn LiquidationMap(

@@ -2,7 +2,8 @@
 //! candles and actual liquidations. Liquidations show as a feed, totals,
 //! bubbles on the heatmap, and a hit lift saying how well the estimate did.
 
-use super::dom::{classed_child, part, set_text, target_of};
+use super::dom::{classed_child, handler, part, set_text, target_of};
+use super::effect::effect;
 use super::{ViewData, ViewMemo};
 use crate::accuracy::{hit_lift_interval, Event, LiftInterval};
 use crate::engine::{Grid, LiveCandle};
@@ -15,7 +16,6 @@ use gloo_timers::callback::Timeout;
 use leptos::html::Section;
 use leptos::prelude::*;
 use web_sys::Element;
-use super::effect::effect;
 
 /// Events kept (the oldest go first): memory stays bounded.
 const EVENTS_KEPT: usize = 5_000;
@@ -278,11 +278,11 @@ pub fn LivePanel(feed: LiveFeed, view: ViewMemo) -> impl IntoView {
             aria-label="Live liquidations"
             data-testid="live-panel"
             inner_html=SKELETON
-            on:click=move |ev| {
+            on:click=handler(move |ev: leptos::ev::MouseEvent| {
                 if target_of(&ev).is_some_and(|(_, id)| id == "live-toggle") {
                     paused.update(|p| *p = !*p);
                 }
-            }
+            })
         ></section>
     }
 }

@@ -8,7 +8,8 @@
 //! draws a kept one instead (`measured::snapshot`).
 
 use super::canvas::{prepare, repaint, Prepared};
-use super::dom::{child, part, set_text};
+use super::dom::{child, handler, part, set_text};
+use super::effect::effect;
 use super::liqmap::css;
 use super::live::LiveFeed;
 use super::view_settings::ViewSettings;
@@ -36,7 +37,6 @@ use leptos::task::spawn_local;
 use std::cell::RefCell;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
-use super::effect::effect;
 
 const HYPERLIQUID: &str = "Hyperliquid";
 /// With nothing to ask, look again this often (new accounts come in trades).
@@ -434,7 +434,7 @@ pub fn MeasuredToggle(on: RwSignal<bool>) -> impl IntoView {
                 type="checkbox"
                 data-testid="measured-toggle"
                 prop:checked=move || on.get()
-                on:change=move |ev| on.set(event_target_checked(&ev))
+                on:change=handler(move |ev: leptos::ev::Event| on.set(event_target_checked(&ev)))
             />
             " Measured"
         </label>
@@ -552,15 +552,15 @@ pub fn MeasuredSection(
                     </p>
                 }
             >
-                <div class="measured" data-testid="measured" node_ref=root on:click=on_click>
+                <div class="measured" data-testid="measured" node_ref=root on:click=handler(on_click)>
                     <label class="measured-as-of" title="Snapshots are kept in this browser, one per refresh (5 min), thinned to one an hour after two hours, for a week">
                         "As of "
                         <select
                             data-testid="measured-as-of"
-                            on:change=move |ev| match event_target_value(&ev).parse() {
+                            on:change=handler(move |ev: leptos::ev::Event| match event_target_value(&ev).parse() {
                                 Ok(taken) => spawn_local(measured.with_kept(Kept::Show(taken))),
                                 Err(_) => measured.past.set(None),
-                            }
+                            })
                         >
                             <option value="">"now (live)"</option>
                         </select>

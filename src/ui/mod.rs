@@ -35,6 +35,8 @@ use badge::DataBadge;
 use cascade::CascadePanel;
 use clusters::ClustersTable;
 use controls::{ControlBar, COMMON_COINS};
+use dom::handler;
+use effect::effect;
 use export::ExportBar;
 use heatmap::Heatmap;
 use leptos::prelude::*;
@@ -50,7 +52,6 @@ use storage::StoragePanel;
 use view_data::Views;
 pub use view_data::{ViewData, ViewMemo};
 use view_settings::{location_query, sync_with_address, ViewSettings};
-use effect::effect;
 
 /// How long the page's mount waits for what the last load drew.
 const MOUNT_WAIT_MS: u32 = 100;
@@ -177,7 +178,7 @@ fn App() -> impl IntoView {
                 </div>
                 <p class="empty" data-testid="all-failed" role="status" hidden=move || !all_failed.get()>
                     "No exchange could be loaded (see why above). "
-                    <button on:click=move |_| demo.set(true)>"Show the simulated market"</button>
+                    <button on:click=handler(move |_: leptos::ev::MouseEvent| demo.set(true))>"Show the simulated market"</button>
                 </p>
                 <Heatmap view=heat_data look=look theme=theme zoom=zoom bubbles=bubbles />
                 <ExportBar shown=heat_data whole=view_data />

@@ -3,13 +3,13 @@
 //! HTML, with the parameters written in by one effect.
 
 use super::dom::{classed_child, part};
+use super::effect::effect;
 use super::ViewMemo;
 use crate::engine::explain::{params_text, ParamsText};
 use crate::engine::Params;
 use leptos::html::Section;
 use leptos::prelude::*;
 use web_sys::Element;
-use super::effect::effect;
 
 /// The panel's text: static (the parameters are written into its
 /// `data-part` spans and list by [`write_params`]).

@@ -1,6 +1,7 @@
 //! A group of radio buttons bound to a signal: one small component for
 //! every "pick one of these" in the page.
 
+use super::dom::handler;
 use leptos::prelude::*;
 
 /// Radio buttons for `choices` (value, label), named `name`; each gets the
@@ -50,7 +51,7 @@ fn radio_group(
                                 name=name
                                 data-testid=format!("{name}-{}", text.to_ascii_lowercase().replace(' ', "-"))
                                 prop:checked=move || picked.get() == Some(i)
-                                on:change=move |_| pick.run(i)
+                                on:change=handler(move |_: leptos::ev::Event| pick.run(i))
                             />
                             " "
                             {text}

@@ -6,6 +6,7 @@
 //! so it is `Copy`); `App` creates one and shares it with `provide_context`,
 //! components read the signals they need.
 
+use super::effect::effect;
 use super::engine_client::EngineClient;
 use super::live::{closed_candle, LiveFeed};
 use super::status::ExchangeStatus;
@@ -21,7 +22,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeSet;
 use std::rc::Rc;
-use super::effect::effect;
 
 /// The keys of what the first load of `state` finds drawn last time (see
 /// [`Session::draw_kept`]), to read them before the page mounts.

@@ -4,9 +4,10 @@
 //! one handler reads every edit and one every button, by test id.
 
 use super::dom::{
-    by_testid, checked, child, fit_rows, part, set_attrs, set_prop, target_of, value_of,
+    by_testid, checked, child, fit_rows, handler, part, set_attrs, set_prop, target_of, value_of,
     write_value,
 };
+use super::effect::effect;
 use super::select::choice_options;
 use crate::choice::Choice;
 use crate::engine::{LongShare, Mode, Params, Tier};
@@ -14,7 +15,6 @@ use crate::url_state::{LEVERAGE_RANGE, MAX_TIERS};
 use leptos::html::Details;
 use leptos::prelude::*;
 use web_sys::Element;
-use super::effect::effect;
 
 #[component]
 pub fn ModelSettings(params: RwSignal<Params>) -> impl IntoView {
@@ -38,7 +38,7 @@ pub fn ModelSettings(params: RwSignal<Params>) -> impl IntoView {
     };
 
     view! {
-        <details class="settings" data-testid="model-settings" node_ref=root on:change=on_change on:click=on_click>
+        <details class="settings" data-testid="model-settings" node_ref=root on:change=handler(on_change) on:click=handler(on_click)>
             <summary>"Model settings"</summary>
             <div class="settings-body">
                 <fieldset>

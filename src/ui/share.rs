@@ -1,7 +1,7 @@
 //! Sharing a view: "Copy link" (live: follows now) or pinned at the end of
 //! the data shown, and the notice of what an opened link could not use.
 
-use super::dom::{part, set_attrs, set_prop, target_of};
+use super::dom::{handler, part, set_attrs, set_prop, target_of};
 use super::view_settings::{address_for, ViewSettings};
 use crate::url_state::{Ignored, ViewState};
 use leptos::html::Div;
@@ -56,7 +56,7 @@ pub fn ShareLink(settings: ViewSettings, data_end: Signal<Option<i64>>) -> impl 
         });
     };
     view! {
-        <div class="share" role="group" aria-label="Share this view" node_ref=root on:click=on_click>
+        <div class="share" role="group" aria-label="Share this view" node_ref=root on:click=handler(on_click)>
             <button
                 data-testid="copy-live-link"
                 title="A link to this view that follows the market: opened later, it shows the window ending then"
@@ -74,14 +74,14 @@ pub fn ShareLink(settings: ViewSettings, data_end: Signal<Option<i64>>) -> impl 
                 readonly
                 hidden
                 aria-label="Link to this view"
-                on:focus=move |ev| {
+                on:focus=handler(move |ev: leptos::ev::FocusEvent| {
                     if let Some(input) = ev
                         .target()
                         .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
                     {
                         input.select();
                     }
-                }
+                })
             />
             <span class="hint" role="status" hidden></span>
         </div>
@@ -124,7 +124,7 @@ pub fn IgnoredNotice(ignored: RwSignal<Vec<Ignored>>) -> impl IntoView {
                 <button
                     data-testid="url-notice-dismiss"
                     aria-label="Dismiss"
-                    on:click=move |_| ignored.set(Vec::new())
+                    on:click=handler(move |_: leptos::ev::MouseEvent| ignored.set(Vec::new()))
                 >
                     "×"
                 </button>

@@ -1,11 +1,11 @@
 //! Per-exchange status chips: progress while loading, what went wrong.
 
-use super::dom::{by_testid, checked, part, set_attrs, set_prop, set_text, target_of};
+use super::dom::{by_testid, checked, handler, part, set_attrs, set_prop, set_text, target_of};
+use super::effect::effect;
 use crate::exchanges::{Coverage, Exchange};
 use leptos::html::Ul;
 use leptos::prelude::*;
 use web_sys::Element;
-use super::effect::effect;
 
 /// Where one exchange's load stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -129,7 +129,7 @@ pub fn StatusBar(
         }
     };
     view! {
-        <ul class="statuses" aria-label="Exchanges" aria-live="polite" node_ref=root on:change=on_change>
+        <ul class="statuses" aria-label="Exchanges" aria-live="polite" node_ref=root on:change=handler(on_change)>
             {Exchange::ALL
                 .into_iter()
                 .map(|exchange| {

@@ -3,7 +3,8 @@
 //! measured snapshots), its size cap, and a button that forgets it all.
 //! The database itself is `crate::kept`.
 
-use super::dom::{classed_child, element, part, target_of};
+use super::dom::{classed_child, element, handler, part, target_of};
+use super::effect::effect;
 use crate::kept::{self, Summary};
 use crate::store::CAP_CHOICES_MB;
 use leptos::html::Details;
@@ -12,7 +13,6 @@ use leptos::task::spawn_local;
 use std::future::Future;
 use std::pin::Pin;
 use web_sys::Element;
-use super::effect::effect;
 
 /// Writes land a moment after a load; the figures are read again then.
 const SETTLE_MS: u32 = 1_500;
@@ -45,16 +45,16 @@ pub fn StoragePanel() -> impl IntoView {
             class="panel storage-panel"
             data-testid="storage"
             inner_html=skeleton()
-            on:click=move |ev| {
+            on:click=handler(move |ev: leptos::ev::MouseEvent| {
                 if target_of(&ev).is_some_and(|(_, id)| id == "storage-forget") {
                     then_refresh(summary, Box::pin(kept::forget_all()));
                 }
-            }
-            on:change=move |ev| {
+            })
+            on:change=handler(move |ev: leptos::ev::Event| {
                 if let Ok(mb) = event_target_value(&ev).parse::<u64>() {
                     then_refresh(summary, Box::pin(kept::set_cap_mb(mb)));
                 }
-            }
+            })
         ></details>
     }
 }

@@ -2,6 +2,7 @@
 //! market) over the window or its zoomed part, and what the charts need
 //! beside it.
 
+use super::effect::effect;
 use super::engine_client::{EngineClient, Lane};
 use super::session::Session;
 use super::view_settings::ViewSettings;
@@ -12,7 +13,6 @@ use crate::render::zoom::Zoom;
 use crate::sim::{checksum, demo_market, funding_series};
 use leptos::prelude::*;
 use std::sync::Arc;
-use super::effect::effect;
 
 /// A view as the charts read it: shared, never copied (an estimate is
 /// megabytes).
