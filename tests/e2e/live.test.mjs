@@ -84,10 +84,16 @@ test('liquidations stream in: bubbles at their price, feed, totals, malformed sk
   assert.match(feed, /Binance long/);
   assert.match(feed, /Bybit short/);
   assert.match(await page.getByTestId('accuracy').innerText(), /not enough events yet \(3 of 10\)/);
-  // The bubbles: red where the long was liquidated, green for the short.
-  await page.waitForTimeout(300);
-  const red = await pixelAt(page, END - 30 * MINUTE, longAt);
-  const green = await pixelAt(page, END - 20 * MINUTE, shortAt);
+  // The bubbles: red where the long was liquidated, green for the short,
+  // once the heatmap has been drawn again (later on a loaded machine).
+  let red;
+  let green;
+  for (let tries = 0; tries < 50; tries++) {
+    red = await pixelAt(page, END - 30 * MINUTE, longAt);
+    green = await pixelAt(page, END - 20 * MINUTE, shortAt);
+    if (red[0] > red[1] + 40 && green[1] > green[0] + 40) break;
+    await page.waitForTimeout(100);
+  }
   assert.ok(red[0] > red[1] + 40, `long bubble is red: ${red}`);
   assert.ok(green[1] > green[0] + 40, `short bubble is green: ${green}`);
   await screenshot(page, 'live-bubbles');
