@@ -402,7 +402,7 @@ pub fn keep_live(symbol: &str, messages: &[LiveMessage]) {
     });
     let start_writing = EVENT_WRITES.with(|writes| {
         let mut writes = writes.borrow_mut();
-        writes.waiting.extend(lines);
+        writes.not_kept += events::wait_for_write(&mut writes.waiting, lines) as u64;
         let start = !writes.writing && !writes.waiting.is_empty();
         writes.writing |= start;
         start
@@ -412,11 +412,13 @@ pub fn keep_live(symbol: &str, messages: &[LiveMessage]) {
     }
 }
 
-/// Liquidations waiting for their write, and whether one is under way.
+/// Liquidations waiting for their write, whether one is under way, and
+/// how many came faster than they could be written and were let go.
 #[derive(Default)]
 struct EventWrites {
     waiting: Vec<String>,
     writing: bool,
+    not_kept: u64,
 }
 
 /// Writes what waits until nothing does.
@@ -501,6 +503,8 @@ pub struct Summary {
     pub bytes: u64,
     pub answers: usize,
     pub events: usize,
+    /// Live liquidations that came faster than they could be stored.
+    pub events_not_kept: u64,
     pub cap_bytes: u64,
 }
 
@@ -521,6 +525,7 @@ pub async fn summary() -> Summary {
             .filter(|r| snapshot::read_key(&r.key).is_none() && !is_drawn_key(&r.key))
             .count(),
         events: lines.len(),
+        events_not_kept: EVENT_WRITES.with(|writes| writes.borrow().not_kept),
         cap_bytes: cap_bytes(),
     }
 }

@@ -65,3 +65,18 @@ pub fn decode(line: &str, now_ms: i64) -> Option<(String, LiqEvent)> {
     };
     (fields.next().is_none() && recent && sane(price) && sane(usd)).then_some((symbol, event))
 }
+
+/// Lines waiting for their write at most. A burst faster than the browser
+/// stores them (the soak's 1,700 a second left 74,000 waiting) would
+/// otherwise hold every line in the page's memory, which never shrinks;
+/// at a real stream's pace (tens a second) nothing waits this long.
+pub const WAITING_MAX: usize = 20_000;
+
+/// Adds `lines` to those `waiting` for their write, keeping the newest
+/// [`WAITING_MAX`]: returns how many of the oldest were let go.
+pub fn wait_for_write(waiting: &mut Vec<String>, lines: impl IntoIterator<Item = String>) -> usize {
+    waiting.extend(lines);
+    let over = waiting.len().saturating_sub(WAITING_MAX);
+    waiting.drain(..over);
+    over
+}

@@ -1,4 +1,4 @@
-use super::events::{decode, encode, expiry_key, KEEP_MS};
+use super::events::{decode, encode, expiry_key, wait_for_write, KEEP_MS, WAITING_MAX};
 use super::evict::{evictions, total_bytes, Usage};
 use super::*;
 use crate::exchanges::{default_instrument, plan, Exchange, Page, Resolution};
@@ -291,4 +291,21 @@ fn only_what_is_newer_than_the_kept_rows_is_asked() {
         still_to_ask(newest_page(10 * HOUR, 22 * HOUR), 20 * HOUR),
         Some(newest_page(20 * HOUR, 22 * HOUR))
     );
+}
+
+#[test]
+fn lines_waiting_for_their_write_are_bounded_the_newest_kept() {
+    let line = |i: usize| format!("{i:013}|binance|BTCUSDT|L|1|1");
+    let mut waiting = Vec::new();
+    assert_eq!(
+        wait_for_write(&mut waiting, (0..WAITING_MAX - 1).map(line)),
+        0
+    );
+    assert_eq!(
+        wait_for_write(&mut waiting, (WAITING_MAX - 1..WAITING_MAX + 5).map(line)),
+        5
+    );
+    assert_eq!(waiting.len(), WAITING_MAX);
+    assert_eq!(waiting.first(), Some(&line(5)));
+    assert_eq!(waiting.last(), Some(&line(WAITING_MAX + 4)));
 }

@@ -112,13 +112,19 @@ fn write_summary(root: &Element, summary: Option<&Summary>) -> Option<()> {
             classed_child(&usage, "p", "hint", "Off for this visit (see above).")?;
         }
         None => {
-            let text = format!(
+            let mut text = format!(
                 "{} of {} used · {} exchange answers · {} liquidations",
                 megabytes(summary.bytes),
                 megabytes(summary.cap_bytes),
                 summary.answers,
                 summary.events
             );
+            if summary.events_not_kept > 0 {
+                text += &format!(
+                    " · {} more came faster than this browser could store them and were not kept",
+                    summary.events_not_kept
+                );
+            }
             classed_child(&usage, "p", "", &text)?
                 .set_attribute("data-testid", "storage-usage")
                 .ok()?;
