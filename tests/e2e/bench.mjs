@@ -3,7 +3,7 @@
 // BENCH_DIST=<dir> times another build (built with `--features test-hooks`).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openPage, distDir, fixturesDir } from './harness.mjs';
+import { startServer, launchBrowser, openPage, waitForChips, distDir, fixturesDir } from './harness.mjs';
 import { END, FIXTURES, HOST } from './fixtures.mjs';
 import { emulatedExchanges } from './emulator.mjs';
 import { openMonth } from './month.mjs';
@@ -109,10 +109,7 @@ async function viewRequests(cap, { reload = false } = {}) {
     const exchange = Object.values(HOST).some((host) => url.includes(host));
     if (exchange && !lists.test(url + (request.postData() ?? ''))) count += 1;
   });
-  // Not before the page has mounted: until then there is no chip at all.
-  const ready = () => page.waitForFunction(() => document.querySelector('main') !== null
-    && [...document.querySelectorAll('[data-testid^="status-"]')]
-      .every((chip) => ['ready', 'failed', 'off'].includes(chip.dataset.state)), null, { timeout: 60_000 });
+  const ready = () => waitForChips(page, { timeout: 60_000 });
   await page.goto(server.url + '?sym=BTC&window=7d');
   await ready();
   const times = [];

@@ -143,16 +143,20 @@ export async function waitForHeatmap(page) {
   await page.waitForSelector('[data-testid="heatmap"][data-painted="true"]', { timeout: 20_000 });
 }
 
-/** Waits until every exchange chip has settled and the engine's worker
- * has answered the newest request (views are computed asynchronously).
- * Not before the page has mounted: until then there is no chip at all
- * (it mounts once what the last load drew is read). */
-export async function waitForSettled(page) {
-  await page.waitForFunction(() => document.querySelector('main') !== null
+/** Waits until every exchange chip has settled (ready, failed or off);
+ * `engine`: and the engine's worker has answered the newest request
+ * (views are computed asynchronously). Not before the page has mounted:
+ * until then there is no chip at all (it mounts once what the last load
+ * drew is read). */
+export async function waitForChips(page, { engine = false, timeout = 20_000 } = {}) {
+  await page.waitForFunction((engine) => document.querySelector('main') !== null
     && [...document.querySelectorAll('[data-testid^="status-"]')]
       .every((chip) => ['ready', 'failed', 'off'].includes(chip.dataset.state))
-    && document.documentElement.dataset.engine !== 'busy', null, { timeout: 20_000 });
+    && (!engine || document.documentElement.dataset.engine !== 'busy'), engine, { timeout });
 }
+
+/** Every chip settled and the engine's newest view in (see `waitForChips`). */
+export const waitForSettled = (page) => waitForChips(page, { engine: true });
 
 /** One static server and one browser for a test file, closed after it:
  * call at the top level, then use `env.server` and `env.browser`. */
